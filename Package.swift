@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module layout follows the pipeline: TensorCore → TensorIO → ModelGraph → (Quantization) →
+// ReferenceRuntime → DeviceBundle / GGUF → vlmkit. Lower stages never import higher ones.
+let package = Package(
+    name: "VLMKit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vlmkit", targets: ["vlmkit"]),
+        .library(name: "VLMKit", targets: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "DeviceBundle"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries from Debian, found through pkg-config.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"])]),
+
+        .target(name: "TensorCore"),
+        .target(name: "TensorIO", dependencies: ["TensorCore", "CJSONC"]),
+        .target(name: "ModelGraph", dependencies: ["TensorCore", "TensorIO"]),
+        .target(name: "ReferenceRuntime", dependencies: ["TensorCore", "ModelGraph", "COpenBLAS"]),
+        .target(name: "DeviceBundle", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "CZstd"]),
+        .executableTarget(
+            name: "vlmkit",
+            dependencies: [
+                "TensorCore", "TensorIO", "ModelGraph",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "TensorIOTests", dependencies: ["TensorCore", "TensorIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelGraphTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["ReferenceRuntime", "DeviceBundle", "TensorIO"]),
+        .testTarget(name: "CLITests", dependencies: ["vlmkit"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,42 @@
+import COpenBLAS
+
+/// y = x · Wᵀ (+ b) for a row-major activation x [m, k] and a weight W [n, k] stored as
+/// PyTorch's Linear stores it. The naive kernel is the oracle for the OpenBLAS one.
+public enum Matmul {
+    /// Straightforward triple loop with Double accumulation: slow, obviously right.
+    public static func naive(x: [Float], m: Int, k: Int, weight: [Float], n: Int, bias: [Float]? = nil) -> [Float] {
+        precondition(x.count == m * k && weight.count == n * k)
+        var y = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var acc: Double = 0
+                for p in 0..<k { acc += Double(x[i * k + p]) * Double(weight[j * k + p]) }
+                if let bias { acc += Double(bias[j]) }
+                y[i * n + j] = Float(acc)
+            }
+        }
+        return y
+    }
+
+    /// The same through OpenBLAS sgemm.
+    public static func blas(x: [Float], m: Int, k: Int, weight: [Float], n: Int, bias: [Float]? = nil) -> [Float] {
+        precondition(x.count == m * k && weight.count == n * k)
+        var y = [Float](repeating: 0, count: m * n)
+        if let bias {
+            for i in 0..<m { for j in 0..<n { y[i * n + j] = bias[j] } }
+        }
+        if m == 0 || n == 0 { return y }
+        if k > 0 {
+            x.withUnsafeBufferPointer { xp in
+                weight.withUnsafeBufferPointer { wp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
+                                    1, xp.baseAddress, Int32(k), wp.baseAddress, Int32(k),
+                                    bias == nil ? 0 : 1, yp.baseAddress, Int32(n))
+                    }
+                }
+            }
+        }
+        return y
+    }
+}

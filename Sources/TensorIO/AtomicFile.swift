@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a file so that a crash never leaves a partial file under the final name: bytes go to
+/// a temporary file in the same folder, which is flushed to disk and then renamed over the target.
+public final class AtomicFileWriter {
+    public let path: String
+    public let temporaryPath: String
+    private var fd: Int32
+    private var finished = false
+    public private(set) var bytesWritten = 0
+
+    public init(path: String) throws {
+        self.path = path
+        let dir = Path.directory(of: path)
+        let name = Path.fileName(of: path)
+        temporaryPath = Path.join(dir, ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw IOError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+    }
+
+    deinit {
+        if !finished { abandon() }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                abandon()
+                throw IOError.cannotWrite(path: path, reason: reason)
+            }
+            done += n
+        }
+        bytesWritten += done
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Flushes, closes and renames the temporary file to the target path.
+    public func commit() throws {
+        precondition(!finished, "commit after finish")
+        guard fsync(fd) == 0 else {
+            let reason = String(cString: strerror(errno))
+            abandon()
+            throw IOError.cannotWrite(path: path, reason: "fsync: \(reason)")
+        }
+        close(fd)
+        fd = -1
+        guard rename(temporaryPath, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            finished = true
+            throw IOError.cannotWrite(path: path, reason: "rename: \(reason)")
+        }
+        finished = true
+        let dirfd = open(Path.directory(of: path), O_RDONLY | O_DIRECTORY)
+        if dirfd >= 0 { fsync(dirfd); close(dirfd) }
+    }
+
+    /// Closes and deletes the temporary file; the target is untouched.
+    public func abandon() {
+        if fd >= 0 { close(fd); fd = -1 }
+        if !finished { unlink(temporaryPath) }
+        finished = true
+    }
+}

@@ -1,0 +1,30 @@
+import TensorCore
+
+/// One safetensors file, memory-mapped. Opening parses and validates only the header;
+/// tensor bytes are read from the map when asked for.
+public final class SafetensorsFile: TensorStore, @unchecked Sendable {
+    public let path: String
+    public let header: SafetensorsHeader
+    private let mapped: MappedFile
+    private let byName: [String: TensorInfo]
+
+    public init(path: String) throws {
+        self.path = path
+        mapped = try MappedFile(path: path)
+        header = try SafetensorsHeader(fileBytes: mapped.bytes, file: path)
+        byName = Dictionary(uniqueKeysWithValues: header.tensors.map { ($0.name, $0) })
+    }
+
+    public var location: String { path }
+    public var tensorNames: [String] { header.tensors.map(\.name) }
+    public var metadata: [String: String] { header.metadata }
+    public var tensors: [TensorInfo] { header.tensors }
+    public var fileSize: Int { mapped.size }
+
+    public func info(_ name: String) -> TensorInfo? { byName[name] }
+
+    public func bytes(_ name: String) throws -> UnsafeRawBufferPointer {
+        guard let info = byName[name] else { throw SafetensorsError.tensorNotFound(file: path, tensor: name) }
+        return mapped.slice(info.byteRange)
+    }
+}
