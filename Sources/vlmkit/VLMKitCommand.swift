@@ -1,5 +1,16 @@
 import ArgumentParser
 
 struct VLMKitCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "vlmkit", abstract: "VLMKit", subcommands: [])
+    static let configuration = CommandConfiguration(
+        commandName: "vlmkit",
+        abstract: "Convert, quantize, verify and package VILA-style vision-language models on the CPU.",
+        discussion: """
+        A checkpoint is a folder in the VILA 1.5 layout (config.json with llm/, vision_tower/ and \
+        mm_projector/ sub-folders) or the LLaVA-HF layout (one folder of LlavaForConditionalGeneration \
+        weights). Weights are safetensors files (f32, f16 or bf16), single or sharded.
+
+        Exit codes: 0 success, 1 verification out of tolerance, 2 bad input or usage.
+        """,
+        subcommands: [InspectCommand.self]
+    )
 }

@@ -1,0 +1,127 @@
+import TensorIO
+
+/// Reads a VLMConfig from a checkpoint folder in either layout.
+public enum ConfigLoader {
+    /// VILA 1.5: the top-level config.json holds the selection settings and, often, copies of
+    /// the sub-configs (`llm_cfg`, `vision_tower_cfg`, `mm_projector_cfg`). A sub-folder's own
+    /// config.json wins when both exist; a disagreement is reported as a warning.
+    public static func readVILA(folder: String) throws -> VLMConfig {
+        let topPath = Path.join(folder, "config.json")
+        guard Path.isRegularFile(topPath) else {
+            throw ConfigError.unreadable(file: topPath, detail: "missing: a VILA checkpoint needs a top-level config.json")
+        }
+        let top = try ConfigObject.read(topPath)
+        var warnings: [String] = []
+        if let type = try top.string("model_type"), type != "llava_llama" {
+            warnings.append("\(topPath): model_type is \"\(type)\", expected \"llava_llama\"; reading it as VILA")
+        }
+
+        func subConfig(_ sub: String, _ key: String) throws -> (own: ConfigObject?, embedded: ConfigObject?) {
+            let p = Path.join(Path.join(folder, sub), "config.json")
+            let own = Path.isRegularFile(p) ? try ConfigObject.read(p) : nil
+            // Some VILA versions store a path string under *_cfg instead of an object.
+            let embedded = (top.value(key)?.objectValue != nil) ? try top.object(key) : nil
+            return (own, embedded)
+        }
+
+        let llmSources = try subConfig("llm", "llm_cfg")
+        let llm: LlamaConfig = try pick(llmSources, missing: "llm/config.json or llm_cfg in \(topPath)",
+                                        warnings: &warnings, what: "llm", LlamaConfig.init)
+        let visionSources = try subConfig("vision_tower", "vision_tower_cfg")
+        let vision: VisionConfig = try pick(visionSources, missing: "vision_tower/config.json or vision_tower_cfg in \(topPath)",
+                                            warnings: &warnings, what: "vision tower", VisionConfig.init)
+
+        let projSources = try subConfig("mm_projector", "mm_projector_cfg")
+        let typeName: String
+        let typeFile: String
+        if let own = projSources.own, let t = try own.string("mm_projector_type") {
+            (typeName, typeFile) = (t, own.file)
+        } else if let emb = projSources.embedded, let t = try emb.string("mm_projector_type") {
+            (typeName, typeFile) = (t, emb.file)
+        } else if let t = try top.string("mm_projector_type") {
+            (typeName, typeFile) = (t, topPath)
+        } else {
+            throw ConfigError.missingKey(file: Path.join(folder, "mm_projector/config.json"), key: "mm_projector_type")
+        }
+        let ptype = try ProjectorConfig.parseType(typeName, file: typeFile, key: "mm_projector_type")
+
+        let selectLayer = try top.int("mm_vision_select_layer", default: -2)
+        let featureName = try top.string("mm_vision_select_feature") ?? "patch"
+        guard let feature = FeatureSelection(rawValue: featureName) else {
+            throw ConfigError.invalidValue(file: topPath, key: "mm_vision_select_feature", detail: "must be \"patch\" or \"cls_patch\", found \"\(featureName)\"")
+        }
+        var config = VLMConfig(layout: .vila, llm: llm, vision: vision,
+                               projector: ProjectorConfig(type: ptype, visionHiddenSize: vision.hiddenSize, textHiddenSize: llm.hiddenSize),
+                               selectLayer: selectLayer, selectFeature: feature,
+                               imageAspectRatio: try top.string("image_aspect_ratio"), imageTokenIndex: nil, warnings: warnings)
+        try config.validate(file: topPath, selectLayerKey: "mm_vision_select_layer")
+        return config
+    }
+
+    private static func pick<T: Equatable>(_ sources: (own: ConfigObject?, embedded: ConfigObject?), missing: String,
+                                           warnings: inout [String], what: String,
+                                           _ make: (ConfigObject) throws -> T) throws -> T {
+        switch (sources.own, sources.embedded) {
+        case let (own?, embedded?):
+            let a = try make(own)
+            if let b = try? make(embedded), b != a {
+                let diff = differingFields(a, b).prefix(4).joined(separator: ", ")
+                warnings.append("\(what) config in \(own.file) differs from \(embedded.keyPath) in \(embedded.file) (\(diff)); using \(own.file)")
+            }
+            return a
+        case let (own?, nil): return try make(own)
+        case let (nil, embedded?): return try make(embedded)
+        case (nil, nil): throw ConfigError.unreadable(file: missing, detail: "no configuration found")
+        }
+    }
+
+    /// LLaVA-HF: one config.json with `text_config` and `vision_config` (either may be partial
+    /// or absent, in which case LlavaConfig's defaults apply).
+    public static func readLlavaHF(folder: String) throws -> VLMConfig {
+        let path = Path.join(folder, "config.json")
+        let c = try ConfigObject.read(path)
+        let text = try c.object("text_config") ?? ConfigObject(json: .object([]), file: path, keyPath: "text_config")
+        let llm = try LlamaConfig(text)
+        let visionJSON: JSONValue
+        if let v = c.value("vision_config") {
+            // LlavaConfig treats a vision_config without model_type as CLIP.
+            if case .object(var members) = v, v["model_type"] == nil {
+                members.append(("model_type", .string("clip_vision_model")))
+                visionJSON = .object(members)
+            } else {
+                visionJSON = v
+            }
+        } else {
+            visionJSON = .object([("model_type", .string("clip_vision_model")), ("hidden_size", .int(1024)),
+                                  ("intermediate_size", .int(4096)), ("patch_size", .int(14)), ("image_size", .int(336)),
+                                  ("num_hidden_layers", .int(24)), ("num_attention_heads", .int(16))])
+        }
+        let vision = try VisionConfig(ConfigObject(json: visionJSON, file: path, keyPath: "vision_config"))
+
+        if let layers = c.value("vision_feature_layer"), layers.arrayValue != nil {
+            throw ConfigError.unsupported(file: path, detail: "\"vision_feature_layer\" lists several layers (\(layers.serialized)); VLMKit supports one")
+        }
+        let selectLayer = try c.int("vision_feature_layer", default: -2)
+        let strategy = try c.string("vision_feature_select_strategy") ?? "default"
+        let feature: FeatureSelection
+        switch strategy {
+        case "default": feature = .patch
+        case "full": feature = .clsPatch
+        default:
+            throw ConfigError.invalidValue(file: path, key: "vision_feature_select_strategy", detail: "must be \"default\" or \"full\", found \"\(strategy)\"")
+        }
+        let act = try c.string("projector_hidden_act") ?? "gelu"
+        guard act == "gelu" else {
+            throw ConfigError.unsupported(file: path, detail: "\"projector_hidden_act\" \"\(act)\" is not supported (supported: gelu)")
+        }
+        let bias = try c.bool("multimodal_projector_bias", default: true)
+        let imageToken = try c.int("image_token_index") ?? c.int("image_token_id") ?? 32000
+        var config = VLMConfig(layout: .llavaHF, llm: llm, vision: vision,
+                               projector: ProjectorConfig(type: .mlp2xGelu, visionHiddenSize: vision.hiddenSize,
+                                                          textHiddenSize: llm.hiddenSize, hasBias: bias),
+                               selectLayer: selectLayer, selectFeature: feature,
+                               imageAspectRatio: nil, imageTokenIndex: imageToken)
+        try config.validate(file: path, selectLayerKey: "vision_feature_layer")
+        return config
+    }
+}

@@ -1,0 +1,105 @@
+import TensorCore
+
+/// What `vlmkit inspect` reports: architecture, sizes and problems, computed from headers and
+/// configs alone (no tensor data is read).
+public struct ModelSummary: Encodable, Sendable {
+    public struct Vision: Encodable, Sendable {
+        public let kind: String
+        public let imageSize, patchSize, gridSize, hiddenSize, intermediateSize, layers, heads: Int
+        public let hiddenAct: String
+        public let selectLayer: Int
+        public let layersRun: Int
+        public let selectFeature: String
+        public let featureTokens: Int
+    }
+
+    public struct ProjectorInfo: Encodable, Sendable {
+        public let type: String
+        public let inputSize, outputSize: Int
+        public let bias: Bool
+        public let imageTokens: Int
+    }
+
+    public struct LLM: Encodable, Sendable {
+        public let hiddenSize, intermediateSize, layers, heads, kvHeads, gqaRatio, headDim, vocabSize: Int
+        public let maxPositionEmbeddings: Int
+        public let ropeTheta: Double
+        public let ropeScaling: String
+        public let rmsNormEps: Double
+        public let tieWordEmbeddings: Bool
+        public let storedDtype: String?
+    }
+
+    public struct DTypeStats: Encodable, Sendable {
+        public var tensors = 0
+        public var parameters = 0
+        public var bytes = 0
+    }
+
+    public struct Component: Encodable, Sendable {
+        public let name: String
+        public var tensors = 0
+        public var parameters = 0
+        public var bytes = 0
+        public var byDtype: [String: DTypeStats] = [:]
+
+        init(name: String) { self.name = name }
+
+        mutating func add(_ ref: TensorRef) {
+            let n = ref.shape.elementCount
+            tensors += 1
+            parameters += n
+            bytes += ref.info.byteCount
+            byDtype[ref.dtype.displayName, default: DTypeStats()].tensors += 1
+            byDtype[ref.dtype.displayName, default: DTypeStats()].parameters += n
+            byDtype[ref.dtype.displayName, default: DTypeStats()].bytes += ref.info.byteCount
+        }
+    }
+
+    public let path: String
+    public let layout: String
+    public let vision: Vision
+    public let projector: ProjectorInfo
+    public let llm: LLM
+    public let components: [Component]
+    public let total: Component
+    public let ignored: [IgnoredTensor]
+    public let problems: [String]
+
+    public init(_ g: VLMGraph) {
+        let c = g.config
+        path = g.path
+        layout = c.layout.rawValue
+        let v = c.vision
+        vision = Vision(kind: v.kind.rawValue, imageSize: v.imageSize, patchSize: v.patchSize, gridSize: v.gridSize,
+                        hiddenSize: v.hiddenSize, intermediateSize: v.intermediateSize, layers: v.numLayers,
+                        heads: v.numHeads, hiddenAct: v.hiddenAct, selectLayer: c.selectLayer,
+                        layersRun: c.visionLayersUsed, selectFeature: c.selectFeature.rawValue,
+                        featureTokens: c.featureTokens)
+        let imageTokens = (try? c.imageTokens.get()) ?? 0
+        projector = ProjectorInfo(type: c.projector.type.rawValue, inputSize: c.projector.inputSize,
+                                  outputSize: c.projector.textHiddenSize, bias: c.projector.hasBias, imageTokens: imageTokens)
+        let l = c.llm
+        let scaling: String
+        switch l.ropeScaling {
+        case nil: scaling = "none"
+        case let .linear(f)?: scaling = "linear (factor \(f))"
+        case let .llama3(f, lo, hi, orig)?: scaling = "llama3 (factor \(f), low \(lo), high \(hi), original \(orig))"
+        }
+        llm = LLM(hiddenSize: l.hiddenSize, intermediateSize: l.intermediateSize, layers: l.numLayers, heads: l.numHeads,
+                  kvHeads: l.numKVHeads, gqaRatio: l.gqaRatio, headDim: l.headDim, vocabSize: l.vocabSize,
+                  maxPositionEmbeddings: l.maxPositionEmbeddings, ropeTheta: l.ropeTheta, ropeScaling: scaling,
+                  rmsNormEps: l.rmsNormEps, tieWordEmbeddings: l.tieWordEmbeddings, storedDtype: l.storedDType)
+        var parts = [Component(name: "vision"), Component(name: "projector"), Component(name: "llm")]
+        var total = Component(name: "total")
+        for ref in g.tensors {
+            let i = ref.slot.hasPrefix("vision.") ? 0 : ref.slot.hasPrefix("projector.") ? 1 : 2
+            parts[i].add(ref)
+            total.add(ref)
+        }
+        components = parts
+        self.total = total
+        ignored = g.ignored
+        problems = c.warnings
+    }
+}

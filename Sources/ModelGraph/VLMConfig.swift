@@ -1,0 +1,69 @@
+import TensorIO
+
+/// The two checkpoint layouts VLMKit reads (formats/checkpoint-layouts.md).
+public enum LayoutKind: String, Sendable, Encodable {
+    /// NVlabs VILA 1.5: top-level config.json and sub-folders llm/, vision_tower/, mm_projector/.
+    case vila
+    /// transformers' `LlavaForConditionalGeneration` in one folder.
+    case llavaHF = "llava-hf"
+}
+
+/// Everything the graph needs to know about a vision-language model, gathered from whichever
+/// config files the layout has.
+public struct VLMConfig: Sendable, Encodable {
+    public var layout: LayoutKind
+    public var llm: LlamaConfig
+    public var vision: VisionConfig
+    public var projector: ProjectorConfig
+    /// Index into the vision tower's hidden states, Hugging Face style: 0 is the embedding
+    /// output, −1 the last layer's output.
+    public var selectLayer: Int
+    public var selectFeature: FeatureSelection
+    /// VILA's `image_aspect_ratio` (`resize`, `pad`, …) when given.
+    public var imageAspectRatio: String?
+    /// Token id that stands for an image in LLaVA-HF prompts; VILA prompts use −200.
+    public var imageTokenIndex: Int?
+    /// Things worth telling the user that do not stop loading.
+    public var warnings: [String] = []
+
+    /// Encoder layers that must run to produce the selected hidden state.
+    public var visionLayersUsed: Int {
+        selectLayer >= 0 ? selectLayer : vision.numLayers + 1 + selectLayer
+    }
+
+    /// Vision tokens per image after feature selection.
+    public var featureTokens: Int {
+        vision.numPositions - (selectFeature == .patch ? 1 : 0)
+    }
+
+    /// Tokens per image given to the language model, or why there is no valid count.
+    public var imageTokens: Result<Int, ProjectorShapeError> {
+        projector.outputTokens(featureTokens: featureTokens)
+    }
+
+    /// Checks the relations between the parts (select layer in range, token grid for the projector).
+    mutating func validate(file: String, selectLayerKey: String) throws {
+        let n = vision.numLayers
+        guard selectLayer >= -(n + 1) && selectLayer <= n else {
+            throw ConfigError.invalidValue(file: file, key: selectLayerKey,
+                                           detail: "(\(selectLayer)) is outside the \(n + 1) hidden states of a \(n)-layer vision tower (valid: \(-(n + 1))…\(n))")
+        }
+        if case .failure(let e) = imageTokens {
+            throw ConfigError.invalidValue(file: file, key: "projector", detail: e.description)
+        }
+        if vision.kind == .siglip && selectFeature == .patch {
+            warnings.append("SigLIP has no class token, yet mm_vision_select_feature is \"patch\": the first patch token is dropped (as VILA does)")
+        }
+    }
+}
+
+/// Lists the fields on which two values of the same struct differ, for config conflict messages.
+func differingFields<T>(_ a: T, _ b: T) -> [String] {
+    let ma = Mirror(reflecting: a), mb = Mirror(reflecting: b)
+    var out: [String] = []
+    for (ca, cb) in zip(ma.children, mb.children) {
+        let va = String(describing: ca.value), vb = String(describing: cb.value)
+        if va != vb, let label = ca.label { out.append("\(label) \(va) vs \(vb)") }
+    }
+    return out
+}

@@ -1,0 +1,77 @@
+import ModelGraph
+
+/// The human-readable form of `vlmkit inspect`.
+enum InspectText {
+    static func render(_ s: ModelSummary, verbose: Bool) -> String {
+        var out: [String] = []
+        let layoutName = s.layout == "vila" ? "VILA 1.5 layout" : "LLaVA-HF layout"
+        out.append("\(s.path)  (\(layoutName))")
+        out.append("")
+        let v = s.vision
+        out.append("vision tower    \(v.kind == "clip" ? "CLIP" : "SigLIP") ViT: \(v.imageSize) px, patch \(v.patchSize) (\(v.gridSize)×\(v.gridSize) grid), hidden \(v.hiddenSize), MLP \(v.intermediateSize), \(v.layers) layers, \(v.heads) heads, \(v.hiddenAct)")
+        out.append("                features from hidden state \(v.selectLayer) (runs \(v.layersRun) of \(v.layers) layers), \(v.selectFeature) → \(v.featureTokens) tokens")
+        let p = s.projector
+        out.append("projector       \(p.type): \(p.inputSize) → \(p.outputSize)\(p.bias ? "" : " (no bias)"); \(p.imageTokens) image tokens per image")
+        let l = s.llm
+        let attention = l.gqaRatio == 1 ? "MHA" : "GQA \(l.gqaRatio):1"
+        out.append("language model  Llama: hidden \(l.hiddenSize), MLP \(l.intermediateSize), \(l.layers) layers, \(l.heads) heads / \(l.kvHeads) KV heads (\(attention)), head dim \(l.headDim), vocab \(l.vocabSize)")
+        out.append("                rope θ \(format(l.ropeTheta)), scaling \(l.ropeScaling); RMSNorm eps \(format(l.rmsNormEps)); \(l.tieWordEmbeddings ? "tied embeddings" : "separate lm_head"); max positions \(l.maxPositionEmbeddings)")
+        out.append("")
+        out.append(pad("component", 12) + pad("tensors", 9, right: true) + pad("parameters", 15, right: true) + pad("bytes", 15, right: true) + "  dtypes")
+        for c in s.components + [s.total] {
+            let dtypes = c.byDtype.sorted { $0.key < $1.key }.map { "\($0.key) \(group($0.value.parameters))" }.joined(separator: ", ")
+            out.append(pad(c.name, 12) + pad(String(c.tensors), 9, right: true) + pad(group(c.parameters), 15, right: true)
+                       + pad(bytes(c.bytes), 15, right: true) + "  " + dtypes)
+        }
+        if !s.ignored.isEmpty {
+            let total = s.ignored.reduce(0) { $0 + $1.bytes }
+            out.append("")
+            out.append("ignored         \(s.ignored.count) tensors (\(bytes(total))) the layout knows and does not use\(verbose ? ":" : "; --verbose lists them")")
+            if verbose {
+                for t in s.ignored { out.append("  \(t.name)  (\(t.file)): \(t.reason)") }
+            }
+        }
+        out.append("")
+        if s.problems.isEmpty {
+            out.append("problems        none")
+        } else {
+            out.append("problems        \(s.problems.count)")
+            for p in s.problems { out.append("  - \(p)") }
+        }
+        return out.joined(separator: "\n")
+    }
+
+    static func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, width - s.count))
+        return right ? fill + s : s + fill
+    }
+
+    /// 1234567 → "1,234,567".
+    static func group(_ n: Int) -> String {
+        let digits = String(n)
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return out
+    }
+
+    static func bytes(_ n: Int) -> String {
+        if n < 1024 { return "\(n) B" }
+        if n < 1 << 20 { return format(Double(n) / 1024, digits: 1) + " KiB" }
+        if n < 1 << 30 { return format(Double(n) / Double(1 << 20), digits: 1) + " MiB" }
+        return format(Double(n) / Double(1 << 30), digits: 2) + " GiB"
+    }
+
+    static func format(_ x: Double, digits: Int? = nil) -> String {
+        if let digits {
+            var p = 1.0
+            for _ in 0..<digits { p *= 10 }
+            let r = (x * p).rounded() / p
+            return "\(r)"
+        }
+        if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
+        return "\(x)"
+    }
+}
