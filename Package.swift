@@ -33,7 +33,7 @@ let package = Package(
         ),
 
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
-        .testTarget(name: "TensorIOTests", dependencies: ["TensorCore", "TensorIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorIOTests", dependencies: ["TensorCore", "TensorIO"]),
         .testTarget(name: "ModelGraphTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["ReferenceRuntime", "DeviceBundle", "TensorIO"]),
         .testTarget(name: "CLITests", dependencies: ["vlmkit"]),

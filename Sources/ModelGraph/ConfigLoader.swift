@@ -81,7 +81,8 @@ public enum ConfigLoader {
         let path = Path.join(folder, "config.json")
         let c = try ConfigObject.read(path)
         let text = try c.object("text_config") ?? ConfigObject(json: .object([]), file: path, keyPath: "text_config")
-        let llm = try LlamaConfig(text)
+        var llm = try LlamaConfig(text)
+        if llm.storedDType == nil { llm.storedDType = try c.string("dtype") ?? c.string("torch_dtype") }
         let visionJSON: JSONValue
         if let v = c.value("vision_config") {
             // LlavaConfig treats a vision_config without model_type as CLIP.

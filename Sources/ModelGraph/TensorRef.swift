@@ -17,8 +17,10 @@ public struct TensorRef: @unchecked Sendable {
     /// The stored values converted exactly to Float32.
     public func float32() throws -> Tensor { try store.float32(source) }
 
-    /// The stored bytes, as they are in the file.
-    public func rawBytes() throws -> UnsafeRawBufferPointer { try store.bytes(source) }
+    /// Calls `body` with the stored bytes, as they are in the file.
+    public func withRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try store.withBytes(source, body)
+    }
 }
 
 /// A checkpoint tensor that the layout knows and deliberately does not load.

@@ -18,7 +18,9 @@ public enum JSONParser {
     /// Nesting deeper than this is refused; every format we read needs fewer than ten levels.
     public static let maxDepth: Int32 = 64
 
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws -> JSONValue {
+    /// Parses one JSON document. `allowNonFinite` accepts `NaN` and `±Infinity` as Python's json
+    /// writes them (for config files); safetensors headers are parsed without it.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, allowNonFinite: Bool = false) throws -> JSONValue {
         guard bytes.count < Int(Int32.max) else {
             throw JSONParseError(message: "document too large (\(bytes.count) bytes)", offset: 0)
         }
@@ -55,16 +57,19 @@ public enum JSONParser {
             default: throw JSONParseError(message: "unexpected bytes after the JSON value", offset: i)
             }
         }
-        if let dup = JSONDuplicateKeys.first(in: bytes) {
-            throw JSONParseError(message: "key \"\(dup.key)\" appears twice in one object", offset: dup.offset,
-                                 duplicateKey: dup.key)
+        switch JSONStrictScan.first(in: bytes, allowNonFinite: allowNonFinite) {
+        case nil: break
+        case let .duplicateKey(key, offset)?:
+            throw JSONParseError(message: "key \"\(key)\" appears twice in one object", offset: offset, duplicateKey: key)
+        case let .notJSON(message, offset)?:
+            throw JSONParseError(message: message, offset: offset)
         }
         return convert(root)
     }
 
-    public static func parse(_ text: String) throws -> JSONValue {
+    public static func parse(_ text: String, allowNonFinite: Bool = false) throws -> JSONValue {
         var copy = text
-        return try copy.withUTF8 { try parse(UnsafeRawBufferPointer($0)) }
+        return try copy.withUTF8 { try parse(UnsafeRawBufferPointer($0), allowNonFinite: allowNonFinite) }
     }
 
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {

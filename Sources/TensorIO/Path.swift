@@ -43,7 +43,8 @@ public enum Path {
     }
 }
 
-/// Reading whole small JSON files (configs, indexes) with a size limit.
+/// Reading whole small JSON files (configs, indexes) with a size limit. These files are written
+/// by Python's json module, so its `NaN` and `Infinity` are accepted.
 public enum JSONFile {
     /// Config and index files larger than this are refused.
     public static let maxSize = 64 << 20
@@ -53,6 +54,6 @@ public enum JSONFile {
         guard file.size <= maxSize else {
             throw IOError.cannotOpen(path: path, reason: "\(file.size) bytes is too large for a JSON file (limit \(maxSize))")
         }
-        return try JSONParser.parse(file.bytes)
+        return try JSONParser.parse(file.bytes, allowNonFinite: true)
     }
 }

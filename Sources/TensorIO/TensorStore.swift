@@ -21,7 +21,8 @@ public protocol TensorStore: AnyObject, Sendable {
     /// Every tensor name, sorted.
     var tensorNames: [String] { get }
     func info(_ name: String) -> TensorInfo?
-    /// The stored bytes of one tensor, valid while the store lives.
+    /// The stored bytes of one tensor. The pointer is valid only while the store lives; prefer
+    /// `withBytes`, which keeps the store alive for the duration of the closure.
     func bytes(_ name: String) throws -> UnsafeRawBufferPointer
     /// `__metadata__` of the file (of the first shard for sharded checkpoints).
     var metadata: [String: String] { get }
@@ -51,4 +52,9 @@ extension TensorStore {
     }
 
     public func contains(_ name: String) -> Bool { info(name) != nil }
+
+    /// Calls `body` with the stored bytes of one tensor, keeping the mapping alive meanwhile.
+    public func withBytes<R>(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try withExtendedLifetime(self) { try body(try bytes(name)) }
+    }
 }
