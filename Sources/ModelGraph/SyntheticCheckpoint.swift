@@ -1,0 +1,133 @@
+import TensorCore
+import TensorIO
+
+/// Writes VILA-layout checkpoints with random weights and real shapes, for benchmarks and for
+/// testing readers on models too large to commit. Weights are uniform in ±1/√fan_in, norm
+/// scales 1; the generator is seeded, so the same preset and seed give identical files.
+public enum SyntheticCheckpoint {
+    public struct Preset: Sendable {
+        public let name: String
+        public let summary: String
+        let llm: [(String, JSONValue)]
+        let vision: [(String, JSONValue)]
+        let projector: ProjectorType
+        let selectFeature: FeatureSelection
+    }
+
+    public static let presets: [Preset] = [
+        Preset(name: "llama-1b", summary: "TinyLlama-1.1B shapes (2048 hidden, 22 layers, GQA 8:1) with a CLIP ViT-L/14-336 tower and mlp2x_gelu",
+               llm: llama(hidden: 2048, inter: 5632, layers: 22, heads: 32, kv: 4, vocab: 32000),
+               vision: vit("clip_vision_model", hidden: 1024, inter: 4096, layers: 24, heads: 16, image: 336, patch: 14, act: "quick_gelu"),
+               projector: .mlp2xGelu, selectFeature: .patch),
+        Preset(name: "vila1.5-3b", summary: "VILA1.5-3B shapes: SigLIP-so400m/14 at 384 px, mlp_downsample, Llama 2560 hidden × 32 layers",
+               llm: llama(hidden: 2560, inter: 6912, layers: 32, heads: 32, kv: 32, vocab: 32000),
+               vision: vit("siglip_vision_model", hidden: 1152, inter: 4304, layers: 27, heads: 16, image: 384, patch: 14, act: "gelu_pytorch_tanh"),
+               projector: .mlpDownsample, selectFeature: .clsPatch),
+        Preset(name: "tiny", summary: "a few-MB model for smoke tests",
+               llm: llama(hidden: 128, inter: 256, layers: 2, heads: 4, kv: 2, vocab: 1000),
+               vision: vit("clip_vision_model", hidden: 64, inter: 128, layers: 2, heads: 2, image: 56, patch: 14, act: "quick_gelu"),
+               projector: .mlp2xGelu, selectFeature: .patch),
+    ]
+
+    static func llama(hidden: Int, inter: Int, layers: Int, heads: Int, kv: Int, vocab: Int) -> [(String, JSONValue)] {
+        [("model_type", .string("llama")), ("architectures", .array([.string("LlamaForCausalLM")])),
+         ("hidden_size", .int(Int64(hidden))), ("intermediate_size", .int(Int64(inter))),
+         ("num_hidden_layers", .int(Int64(layers))), ("num_attention_heads", .int(Int64(heads))),
+         ("num_key_value_heads", .int(Int64(kv))), ("vocab_size", .int(Int64(vocab))),
+         ("max_position_embeddings", .int(4096)), ("rms_norm_eps", .double(1e-5)), ("rope_theta", .double(10000)),
+         ("tie_word_embeddings", .bool(false)), ("hidden_act", .string("silu"))]
+    }
+
+    static func vit(_ type: String, hidden: Int, inter: Int, layers: Int, heads: Int, image: Int, patch: Int, act: String) -> [(String, JSONValue)] {
+        [("model_type", .string(type)), ("hidden_size", .int(Int64(hidden))), ("intermediate_size", .int(Int64(inter))),
+         ("num_hidden_layers", .int(Int64(layers))), ("num_attention_heads", .int(Int64(heads))),
+         ("image_size", .int(Int64(image))), ("patch_size", .int(Int64(patch))), ("hidden_act", .string(act)),
+         ("num_channels", .int(3))]
+    }
+
+    /// Writes the preset as a VILA folder at `folder` (created; must not exist). LLM weights
+    /// are split into shards of at most `shardBytes`. `progress` gets (bytes written, total).
+    public static func write(_ preset: Preset, to folder: String, dtype: DType = .f16, seed: UInt64 = 0,
+                             shardBytes: Int = 2 << 30, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> VLMConfig {
+        precondition([.f32, .f16, .bf16].contains(dtype))
+        try FileSystem.makeDirectory(folder)
+        for sub in ["llm", "vision_tower", "mm_projector"] { try FileSystem.makeDirectory(Path.join(folder, sub)) }
+        let dtypeName: JSONValue = .string(dtype == .f32 ? "float32" : dtype == .f16 ? "float16" : "bfloat16")
+        let llmJSON = JSONValue.object(preset.llm + [("dtype", dtypeName)])
+        let visionJSON = JSONValue.object(preset.vision + [("dtype", dtypeName)])
+        let projJSON = JSONValue.object([("mm_projector_type", .string(preset.projector.rawValue)), ("model_type", .string("v2l_projector"))])
+        let top = JSONValue.object([
+            ("model_type", .string("llava_llama")), ("architectures", .array([.string("LlavaLlamaModel")])),
+            ("llm_cfg", llmJSON), ("vision_tower_cfg", visionJSON), ("mm_projector_cfg", projJSON),
+            ("mm_vision_select_layer", .int(-2)), ("mm_vision_select_feature", .string(preset.selectFeature.rawValue)),
+            ("image_aspect_ratio", .string("resize")),
+        ])
+        try FileSystem.writeText(top.serialized, to: Path.join(folder, "config.json"))
+        try FileSystem.writeText(llmJSON.serialized, to: Path.join(folder, "llm/config.json"))
+        try FileSystem.writeText(visionJSON.serialized, to: Path.join(folder, "vision_tower/config.json"))
+        try FileSystem.writeText(projJSON.serialized, to: Path.join(folder, "mm_projector/config.json"))
+        let config = try ConfigLoader.readVILA(folder: folder)
+
+        let specs = TensorSpecs.vila(config)
+        let total = specs.reduce(0) { $0 + $1.shape.elementCount * dtype.byteSize }
+        var written = 0
+        for (sub, prefix) in [("vision_tower", "vision_model."), ("mm_projector", ""), ("llm", "")] {
+            let mine = specs.filter { $0.folder == sub }
+            var shards: [[TensorSpec]] = [[]]
+            var size = 0
+            for s in mine {
+                let n = s.shape.elementCount * dtype.byteSize
+                if size > 0 && size + n > shardBytes { shards.append([]); size = 0 }
+                shards[shards.count - 1].append(s)
+                size += n
+            }
+            var weightMap: [(String, JSONValue)] = []
+            for (i, shard) in shards.enumerated() {
+                let file = shards.count == 1 ? "model.safetensors" : "model-\(pad5(i + 1))-of-\(pad5(shards.count)).safetensors"
+                var w = SafetensorsWriter(metadata: ["format": "pt"])
+                for s in shard {
+                    let name = prefix + s.name
+                    let seedForTensor = seed &+ stableHash(name)
+                    try w.add(name, dtype: dtype, shape: s.shape) {
+                        let bytes = randomTensor(s, dtype: dtype, seed: seedForTensor)
+                        written += bytes.count
+                        progress(written, total)
+                        return bytes
+                    }
+                    weightMap.append((name, .string(file)))
+                }
+                try w.write(to: Path.join(Path.join(folder, sub), file))
+            }
+            if shards.count > 1 {
+                let folderBytes = mine.reduce(0) { $0 + $1.shape.elementCount * dtype.byteSize }
+                let index = JSONValue.object([("metadata", .object([("total_size", .int(Int64(folderBytes)))])),
+                                              ("weight_map", .object(weightMap))])
+                try FileSystem.writeText(index.serialized, to: Path.join(Path.join(folder, sub), "model.safetensors.index.json"))
+            }
+        }
+        return config
+    }
+
+    static func pad5(_ i: Int) -> String { let s = String(i); return String(repeating: "0", count: max(0, 5 - s.count)) + s }
+
+    static func stableHash(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        return h
+    }
+
+    static func randomTensor(_ s: TensorSpec, dtype: DType, seed: UInt64) -> [UInt8] {
+        let n = s.shape.elementCount
+        var values = [Float](repeating: 1, count: n)
+        if !s.isNormScale {
+            let fanIn = s.shape.rank > 1 ? s.shape.dims.dropFirst().reduce(1, *) : s.shape.dims.first ?? 1
+            let scale = 1 / Float(max(fanIn, 1)).squareRoot() * (s.shape.rank > 1 ? 1 : 0.05)
+            var state = seed | 1
+            for i in 0..<n {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                values[i] = (Float(state >> 40) / Float(1 << 24) * 2 - 1) * scale
+            }
+        }
+        return TensorEncoding.encode(values, as: dtype)
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import ModelGraph
+import TensorCore
+
+struct SynthesizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synthesize",
+        abstract: "Write a VILA-layout checkpoint with random weights and real shapes (for benchmarks).",
+        discussion: """
+        Presets:
+        \(SyntheticCheckpoint.presets.map { "  \($0.name): \($0.summary)" }.joined(separator: "\n"))
+
+        The same preset, dtype and seed always give byte-identical files.
+
+        Example:
+          vlmkit synthesize --preset llama-1b -o /tmp/llama-1b
+        """
+    )
+
+    @Option(help: "Shape preset (see above).")
+    var preset: String
+
+    @Option(name: [.short, .customLong("output")], help: "Folder to create.")
+    var output: String
+
+    @Option(help: "Weight dtype: f32, f16 or bf16.")
+    var dtype: String = "f16"
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Largest LLM shard, in MiB (larger models are split with an index file).")
+    var shardMiB: Int = 2048
+
+    func run() throws {
+        guard let p = SyntheticCheckpoint.presets.first(where: { $0.name == preset }) else {
+            throw ValidationError("unknown preset '\(preset)' (choose from \(SyntheticCheckpoint.presets.map(\.name).joined(separator: ", ")))")
+        }
+        guard let dt = DType(rawValue: dtype.uppercased()), [.f32, .f16, .bf16].contains(dt) else {
+            throw ValidationError("--dtype must be f32, f16 or bf16")
+        }
+        guard shardMiB > 0 else { throw ValidationError("--shard-mib must be positive") }
+        let progress = Progress(label: "writing")
+        _ = try SyntheticCheckpoint.write(p, to: output, dtype: dt, seed: seed, shardBytes: shardMiB << 20) {
+            progress.update(done: $0, total: $1)
+        }
+        progress.finish()
+        print(output)
+    }
+}
