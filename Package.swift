@@ -32,11 +32,13 @@ let package = Package(
             ]
         ),
 
+        // Helpers shared by the test targets (temporary files, fixture paths).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
-        .testTarget(name: "TensorIOTests", dependencies: ["TensorCore", "TensorIO"]),
-        .testTarget(name: "ModelGraphTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph"]),
+        .testTarget(name: "TensorIOTests", dependencies: ["TensorCore", "TensorIO", "TestSupport"]),
+        .testTarget(name: "ModelGraphTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["ReferenceRuntime", "DeviceBundle", "TensorIO"]),
-        .testTarget(name: "CLITests", dependencies: ["vlmkit"]),
+        .testTarget(name: "CLITests", dependencies: ["vlmkit", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

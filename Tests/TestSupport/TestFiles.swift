@@ -1,30 +1,30 @@
 import Foundation
 
-/// Temporary files and paths for tests.
-enum TestFiles {
+/// Temporary files and paths for tests, shared by every test target.
+public enum TestFiles {
     /// The repository root, found from this source file's path.
-    static let repoRoot: String = {
+    public static let repoRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
 
-    static func golden(_ rel: String) -> String { repoRoot + "/golden/" + rel }
+    public static func golden(_ rel: String) -> String { repoRoot + "/golden/" + rel }
 
     /// A fresh empty directory under the system temp folder.
-    static func tempDir(_ tag: String = "t") -> String {
+    public static func tempDir(_ tag: String = "t") -> String {
         let path = NSTemporaryDirectory() + "vlmkit-\(tag)-\(UUID().uuidString)"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
 
-    static func write(_ bytes: [UInt8], to path: String) {
+    public static func write(_ bytes: [UInt8], to path: String) {
         FileManager.default.createFile(atPath: path, contents: Data(bytes))
     }
 
     /// A safetensors file from raw parts: the header text, an optional declared header length
     /// (to lie about it) and the data bytes.
-    static func safetensors(header: String, data: [UInt8] = [], declaredLength: UInt64? = nil,
+    public static func safetensors(header: String, data: [UInt8] = [], declaredLength: UInt64? = nil,
                             in dir: String = tempDir("st"), name: String = "x.safetensors") -> String {
         let h = Array(header.utf8)
         var bytes = [UInt8]()
