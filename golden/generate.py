@@ -7,9 +7,11 @@ Run from the repository root:
 
 Writes, under golden/:
   models/<name>/          tiny seeded VILA-style checkpoints in the VILA 1.5 and LLaVA-HF layouts
+  cases/<name>.golden.safetensors      inputs and expected outputs computed by PyTorch (formats/golden.md)
   interop/python-written.safetensors   a file written by the `safetensors` package (read by Swift tests)
 Everything is deterministic for a given requirements.txt.
 """
+import copy
 import json
 import os
 import shutil
@@ -87,6 +89,15 @@ def vila_projector(kind: str, dv: int, d: int, seed: int) -> torch.nn.Module:
     m.layers = layers
     reinit(m, seed)
     return m
+
+
+def stored_f32(module: torch.nn.Module, dtype: str) -> torch.nn.Module:
+    """The module with every parameter rounded to the stored dtype, computed in float32.
+    Buffers (rotary inv_freq) are left in float32, as from_pretrained recomputes them."""
+    with torch.no_grad():
+        for p in module.parameters():
+            p.data = p.data.to(DTYPES[dtype]).to(torch.float32)
+    return module.eval()
 
 
 # ---------------------------------------------------------------- writing helpers
@@ -196,7 +207,10 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
         write_json(os.path.join(out, "vision_tower", "config.json"), vis_json)
         write_json(os.path.join(out, "mm_projector", "config.json"), proj_json)
     preprocessor(vcfg).save_pretrained(os.path.join(out, "vision_tower"))
-    return out
+    # The reference computes in float32 from the stored values (rounded to the stored dtype).
+    ref = dict(llm=stored_f32(llm, dtype), vision=stored_f32(vision, dtype), projector=stored_f32(proj, dtype),
+               projector_kind=projector, select_layer=-2, select_feature=select_feature)
+    return out, ref
 
 
 LLAVA_NESTED = [("language_model.model.", "model.language_model."), ("language_model.lm_head.", "lm_head."),
@@ -216,7 +230,7 @@ def build_llava(name, *, dtype, llm_cfg, shards=1, naming="saved", config_style=
                       projector_hidden_act="gelu")
     model = LlavaForConditionalGeneration(cfg)
     reinit(model, seed + 1)
-    model.to(DTYPES[dtype]).save_pretrained(out)  # legacy key names (language_model.model.*, vision_tower.*)
+    copy.deepcopy(model).to(DTYPES[dtype]).save_pretrained(out)  # legacy key names (language_model.model.*, vision_tower.*)
     from safetensors.torch import load_file
     state = load_file(os.path.join(out, "model.safetensors"))
     os.remove(os.path.join(out, "model.safetensors"))
@@ -236,7 +250,127 @@ def build_llava(name, *, dtype, llm_cfg, shards=1, naming="saved", config_style=
         cfg_json = as_v4_config(cfg_json)
     write_json(os.path.join(out, "config.json"), cfg_json)
     preprocessor(vcfg).save_pretrained(out)
+    return out, stored_f32(model, dtype)
+
+
+# ---------------------------------------------------------------- golden outputs
+IMAGE_TOKEN = -200  # VILA's IMAGE_TOKEN_INDEX
+
+
+def flat_square(x: torch.Tensor) -> torch.Tensor:
+    """VILA 1.5 DownSampleBlock.flat_square: [n, w, h, c] → [n, h/2, w/2, 4c], zero-padding odd sizes."""
+    n, w, h, c = x.size()
+    if w % 2 == 1:
+        x = torch.concat([x, torch.zeros((n, 1, h, c), dtype=x.dtype)], dim=1).contiguous()
+        n, w, h, c = x.size()
+    if h % 2 == 1:
+        x = torch.concat([x, torch.zeros((n, w, 1, c), dtype=x.dtype)], dim=2).contiguous()
+        n, w, h, c = x.size()
+    x = x.view(n, w, int(h / 2), int(c * 2))
+    x = x.permute(0, 2, 1, 3).contiguous()
+    x = x.view(n, int(h / 2), int(w / 2), int(c * 4))
+    return x
+
+
+def vila_project(kind: str, proj: torch.nn.Module, feats: torch.Tensor) -> torch.Tensor:
+    layers = proj.layers
+    if kind == "mlp_downsample":
+        side = int(feats.shape[1] ** 0.5)
+        x = flat_square(feats.reshape(feats.shape[0], side, side, -1))
+        x = x.reshape(x.shape[0], -1, x.shape[-1])
+        for i in range(1, 5):  # LayerNorm, Linear, GELU, Linear
+            x = layers[i](x)
+        return x
+    return layers(feats)
+
+
+def splice(embed: torch.nn.Module, ids: list, images: torch.Tensor) -> torch.Tensor:
+    """Token embeddings with each IMAGE_TOKEN replaced, in order, by all tokens of the next image."""
+    parts, k = [], 0
+    for t in ids:
+        if t == IMAGE_TOKEN:
+            parts.append(images[k])
+            k += 1
+        else:
+            parts.append(embed(torch.tensor([t])))
+    assert k == images.shape[0], "one image per IMAGE_TOKEN"
+    return torch.cat(parts, dim=0)
+
+
+def greedy(llm, embeds: torch.Tensor, steps: int) -> list:
+    """Greedy continuation by full recomputation (no KV cache), so it is independent of one."""
+    out = []
+    for _ in range(steps):
+        logits = llm(inputs_embeds=embeds[None]).logits[0, -1]
+        nxt = int(torch.argmax(logits))
+        out.append(nxt)
+        embeds = torch.cat([embeds, llm.get_input_embeddings()(torch.tensor([nxt]))], dim=0)
     return out
+
+
+def pixels(n: int, size: int, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, 3, size, size, generator=g)
+
+
+def golden_vila(ref: dict, ids: list, n_images: int, steps: int, seed: int) -> dict:
+    vision = ref["vision"]
+    size = vision.config.image_size
+    pix = pixels(n_images, size, seed) if n_images else None
+    with torch.no_grad():
+        tensors = {"input.token_ids": torch.tensor(ids, dtype=torch.int64)}
+        if n_images:
+            hs = vision(pixel_values=pix, output_hidden_states=True).hidden_states[ref["select_layer"]]
+            feats = hs[:, 1:] if ref["select_feature"] == "patch" else hs
+            projected = vila_project(ref["projector_kind"], ref["projector"], feats)
+            tensors.update({"input.pixel_values": pix, "expected.vision_features": feats,
+                            "expected.projected": projected})
+        else:
+            projected = torch.zeros(0)
+        llm = ref["llm"]
+        embeds = splice(llm.get_input_embeddings(), ids, projected)
+        tensors["expected.logits"] = llm(inputs_embeds=embeds[None]).logits[0]
+        if steps:
+            tensors["expected.generated_ids"] = torch.tensor(greedy(llm, embeds, steps), dtype=torch.int64)
+    return tensors
+
+
+def golden_llava(model, ids: list, n_images: int, steps: int, seed: int) -> dict:
+    """Through LlavaForConditionalGeneration itself: each −200 becomes image_token_index repeated
+    once per image token, as the HF processor would expand it."""
+    cfg = model.config
+    pix = pixels(n_images, cfg.vision_config.image_size, seed)
+    with torch.no_grad():
+        feats_out = model.model.vision_tower(pix, output_hidden_states=True)
+        hs = feats_out.hidden_states[cfg.vision_feature_layer]
+        feats = hs[:, 1:] if cfg.vision_feature_select_strategy == "default" else hs
+        projected = model.model.multi_modal_projector(feats)
+        per_image = projected.shape[1]
+        expanded = []
+        for t in ids:
+            expanded += [cfg.image_token_index] * per_image if t == IMAGE_TOKEN else [t]
+        input_ids = torch.tensor([expanded])
+        logits = model(input_ids=input_ids, pixel_values=pix).logits[0]
+        gen = []
+        cur = input_ids
+        for _ in range(steps):
+            nxt = int(torch.argmax(model(input_ids=cur, pixel_values=pix).logits[0, -1]))
+            gen.append(nxt)
+            cur = torch.cat([cur, torch.tensor([[nxt]])], dim=1)
+    tensors = {"input.token_ids": torch.tensor(ids, dtype=torch.int64), "input.pixel_values": pix,
+               "expected.vision_features": feats, "expected.projected": projected, "expected.logits": logits}
+    if steps:
+        tensors["expected.generated_ids"] = torch.tensor(gen, dtype=torch.int64)
+    return tensors
+
+
+def write_golden(name: str, model_name: str, tensors: dict, note: str) -> None:
+    folder = os.path.join(ROOT, "cases")
+    os.makedirs(folder, exist_ok=True)
+    meta = {"format": "vlmkit-golden", "version": "1", "generator": GENERATOR, "model": f"models/{model_name}",
+            "note": note, "regenerate": "python golden/generate.py (see golden/requirements.txt)"}
+    save_file({k: v.detach().contiguous() for k, v in tensors.items()}, os.path.join(folder, name + ".golden.safetensors"),
+              metadata=meta)
 
 
 # ---------------------------------------------------------------- interop
@@ -266,18 +400,39 @@ def write_interop():
 
 
 def main():
+    torch.set_num_threads(1)
     os.makedirs(MODELS, exist_ok=True)
-    build_vila("vila-clip-linear-f16", vision_kind="clip", projector="linear", dtype="f16",
-               llm_cfg=llama_config(), select_feature="patch", config_style="v4", seed=10)
-    build_vila("vila-clip-mlp2x-bf16-sharded", vision_kind="clip", projector="mlp2x_gelu", dtype="bf16",
-               llm_cfg=llama_config(kv_heads=2, rope=LLAMA3_ROPE), select_feature="patch", shards=3,
-               vision_prefix="vision_model.", seed=20)
-    build_vila("vila-siglip-downsample-f32", vision_kind="siglip", projector="mlp_downsample", dtype="f32",
-               llm_cfg=llama_config(tied=True), select_feature="cls_patch", subfolder_configs=False,
-               vision_prefix="vision_model.", seed=30)
-    build_llava("llava-hf-f16", dtype="f16", llm_cfg=llama_config(kv_heads=2), seed=40)
-    build_llava("llava-hf-nested-bf16-sharded", dtype="bf16", llm_cfg=llama_config(rope=LLAMA3_ROPE),
-                shards=2, naming="nested", config_style="v4", seed=50)
+    shutil.rmtree(os.path.join(ROOT, "cases"), ignore_errors=True)
+    _, ref = build_vila("vila-clip-linear-f16", vision_kind="clip", projector="linear", dtype="f16",
+                        llm_cfg=llama_config(), select_feature="patch", config_style="v4", seed=10)
+    write_golden("vila-clip-linear-f16", "vila-clip-linear-f16",
+                 golden_vila(ref, [1, 5, 7, IMAGE_TOKEN, 9, 11, 13], 1, 6, seed=100), "CLIP + linear, one image")
+    write_golden("vila-clip-linear-f16.text-only", "vila-clip-linear-f16",
+                 golden_vila(ref, [1, 17, 300, 42, 7, 99, 3, 250], 0, 6, seed=101), "no image")
+
+    _, ref = build_vila("vila-clip-mlp2x-bf16-sharded", vision_kind="clip", projector="mlp2x_gelu", dtype="bf16",
+                        llm_cfg=llama_config(kv_heads=2, rope=LLAMA3_ROPE), select_feature="patch", shards=3,
+                        vision_prefix="vision_model.", seed=20)
+    write_golden("vila-clip-mlp2x-bf16-sharded", "vila-clip-mlp2x-bf16-sharded",
+                 golden_vila(ref, [1, 3, IMAGE_TOKEN, 20, 21, IMAGE_TOKEN, 30, 31, 32], 2, 6, seed=102),
+                 "CLIP + mlp2x_gelu, GQA, llama3 rope, two images interleaved with text, bf16 shards")
+
+    _, ref = build_vila("vila-siglip-downsample-f32", vision_kind="siglip", projector="mlp_downsample", dtype="f32",
+                        llm_cfg=llama_config(tied=True), select_feature="cls_patch", subfolder_configs=False,
+                        vision_prefix="vision_model.", seed=30)
+    write_golden("vila-siglip-downsample-f32", "vila-siglip-downsample-f32",
+                 golden_vila(ref, [1, IMAGE_TOKEN, 40, IMAGE_TOKEN, 41, 42], 2, 6, seed=103),
+                 "SigLIP + mlp_downsample on an odd 5x5 grid, tied embeddings, two images")
+
+    _, model = build_llava("llava-hf-f16", dtype="f16", llm_cfg=llama_config(kv_heads=2), seed=40)
+    write_golden("llava-hf-f16", "llava-hf-f16", golden_llava(model, [1, 8, IMAGE_TOKEN, 77, 78], 1, 6, seed=104),
+                 "LLaVA-HF through LlavaForConditionalGeneration")
+
+    _, model = build_llava("llava-hf-nested-bf16-sharded", dtype="bf16", llm_cfg=llama_config(rope=LLAMA3_ROPE),
+                           shards=2, naming="nested", config_style="v4", seed=50)
+    write_golden("llava-hf-nested-bf16-sharded", "llava-hf-nested-bf16-sharded",
+                 golden_llava(model, [1, IMAGE_TOKEN, 5, 6, 7, IMAGE_TOKEN, 8], 2, 6, seed=105),
+                 "LLaVA-HF, llama3 rope, two images")
     write_interop()
     print("golden fixtures written under", ROOT, file=sys.stderr)
 

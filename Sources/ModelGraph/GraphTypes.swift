@@ -2,6 +2,11 @@
 public struct Affine: Sendable {
     public let weight: TensorRef
     public let bias: TensorRef?
+
+    public init(weight: TensorRef, bias: TensorRef?) {
+        self.weight = weight
+        self.bias = bias
+    }
 }
 
 /// One pre-norm ViT encoder layer (CLIP and SigLIP share it).

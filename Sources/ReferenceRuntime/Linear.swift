@@ -1,0 +1,54 @@
+import ModelGraph
+import TensorCore
+
+/// What the runtime needs from a Linear layer's weights: y = x·Wᵀ + b for a batch of rows.
+/// Float weights, and later quantized ones, plug in here; nothing else in the runtime sees them.
+public protocol LinearOperator: Sendable {
+    var inFeatures: Int { get }
+    var outFeatures: Int { get }
+    /// `x` holds `rows` rows of `inFeatures`; returns `rows` rows of `outFeatures`.
+    func forward(_ x: [Float], rows: Int) -> [Float]
+}
+
+/// A Linear layer with Float32 weights, computed with OpenBLAS sgemm.
+public struct FloatLinear: LinearOperator {
+    public let weight: [Float]
+    public let bias: [Float]?
+    public let inFeatures: Int
+    public let outFeatures: Int
+
+    public init(weight: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int) {
+        precondition(weight.count == outFeatures * inFeatures && (bias == nil || bias!.count == outFeatures))
+        self.weight = weight
+        self.bias = bias
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+    }
+
+    /// Loads a graph Linear (weight [out, in], optional bias [out]) converted exactly to f32.
+    public init(_ a: Affine) throws {
+        let w = try a.weight.float32()
+        precondition(w.shape.rank == 2)
+        self.init(weight: w.data, bias: try a.bias?.float32().data, outFeatures: w.shape[0], inFeatures: w.shape[1])
+    }
+
+    public func forward(_ x: [Float], rows: Int) -> [Float] {
+        Matmul.blas(x: x, m: rows, k: inFeatures, weight: weight, n: outFeatures, bias: bias)
+    }
+}
+
+/// A norm's parameters loaded as f32 (LayerNorm has a bias, RMSNorm not).
+public struct NormParams: Sendable {
+    public let weight: [Float]
+    public let bias: [Float]
+
+    public init(_ a: Affine) throws {
+        weight = try a.weight.float32().data
+        bias = try a.bias?.float32().data ?? [Float](repeating: 0, count: weight.count)
+    }
+
+    public init(weight: TensorRef) throws {
+        self.weight = try weight.float32().data
+        bias = [Float](repeating: 0, count: self.weight.count)
+    }
+}

@@ -1,0 +1,138 @@
+import COpenBLAS
+import ModelGraph
+import TensorCore
+
+/// What the runner is asked to compute: a prompt whose −200 entries mark where each image's
+/// tokens go, and the preprocessed images.
+public struct RunInputs: Sendable {
+    /// VILA's IMAGE_TOKEN_INDEX.
+    public static let imageToken: Int64 = -200
+
+    public let tokenIDs: [Int64]
+    /// [N, C, H, W], or nil when the prompt has no image.
+    public let pixelValues: Tensor?
+
+    public init(tokenIDs: [Int64], pixelValues: Tensor?) {
+        self.tokenIDs = tokenIDs
+        self.pixelValues = pixelValues
+    }
+
+    public var imageCount: Int { tokenIDs.filter { $0 == Self.imageToken }.count }
+}
+
+/// Every stage's output, as `vlmkit run --dump` writes them.
+public struct RunOutputs: Sendable {
+    /// [N, P, Dv] after feature selection (nil without images).
+    public var visionFeatures: Tensor?
+    /// [N, P', D] (nil without images).
+    public var projected: Tensor?
+    /// [L, V] for every position of the spliced prompt.
+    public var logits: Tensor
+    /// Greedy continuation.
+    public var generatedIDs: [Int64]
+}
+
+public enum RunError: Error, CustomStringConvertible, Equatable {
+    case imageCountMismatch(markers: Int, images: Int)
+    case badPixelShape(expected: [Int], found: [Int])
+    case tokenOutOfRange(position: Int, id: Int64, vocab: Int)
+    case emptyPrompt
+    case tooLong(positions: Int, limit: Int)
+
+    public var description: String {
+        switch self {
+        case let .imageCountMismatch(m, n): return "the prompt has \(m) image markers (−200) but \(n) images were given"
+        case let .badPixelShape(e, f): return "pixel_values has shape \(Shape(f)), expected \(Shape(e))"
+        case let .tokenOutOfRange(p, id, v): return "token id \(id) at position \(p) is outside the vocabulary (0..<\(v))"
+        case .emptyPrompt: return "the prompt has no tokens"
+        case let .tooLong(p, l): return "the spliced prompt and continuation need \(p) positions, more than max_position_embeddings (\(l))"
+        }
+    }
+}
+
+/// The whole VILA forward pass on the CPU in float32: vision tower → projector → Llama, with
+/// greedy decoding through the KV cache.
+public final class VLMRunner: @unchecked Sendable {
+    public let config: VLMConfig
+    public let vision: VisionEncoder
+    public let projector: ProjectorRunner
+    public let llm: LlamaRunner
+
+    /// Loads every weight of the graph converted to f32.
+    public init(_ graph: VLMGraph) throws {
+        config = graph.config
+        vision = try VisionEncoder(graph.vision, selectLayer: graph.config.selectLayer, selectFeature: graph.config.selectFeature)
+        projector = try ProjectorRunner(graph.projector)
+        llm = try LlamaRunner(graph.llm)
+    }
+
+    /// Sets OpenBLAS's thread count (results do not depend on it).
+    public static func setThreads(_ n: Int) {
+        openblas_set_num_threads(Int32(max(1, n)))
+    }
+
+    public func run(_ inputs: RunInputs, maxNewTokens: Int) throws -> RunOutputs {
+        let n = inputs.imageCount
+        let images = inputs.pixelValues?.shape.dims.first ?? 0
+        guard n == images else { throw RunError.imageCountMismatch(markers: n, images: images) }
+        guard !inputs.tokenIDs.isEmpty else { throw RunError.emptyPrompt }
+        let v = config.vision
+        if let px = inputs.pixelValues {
+            let expected = [n, v.numChannels, v.imageSize, v.imageSize]
+            guard px.shape.dims == expected else { throw RunError.badPixelShape(expected: expected, found: px.shape.dims) }
+        }
+        let vocab = config.llm.vocabSize
+        for (i, t) in inputs.tokenIDs.enumerated() where t != RunInputs.imageToken && !(0..<Int64(vocab)).contains(t) {
+            throw RunError.tokenOutOfRange(position: i, id: t, vocab: vocab)
+        }
+
+        // Vision and projector, image by image.
+        var features: [[Float]] = [], projected: [[Float]] = []
+        let perImage = v.numChannels * v.imageSize * v.imageSize
+        let featureTokens = vision.outputTokens
+        var projectedTokens = 0
+        for i in 0..<n {
+            let f = vision.forward(pixels: inputs.pixelValues!.data[(i * perImage)..<((i + 1) * perImage)])
+            let p = projector.forward(f, tokens: featureTokens)
+            projectedTokens = p.count / config.llm.hiddenSize
+            features.append(f)
+            projected.append(p)
+        }
+
+        // Splice image tokens into the prompt.
+        let h = config.llm.hiddenSize
+        var embeddings = [Float]()
+        var next = 0
+        for t in inputs.tokenIDs {
+            if t == RunInputs.imageToken {
+                embeddings += projected[next]
+                next += 1
+            } else {
+                embeddings += llm.embedding(of: Int(t))
+            }
+        }
+        let length = embeddings.count / h
+        guard length + maxNewTokens <= config.llm.maxPositionEmbeddings else {
+            throw RunError.tooLong(positions: length + maxNewTokens, limit: config.llm.maxPositionEmbeddings)
+        }
+        var cache = llm.makeCache()
+        let logits = llm.forward(embeddings, tokens: length, cache: &cache, allLogits: true)
+
+        // Greedy continuation through the cache.
+        var generated: [Int64] = []
+        var last = Array(logits[((length - 1) * vocab)...])
+        for step in 0..<maxNewTokens {
+            let token = Kernels.argmax(last[...])
+            generated.append(Int64(token))
+            if step + 1 < maxNewTokens {
+                last = llm.forward(Array(llm.embedding(of: token)), tokens: 1, cache: &cache, allLogits: false)
+            }
+        }
+
+        return RunOutputs(
+            visionFeatures: n == 0 ? nil : Tensor(shape: [n, featureTokens, v.hiddenSize], data: features.flatMap { $0 }),
+            projected: n == 0 ? nil : Tensor(shape: [n, projectedTokens, h], data: projected.flatMap { $0 }),
+            logits: Tensor(shape: [length, vocab], data: logits),
+            generatedIDs: generated)
+    }
+}

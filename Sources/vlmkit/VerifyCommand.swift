@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import ModelGraph
+import ReferenceRuntime
+import Verification
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a model against golden outputs, stage by stage.",
+        discussion: """
+        Runs the model on the golden file's inputs and compares vision features → projector output → \
+        logits → greedy continuation with what an independent implementation (PyTorch + transformers, \
+        golden/generate.py) computed. Per stage: max absolute error, max error relative to \
+        max |expected|, cosine similarity; for logits also top-1 agreement and mean KL divergence. \
+        The first stage out of tolerance is named.
+
+        Tolerances default to float32 levels (relative 1e-4, top-1 1.0, KL 1e-6, identical tokens), \
+        are overridden by the golden file's metadata (tolerance.max_rel, tolerance.min_top1, \
+        tolerance.max_kl), and by the flags below.
+
+        Exit codes: 0 pass, 1 out of tolerance, 2 bad input.
+
+        Example:
+          vlmkit verify golden/models/vila-clip-linear-f16 --golden golden/cases/vila-clip-linear-f16.golden.safetensors
+        """
+    )
+
+    @Argument(help: "Checkpoint folder (VILA or LLaVA-HF layout).")
+    var model: String
+
+    @Option(help: "Golden file (formats/golden.md).")
+    var golden: String
+
+    @Option(help: "Largest error relative to max |expected| per float stage.")
+    var maxRel: Double?
+
+    @Option(help: "Smallest fraction of positions whose top-1 token must agree.")
+    var minTop1: Double?
+
+    @Option(help: "Largest mean KL divergence of the logits, in nats.")
+    var maxKL: Double?
+
+    @Flag(help: "Do not require the greedy continuation to match.")
+    var ignoreGenerated = false
+
+    @Option(help: "Threads for matrix products (results do not depend on it).")
+    var threads: Int = 0
+
+    @Flag(help: "Print the report as one JSON object.")
+    var json = false
+
+    func run() throws {
+        Threads.apply(threads)
+        let graph = try ModelLoader.load(model)
+        let file = try GoldenFile(path: golden)
+        var tol = Tolerances()
+        tol.maxRel = maxRel ?? file.tolerance("max_rel") ?? tol.maxRel
+        tol.minTop1 = minTop1 ?? file.tolerance("min_top1") ?? tol.minTop1
+        tol.maxKL = maxKL ?? file.tolerance("max_kl") ?? tol.maxKL
+        tol.requireGenerated = !ignoreGenerated
+        let runner = try VLMRunner(graph)
+        let report = try Verifier.verify(graph: graph, runner: runner, golden: file, tolerances: tol)
+        print(json ? try JSONOutput.encode(report) : VerifyText.render(report))
+        if !report.passed { throw ExitCode(1) }
+    }
+}
+
+enum VerifyText {
+    static func render(_ r: VerificationReport) -> String {
+        var out = ["verify \(r.model) against \(r.golden)", ""]
+        out.append(InspectText.pad("stage", 11) + InspectText.pad("max abs", 12, right: true) + InspectText.pad("max rel", 12, right: true)
+                   + InspectText.pad("cosine", 12, right: true) + InspectText.pad("top-1", 9, right: true)
+                   + InspectText.pad("mean KL", 12, right: true) + "  verdict")
+        for s in r.stages {
+            var row = InspectText.pad(s.stage, 11)
+            if let m = s.metrics {
+                row += InspectText.pad(num(m.maxAbsError), 12, right: true) + InspectText.pad(num(m.maxRelError), 12, right: true)
+                row += InspectText.pad(String(format: "%.8f", m.cosineSimilarity), 12, right: true)
+                row += InspectText.pad(m.top1Agreement.map { String(format: "%.4f", $0) } ?? "", 9, right: true)
+                row += InspectText.pad(m.meanKL.map(num) ?? "", 12, right: true)
+            } else {
+                row += String(repeating: " ", count: 57)
+            }
+            row += "  " + (s.passed ? "ok" : "FAIL") + (s.detail.isEmpty ? "" : " (\(s.detail))")
+            out.append(row)
+        }
+        if let want = r.generatedExpected {
+            out.append("")
+            out.append("generated  expected \(want.map(String.init).joined(separator: " "))")
+            out.append("           actual   \(r.generatedActual.map(String.init).joined(separator: " "))")
+        }
+        out.append("")
+        out.append(r.firstFailure.map { "FAILED: first divergence at stage '\($0)'" } ?? "PASSED")
+        return out.joined(separator: "\n")
+    }
+
+    static func num(_ x: Double) -> String { String(format: "%.3e", x) }
+}
