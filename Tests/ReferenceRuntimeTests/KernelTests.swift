@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import TensorCore
+@testable import ReferenceRuntime
+
+@Suite struct KernelTests {
+    /// DownSample.merge2x2 against a literal port of VILA's view/permute/view sequence done
+    /// with strided views: pad, view [s, s/2, 2C], permute (1, 0, 2), view [s/2, s/2, 4C].
+    @Test(arguments: [1, 2, 3, 5, 6, 27])
+    func downsampleMatchesTheViewPermuteSequence(_ s: Int) {
+        let c = 3
+        let x = (0..<(s * s * c)).map { Float($0) + 0.5 }
+        let (ours, tokens) = DownSample.merge2x2(x, tokens: s * s, width: c)
+        let p = s + s % 2
+        // zero-pad to [p, p, C]
+        var padded = [Float](repeating: 0, count: p * p * c)
+        for r in 0..<s { for q in 0..<s { for k in 0..<c { padded[(r * p + q) * c + k] = x[(r * s + q) * c + k] } } }
+        let t = Tensor(shape: [p, p / 2, 2 * c], data: padded)           // view [w, h/2, 2c]
+        let permuted = t.gather(t.view.permuted([1, 0, 2]))               // [h/2, w, 2c], contiguous
+        let reference = permuted.reshaped([p / 2, p / 2, 4 * c]).data     // view [h/2, w/2, 4c]
+        #expect(tokens == (p / 2) * (p / 2))
+        #expect(ours == reference)
+    }
+
+    @Test func layerNormAndRMSNormMatchTheirDefinitions() {
+        var x: [Float] = [1, 2, 3, 4, -1, 0, 1, 2]
+        Kernels.layerNorm(&x, width: 4, weight: [1, 1, 1, 1], bias: [0, 0, 0, 0], eps: 0)
+        let mean: Float = 2.5, sd = Float((1.25 as Double).squareRoot())
+        #expect(zip(x.prefix(4), [1, 2, 3, 4].map { ($0 - mean) / sd }).allSatisfy { abs($0 - $1) < 1e-6 })
+        let r = Kernels.rmsNorm([3, 4], width: 2, weight: [2, 1], eps: 0)
+        let rms = Float((12.5 as Double).squareRoot())
+        #expect(abs(r[0] - 6 / rms) < 1e-6 && abs(r[1] - 4 / rms) < 1e-6)
+    }
+
+    @Test func activationsAtKnownPoints() {
+        #expect(abs(Kernels.geluErf(1) - 0.8413447) < 1e-6)
+        #expect(abs(Kernels.geluTanh(1) - 0.8411920) < 1e-6)
+        #expect(abs(Kernels.quickGelu(1) - 1 / (1 + Float(exp(-1.702)))) < 1e-6)
+        #expect(abs(Kernels.silu(2) - 2 / (1 + Float(exp(-2.0)))) < 1e-6)
+        #expect(Kernels.activation(named: "relu") == nil)
+    }
+
+    @Test func argmaxTakesTheFirstOfTies() {
+        #expect(Kernels.argmax([1, 3, 3, 2][...]) == 1)
+    }
+
+    @Test func causalAttentionIgnoresTheFutureAndGroupsKVHeads() {
+        // 2 query heads sharing one KV head, head dim 2, 3 positions.
+        var g = SplitMix(seed: 7)
+        let q = (0..<12).map { _ in g.nextFloat() }, k = (0..<6).map { _ in g.nextFloat() }, v = (0..<6).map { _ in g.nextFloat() }
+        let full = Attention.forward(q: q, k: k, v: v, tq: 3, tk: 3, heads: 2, kvHeads: 1, headDim: 2, causalOffset: 0)
+        // Changing the last key/value must not change the first two positions.
+        var k2 = k, v2 = v
+        k2[4] += 5; v2[5] -= 3
+        let changed = Attention.forward(q: q, k: k2, v: v2, tq: 3, tk: 3, heads: 2, kvHeads: 1, headDim: 2, causalOffset: 0)
+        #expect(Array(full.prefix(8)) == Array(changed.prefix(8)))
+        #expect(Array(full.suffix(4)) != Array(changed.suffix(4)))
+        // Position 0 attends only to itself: output equals v[0] for both heads.
+        #expect(Array(full.prefix(4)) == [v[0], v[1], v[0], v[1]])
+        // One query at offset 2 against the cache equals the last row of the full computation.
+        let last = Attention.forward(q: Array(q.suffix(4)), k: k, v: v, tq: 1, tk: 3, heads: 2, kvHeads: 1, headDim: 2, causalOffset: 2)
+        #expect(zip(last, full.suffix(4)).allSatisfy { abs($0 - $1) < 1e-6 })
+    }
+
+    @Test func rotaryEmbeddingRotatesPairsHalfApartAndKeepsNorms() {
+        let rope = RotaryEmbedding(headDim: 4, theta: 10000, scaling: nil)
+        #expect(rope.invFreq == [1, 0.01])
+        var x: [Float] = [1, 0, 0, 0]
+        rope.apply(&x, tokens: 1, heads: 1, startPosition: 1)
+        // dim 0 pairs with dim 2, angle = 1 rad
+        #expect(abs(x[0] - Float(cos(1.0))) < 1e-6 && abs(x[2] - Float(sin(1.0))) < 1e-6)
+        var y: [Float] = [0.3, -1, 2, 0.5]
+        let n0 = y.reduce(0) { $0 + $1 * $1 }
+        rope.apply(&y, tokens: 1, heads: 1, startPosition: 17)
+        #expect(abs(y.reduce(0) { $0 + $1 * $1 } - n0) < 1e-5)
+    }
+
+    @Test func llama3RopeScalingFollowsItsThreeBands() {
+        // original 8192, low 1, high 4, factor 8: wavelengths < 2048 kept, > 8192 divided by 8.
+        let plain = RotaryEmbedding(headDim: 128, theta: 500000, scaling: nil)
+        let scaled = RotaryEmbedding(headDim: 128, theta: 500000,
+                                     scaling: .llama3(factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192))
+        for (p, s) in zip(plain.invFreq, scaled.invFreq) {
+            let wavelen = 2 * Double.pi / Double(p)
+            if wavelen < 2048 { #expect(s == p) }
+            else if wavelen > 8192 { #expect(abs(s - p / 8) <= 1e-12 + 1e-6 * p) }
+            else { #expect(s < p && s > p / 8) }
+        }
+        let linear = RotaryEmbedding(headDim: 8, theta: 10000, scaling: .linear(factor: 4))
+        #expect(zip(linear.invFreq, RotaryEmbedding(headDim: 8, theta: 10000, scaling: nil).invFreq).allSatisfy { $0 == $1 / 4 })
+    }
+
+    /// FloatLinear (OpenBLAS) against the naive matmul on awkward shapes, with and without bias.
+    @Test(arguments: [(1, 1, 1), (5, 7, 3), (13, 64, 33), (2, 129, 65)])
+    func floatLinearMatchesNaive(_ s: (Int, Int, Int)) {
+        var g = SplitMix(seed: UInt64(s.0 * 7 + s.1 * 3 + s.2))
+        let (rows, k, n) = s
+        let w = (0..<(n * k)).map { _ in g.nextFloat() }, x = (0..<(rows * k)).map { _ in g.nextFloat() }
+        let b = (0..<n).map { _ in g.nextFloat() }
+        for bias in [nil, b] {
+            let fast = FloatLinear(weight: w, bias: bias, outFeatures: n, inFeatures: k).forward(x, rows: rows)
+            let slow = Matmul.naive(x: x, m: rows, k: k, weight: w, n: n, bias: bias)
+            #expect(zip(fast, slow).allSatisfy { abs($0 - $1) <= 1e-5 * Float(k) })
+        }
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
+}

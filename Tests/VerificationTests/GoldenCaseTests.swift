@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import TestSupport
+import ModelGraph
+import ReferenceRuntime
+import Verification
+
+/// Every committed golden case (computed by PyTorch + transformers) passes in float32 with
+/// identical greedy tokens and a relative logit error far inside 1e-4.
+@Suite struct GoldenCaseTests {
+    static let cases = [
+        ("vila-clip-linear-f16", "vila-clip-linear-f16"),
+        ("vila-clip-linear-f16", "vila-clip-linear-f16.text-only"),
+        ("vila-clip-mlp2x-bf16-sharded", "vila-clip-mlp2x-bf16-sharded"),
+        ("vila-siglip-downsample-f32", "vila-siglip-downsample-f32"),
+        ("llava-hf-f16", "llava-hf-f16"),
+        ("llava-hf-nested-bf16-sharded", "llava-hf-nested-bf16-sharded"),
+    ]
+
+    @Test(arguments: cases)
+    func goldenCasePasses(_ c: (model: String, golden: String)) throws {
+        let graph = try ModelLoader.load(TestFiles.golden("models/" + c.model))
+        let golden = try GoldenFile(path: TestFiles.golden("cases/\(c.golden).golden.safetensors"))
+        let report = try Verifier.verify(graph: graph, runner: try VLMRunner(graph), golden: golden, tolerances: Tolerances())
+        #expect(report.passed, "\(report.stages.map { "\($0.stage): \($0.detail)" })")
+        let logits = try #require(report.stages.first { $0.stage == "logits" }?.metrics)
+        #expect(logits.maxRelError <= 1e-4)
+        #expect(logits.top1Agreement == 1)
+        #expect(report.generatedActual == golden.expected.generatedIDs)
+        #expect(report.generatedActual.count == 6)
+    }
+
+    @Test func goldenMetadataNamesFormatVersionAndGenerator() throws {
+        for c in Self.cases {
+            let g = try GoldenFile(path: TestFiles.golden("cases/\(c.1).golden.safetensors"))
+            #expect(g.metadata["format"] == "vlmkit-golden")
+            #expect(g.metadata["version"] == "1")
+            #expect(g.metadata["generator"]?.contains("transformers") == true)
+            #expect(g.metadata["model"] == "models/\(c.0)")
+        }
+    }
+
+    @Test func goldenCasesCoverTheRequiredFeatures() throws {
+        // two images interleaved with text, and no image at all
+        let two = try GoldenFile(path: TestFiles.golden("cases/vila-clip-mlp2x-bf16-sharded.golden.safetensors"))
+        #expect(two.inputs.imageCount == 2 && two.inputs.tokenIDs.last != RunInputs.imageToken)
+        let none = try GoldenFile(path: TestFiles.golden("cases/vila-clip-linear-f16.text-only.golden.safetensors"))
+        #expect(none.inputs.imageCount == 0 && none.inputs.pixelValues == nil)
+        // odd SigLIP grid: 25 features → 9 projected tokens per image
+        let sig = try GoldenFile(path: TestFiles.golden("cases/vila-siglip-downsample-f32.golden.safetensors"))
+        #expect(sig.expected.visionFeatures?.shape == [2, 25, 32] && sig.expected.projected?.shape == [2, 9, 64])
+    }
+}
