@@ -42,13 +42,8 @@ public struct NormParams: Sendable {
     public let weight: [Float]
     public let bias: [Float]
 
-    public init(_ a: Affine) throws {
-        weight = try a.weight.float32().data
-        bias = try a.bias?.float32().data ?? [Float](repeating: 0, count: weight.count)
-    }
-
-    public init(weight: TensorRef) throws {
-        self.weight = try weight.float32().data
-        bias = [Float](repeating: 0, count: self.weight.count)
+    public init(weight: [Float], bias: [Float]) {
+        self.weight = weight
+        self.bias = bias
     }
 }

@@ -14,21 +14,24 @@ public final class LlamaRunner: @unchecked Sendable {
     let head: any LinearOperator
     let rope: RotaryEmbedding
 
-    public init(_ m: LanguageModel) throws {
-        config = m.config
-        embed = try m.embedTokens.float32().data
-        layers = try m.layers.map {
-            Layer(attnNorm: try $0.attnNorm.float32().data, mlpNorm: try $0.mlpNorm.float32().data,
-                  q: try FloatLinear($0.q), k: try FloatLinear($0.k), v: try FloatLinear($0.v), o: try FloatLinear($0.o),
-                  gate: try FloatLinear($0.gate), up: try FloatLinear($0.up), down: try FloatLinear($0.down))
+    public init(_ w: any WeightSource) throws {
+        let c = w.config.llm
+        config = c
+        embed = try w.required("llm.embed_tokens.weight")
+        layers = try (0..<c.numLayers).map { l in
+            let p = "llm.layers.\(l)"
+            return Layer(attnNorm: try w.required(p + ".attn_norm.weight"), mlpNorm: try w.required(p + ".mlp_norm.weight"),
+                         q: try w.linear(p + ".attn.q"), k: try w.linear(p + ".attn.k"), v: try w.linear(p + ".attn.v"),
+                         o: try w.linear(p + ".attn.o"), gate: try w.linear(p + ".mlp.gate"), up: try w.linear(p + ".mlp.up"),
+                         down: try w.linear(p + ".mlp.down"))
         }
-        norm = try m.norm.float32().data
-        if let h = m.lmHead {
-            head = try FloatLinear(Affine(weight: h, bias: nil))
+        norm = try w.required("llm.norm.weight")
+        if c.tieWordEmbeddings {
+            head = FloatLinear(weight: embed, bias: nil, outFeatures: c.vocabSize, inFeatures: c.hiddenSize)
         } else {
-            head = FloatLinear(weight: embed, bias: nil, outFeatures: m.config.vocabSize, inFeatures: m.config.hiddenSize)
+            head = try w.linear("llm.lm_head")
         }
-        rope = RotaryEmbedding(headDim: m.config.headDim, theta: m.config.ropeTheta, scaling: m.config.ropeScaling)
+        rope = RotaryEmbedding(headDim: c.headDim, theta: c.ropeTheta, scaling: c.ropeScaling)
     }
 
     /// Keys and values of every layer for the positions seen so far.

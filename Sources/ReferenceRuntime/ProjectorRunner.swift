@@ -6,18 +6,18 @@ public struct ProjectorRunner: Sendable {
     let norm: NormParams?
     let layers: [any LinearOperator]
 
-    public init(_ p: Projector) throws {
-        config = p.config
-        switch p.weights {
-        case .linear(let a):
+    public init(_ w: any WeightSource) throws {
+        config = w.config.projector
+        switch config.type {
+        case .linear:
             norm = nil
-            layers = [try FloatLinear(a)]
-        case let .mlp2xGelu(fc1, fc2):
+            layers = [try w.linear("projector.linear")]
+        case .mlp2xGelu:
             norm = nil
-            layers = [try FloatLinear(fc1), try FloatLinear(fc2)]
-        case let .mlpDownsample(n, fc1, fc2):
-            norm = try NormParams(n)
-            layers = [try FloatLinear(fc1), try FloatLinear(fc2)]
+            layers = [try w.linear("projector.fc1"), try w.linear("projector.fc2")]
+        case .mlpDownsample:
+            norm = try w.layerNorm("projector.norm")
+            layers = [try w.linear("projector.fc1"), try w.linear("projector.fc2")]
         }
     }
 

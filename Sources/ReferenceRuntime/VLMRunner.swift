@@ -58,12 +58,17 @@ public final class VLMRunner: @unchecked Sendable {
     public let projector: ProjectorRunner
     public let llm: LlamaRunner
 
-    /// Loads every weight of the graph converted to f32.
-    public init(_ graph: VLMGraph) throws {
-        config = graph.config
-        vision = try VisionEncoder(graph.vision, selectLayer: graph.config.selectLayer, selectFeature: graph.config.selectFeature)
-        projector = try ProjectorRunner(graph.projector)
-        llm = try LlamaRunner(graph.llm)
+    /// Loads every weight of a float checkpoint's graph converted to f32.
+    public convenience init(_ graph: VLMGraph) throws {
+        try self.init(weights: GraphWeights(graph))
+    }
+
+    /// Loads the weights a source provides (float or quantized).
+    public init(weights: any WeightSource) throws {
+        config = weights.config
+        vision = try VisionEncoder(weights)
+        projector = try ProjectorRunner(weights)
+        llm = try LlamaRunner(weights)
     }
 
     /// Sets OpenBLAS's thread count (results do not depend on it).

@@ -18,22 +18,21 @@ public struct VisionEncoder: Sendable {
     let layers: [Layer]             // only the layers that run
     let act: (Float) -> Float
 
-    public init(_ tower: VisionTower, selectLayer: Int, selectFeature: FeatureSelection) throws {
-        config = tower.config
-        self.selectLayer = selectLayer
-        self.selectFeature = selectFeature
-        let c = tower.config
-        let w = try tower.patchEmbed.weight.float32()
-        patch = FloatLinear(weight: w.data, bias: try tower.patchEmbed.bias?.float32().data,
+    public init(_ w: any WeightSource) throws {
+        let c = w.config.vision
+        config = c
+        selectLayer = w.config.selectLayer
+        selectFeature = w.config.selectFeature
+        patch = FloatLinear(weight: try w.required("vision.patch_embed.weight"), bias: try w.floats("vision.patch_embed.bias"),
                             outFeatures: c.hiddenSize, inFeatures: c.numChannels * c.patchSize * c.patchSize)
-        classEmbed = try tower.classEmbed?.float32().data
-        positionEmbed = try tower.positionEmbed.float32().data
-        preNorm = try tower.preNorm.map(NormParams.init)
-        let run = selectLayer >= 0 ? selectLayer : c.numLayers + 1 + selectLayer
-        layers = try tower.layers.prefix(run).map {
-            Layer(norm1: try NormParams($0.norm1), norm2: try NormParams($0.norm2),
-                  q: try FloatLinear($0.q), k: try FloatLinear($0.k), v: try FloatLinear($0.v), o: try FloatLinear($0.o),
-                  fc1: try FloatLinear($0.fc1), fc2: try FloatLinear($0.fc2))
+        classEmbed = try w.floats("vision.class_embed")
+        positionEmbed = try w.required("vision.pos_embed")
+        preNorm = c.kind == .clip ? try w.layerNorm("vision.pre_norm") : nil
+        layers = try (0..<w.config.visionLayersUsed).map { l in
+            let p = "vision.layers.\(l)"
+            return Layer(norm1: try w.layerNorm(p + ".norm1"), norm2: try w.layerNorm(p + ".norm2"),
+                         q: try w.linear(p + ".attn.q"), k: try w.linear(p + ".attn.k"), v: try w.linear(p + ".attn.v"),
+                         o: try w.linear(p + ".attn.o"), fc1: try w.linear(p + ".mlp.fc1"), fc2: try w.linear(p + ".mlp.fc2"))
         }
         guard let act = Kernels.activation(named: c.hiddenAct) else { preconditionFailure("activation checked by the config") }
         self.act = act
