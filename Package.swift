@@ -8,7 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vlmkit", targets: ["vlmkit"]),
-        .library(name: "VLMKit", targets: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Verification", "DeviceBundle"]),
+        .library(name: "VLMKit", targets: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,12 +23,13 @@ let package = Package(
         .target(name: "TensorIO", dependencies: ["TensorCore", "CJSONC"]),
         .target(name: "ModelGraph", dependencies: ["TensorCore", "TensorIO"]),
         .target(name: "ReferenceRuntime", dependencies: ["TensorCore", "ModelGraph", "COpenBLAS"]),
+        .target(name: "Quantization", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "COpenBLAS"]),
         .target(name: "Verification", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime"]),
         .target(name: "DeviceBundle", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "CZstd"]),
         .executableTarget(
             name: "vlmkit",
             dependencies: [
-                "TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Verification",
+                "TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,6 +41,7 @@ let package = Package(
         .testTarget(name: "ModelGraphTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["ReferenceRuntime", "DeviceBundle", "TensorIO"]),
         .testTarget(name: "ReferenceRuntimeTests", dependencies: ["TensorCore", "ModelGraph", "ReferenceRuntime", "TestSupport"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["TensorCore", "ModelGraph", "ReferenceRuntime", "Quantization", "TestSupport"]),
         .testTarget(name: "VerificationTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Verification", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["vlmkit", "TestSupport"]),
     ],

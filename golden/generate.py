@@ -8,6 +8,7 @@ Run from the repository root:
 Writes, under golden/:
   models/<name>/          tiny seeded VILA-style checkpoints in the VILA 1.5 and LLaVA-HF layouts
   cases/<name>.golden.safetensors      inputs and expected outputs computed by PyTorch (formats/golden.md)
+  calibration/random-ids-4096.txt      calibration token ids for AWQ tests
   interop/python-written.safetensors   a file written by the `safetensors` package (read by Swift tests)
 Everything is deterministic for a given requirements.txt.
 """
@@ -47,9 +48,9 @@ def reinit(module: torch.nn.Module, seed: int) -> None:
                 p.copy_(torch.randn(p.shape, generator=g) / (fan_in ** 0.5))
 
 
-def llama_config(*, kv_heads=4, rope=None, tied=False, vocab=512):
-    kw = dict(vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-              num_attention_heads=4, num_key_value_heads=kv_heads, max_position_embeddings=256,
+def llama_config(*, kv_heads=4, rope=None, tied=False, vocab=512, hidden=64, intermediate=128, heads=4):
+    kw = dict(vocab_size=vocab, hidden_size=hidden, intermediate_size=intermediate, num_hidden_layers=2,
+              num_attention_heads=heads, num_key_value_heads=kv_heads, max_position_embeddings=256,
               rms_norm_eps=1e-5, tie_word_embeddings=tied, bos_token_id=1, eos_token_id=2)
     if rope is not None:
         kw["rope_scaling"] = rope
@@ -167,13 +168,27 @@ def preprocessor(vision_cfg):
 
 
 # ---------------------------------------------------------------- layouts
+def add_outliers(llm: torch.nn.Module, channels: int, factor: float, seed: int) -> None:
+    """Scales a few channels of every RMSNorm weight feeding a Linear layer, so that those
+    channels of the activations are `factor` times larger: the activation outliers of real
+    LLMs that AWQ is designed for."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in llm.named_parameters():
+            if name.endswith("input_layernorm.weight") or name.endswith("post_attention_layernorm.weight"):
+                idx = torch.randperm(p.numel(), generator=g)[:channels]
+                p[idx] *= factor
+
+
 def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, shards=1,
-               config_style="v5", vision_prefix="", subfolder_configs=True, seed=0):
+               config_style="v5", vision_prefix="", subfolder_configs=True, seed=0, outliers=None):
     out = os.path.join(MODELS, name)
     shutil.rmtree(out, ignore_errors=True)
     torch.manual_seed(seed)
     llm = LlamaForCausalLM(llm_cfg)
     reinit(llm, seed + 1)
+    if outliers:
+        add_outliers(llm, *outliers, seed=seed + 4)
     vcfg = clip_config() if vision_kind == "clip" else siglip_config()
     vision = CLIPVisionModel(vcfg) if vision_kind == "clip" else SiglipVisionModel(vcfg)
     reinit(vision, seed + 2)
@@ -433,6 +448,18 @@ def main():
     write_golden("llava-hf-nested-bf16-sharded", "llava-hf-nested-bf16-sharded",
                  golden_llava(model, [1, IMAGE_TOKEN, 5, 6, 7, IMAGE_TOKEN, 8], 2, 6, seed=105),
                  "LLaVA-HF, llama3 rope, two images")
+    # AWQ's test bed: 256-wide Llama whose norms create activation outliers in 4 channels (×25).
+    _, ref = build_vila("vila-llama-outliers-f16", vision_kind="clip", projector="linear", dtype="f16",
+                        llm_cfg=llama_config(hidden=256, intermediate=512, heads=8), select_feature="patch",
+                        seed=60, outliers=(4, 25.0))
+    g = torch.Generator().manual_seed(61)
+    prompt = [1] + torch.randint(3, 511, (95,), generator=g).tolist()
+    write_golden("vila-llama-outliers-f16.text", "vila-llama-outliers-f16", golden_vila(ref, prompt, 0, 6, seed=106),
+                 "activation outliers; for quantization quality (AWQ vs RTN)")
+    calib = torch.randint(3, 511, (4096,), generator=g).tolist()
+    os.makedirs(os.path.join(ROOT, "calibration"), exist_ok=True)
+    with open(os.path.join(ROOT, "calibration", "random-ids-4096.txt"), "w") as f:
+        f.write(" ".join(map(str, calib)) + "\n")
     write_interop()
     print("golden fixtures written under", ROOT, file=sys.stderr)
 

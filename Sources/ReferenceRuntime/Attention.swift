@@ -1,3 +1,4 @@
+import COpenBLAS
 import Foundation
 
 /// Scaled dot-product attention over row-major [tokens, heads·headDim] buffers, one head at a
@@ -9,7 +10,7 @@ public enum Attention {
     ///   - causalOffset: when non-nil, query i sits at absolute position offset + i and may
     ///     attend to keys 0...offset + i only.
     /// - Returns: [tq, heads·hd].
-    public static func forward(q: [Float], k: [Float], v: [Float], tq: Int, tk: Int,
+    public static func naive(q: [Float], k: [Float], v: [Float], tq: Int, tk: Int,
                                heads: Int, kvHeads: Int, headDim hd: Int, causalOffset: Int?) -> [Float] {
         precondition(heads % kvHeads == 0)
         let group = heads / kvHeads
@@ -35,6 +36,48 @@ public enum Attention {
                     let w = scores[j]
                     let vBase = j * kvStride + kh * hd
                     for d in 0..<hd { out[oBase + d] += w * v[vBase + d] }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The same computation with OpenBLAS: per head, scores = Q·Kᵀ and out = P·V as strided
+    /// sgemm calls; masking and softmax as in `naive`, which is its oracle.
+    public static func forward(q: [Float], k: [Float], v: [Float], tq: Int, tk: Int,
+                               heads: Int, kvHeads: Int, headDim hd: Int, causalOffset: Int?) -> [Float] {
+        precondition(heads % kvHeads == 0)
+        let group = heads / kvHeads
+        let qStride = heads * hd, kvStride = kvHeads * hd
+        precondition(q.count == tq * qStride && k.count == tk * kvStride && v.count == tk * kvStride)
+        var out = [Float](repeating: 0, count: tq * qStride)
+        guard tq > 0, tk > 0 else { return out }
+        let scale = Float(1 / Double(hd).squareRoot())
+        var scores = [Float](repeating: 0, count: tq * tk)
+        q.withUnsafeBufferPointer { qp in
+            k.withUnsafeBufferPointer { kp in
+                v.withUnsafeBufferPointer { vp in
+                    out.withUnsafeMutableBufferPointer { op in
+                        scores.withUnsafeMutableBufferPointer { sp in
+                            for h in 0..<heads {
+                                let kh = h / group
+                                // scores[tq, tk] = scale · Q_h · K_hᵀ
+                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tq), Int32(tk), Int32(hd),
+                                            scale, qp.baseAddress! + h * hd, Int32(qStride),
+                                            kp.baseAddress! + kh * hd, Int32(kvStride), 0, sp.baseAddress, Int32(tk))
+                                for i in 0..<tq {
+                                    let row = sp.baseAddress! + i * tk
+                                    let visible = causalOffset.map { min(tk, $0 + i + 1) } ?? tk
+                                    Kernels.softmax(row, count: visible)
+                                    for j in visible..<tk { row[j] = 0 }
+                                }
+                                // out_h[tq, hd] = P · V_h
+                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(tq), Int32(hd), Int32(tk),
+                                            1, sp.baseAddress, Int32(tk), vp.baseAddress! + kh * hd, Int32(kvStride),
+                                            0, op.baseAddress! + h * hd, Int32(qStride))
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -76,7 +76,32 @@ public final class VLMRunner: @unchecked Sendable {
         openblas_set_num_threads(Int32(max(1, n)))
     }
 
-    public func run(_ inputs: RunInputs, maxNewTokens: Int) throws -> RunOutputs {
+    /// Prompt embeddings [L, H] with each image marker replaced by that image's projected tokens,
+    /// plus the per-image vision features and projector outputs. Inputs must be validated.
+    public func spliceEmbeddings(_ inputs: RunInputs) -> (embeddings: [Float], features: [[Float]], projected: [[Float]]) {
+        let v = config.vision
+        let perImage = v.numChannels * v.imageSize * v.imageSize
+        var features: [[Float]] = [], projected: [[Float]] = []
+        for i in 0..<inputs.imageCount {
+            let f = vision.forward(pixels: inputs.pixelValues!.data[(i * perImage)..<((i + 1) * perImage)])
+            features.append(f)
+            projected.append(projector.forward(f, tokens: vision.outputTokens))
+        }
+        var embeddings = [Float]()
+        var next = 0
+        for t in inputs.tokenIDs {
+            if t == RunInputs.imageToken {
+                embeddings += projected[next]
+                next += 1
+            } else {
+                embeddings += llm.embedding(of: Int(t))
+            }
+        }
+        return (embeddings, features, projected)
+    }
+
+    /// Checks image count, pixel shape and token range against the model.
+    public func validate(_ inputs: RunInputs) throws {
         let n = inputs.imageCount
         let images = inputs.pixelValues?.shape.dims.first ?? 0
         guard n == images else { throw RunError.imageCountMismatch(markers: n, images: images) }
@@ -90,32 +115,17 @@ public final class VLMRunner: @unchecked Sendable {
         for (i, t) in inputs.tokenIDs.enumerated() where t != RunInputs.imageToken && !(0..<Int64(vocab)).contains(t) {
             throw RunError.tokenOutOfRange(position: i, id: t, vocab: vocab)
         }
+    }
 
-        // Vision and projector, image by image.
-        var features: [[Float]] = [], projected: [[Float]] = []
-        let perImage = v.numChannels * v.imageSize * v.imageSize
-        let featureTokens = vision.outputTokens
-        var projectedTokens = 0
-        for i in 0..<n {
-            let f = vision.forward(pixels: inputs.pixelValues!.data[(i * perImage)..<((i + 1) * perImage)])
-            let p = projector.forward(f, tokens: featureTokens)
-            projectedTokens = p.count / config.llm.hiddenSize
-            features.append(f)
-            projected.append(p)
-        }
-
-        // Splice image tokens into the prompt.
+    public func run(_ inputs: RunInputs, maxNewTokens: Int) throws -> RunOutputs {
+        try validate(inputs)
+        let n = inputs.imageCount
+        let v = config.vision
+        let vocab = config.llm.vocabSize
+        let (embeddings, features, projected) = spliceEmbeddings(inputs)
         let h = config.llm.hiddenSize
-        var embeddings = [Float]()
-        var next = 0
-        for t in inputs.tokenIDs {
-            if t == RunInputs.imageToken {
-                embeddings += projected[next]
-                next += 1
-            } else {
-                embeddings += llm.embedding(of: Int(t))
-            }
-        }
+        let featureTokens = vision.outputTokens
+        let projectedTokens = projected.first.map { $0.count / h } ?? 0
         let length = embeddings.count / h
         guard length + maxNewTokens <= config.llm.maxPositionEmbeddings else {
             throw RunError.tooLong(positions: length + maxNewTokens, limit: config.llm.maxPositionEmbeddings)

@@ -42,6 +42,10 @@ public struct VerificationReport: Sendable, Encodable {
 /// vision → projector → logits → generated ids.
 public enum Verifier {
     public static func verify(graph: VLMGraph, runner: VLMRunner, golden: GoldenFile, tolerances: Tolerances) throws -> VerificationReport {
+        try verify(model: graph.path, runner: runner, golden: golden, tolerances: tolerances)
+    }
+
+    public static func verify(model: String, runner: VLMRunner, golden: GoldenFile, tolerances: Tolerances) throws -> VerificationReport {
         let steps = golden.expected.generatedIDs?.count ?? 0
         let out = try runner.run(golden.inputs, maxNewTokens: steps)
         var stages: [StageResult] = []
@@ -81,7 +85,7 @@ public enum Verifier {
             let detail = mismatch.map { "first difference at step \($0): expected \(want[$0]), got \(out.generatedIDs[$0])" } ?? ""
             stages.append(StageResult(stage: "generated", passed: ok, metrics: nil, detail: detail))
         }
-        return VerificationReport(model: graph.path, golden: golden.path, tolerances: tolerances, stages: stages,
+        return VerificationReport(model: model, golden: golden.path, tolerances: tolerances, stages: stages,
                                   generatedExpected: golden.expected.generatedIDs, generatedActual: out.generatedIDs)
     }
 

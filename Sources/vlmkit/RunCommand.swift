@@ -21,7 +21,7 @@ struct RunCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "Checkpoint folder (VILA or LLaVA-HF layout).")
+    @Argument(help: "Checkpoint folder (VILA or LLaVA-HF layout) or quantized model folder.")
     var model: String
 
     @Option(help: "Safetensors file with input.token_ids and input.pixel_values.")
@@ -43,9 +43,9 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         Threads.apply(threads)
-        let graph = try ModelLoader.load(model)
+        let source = try ModelSource.open(model)
         let file = try GoldenFile(path: inputs, requireExpected: false)
-        let runner = try VLMRunner(graph)
+        let runner = try VLMRunner(weights: source)
         let out = try runner.run(file.inputs, maxNewTokens: maxNewTokens)
         try RunDump.write(out, to: dump, metadata: ["format": "vlmkit-run", "model": model, "inputs": inputs])
         var lines = ["wrote \(dump): logits \(out.logits.shape)"]

@@ -11,6 +11,6 @@ struct VLMKitCommand: ParsableCommand {
 
         Exit codes: 0 success, 1 verification out of tolerance, 2 bad input or usage.
         """,
-        subcommands: [InspectCommand.self, RunCommand.self, VerifyCommand.self, SynthesizeCommand.self]
+        subcommands: [InspectCommand.self, RunCommand.self, VerifyCommand.self, QuantizeCommand.self, EvalPPLCommand.self, SynthesizeCommand.self]
     )
 }

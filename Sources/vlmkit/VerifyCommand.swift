@@ -2,7 +2,42 @@ import ArgumentParser
 import Foundation
 import ModelGraph
 import ReferenceRuntime
+import Quantization
+import TensorIO
 import Verification
+
+/// Opens a float checkpoint or a quantized model folder as weights for the runner.
+enum ModelSource {
+    static func open(_ path: String) throws -> any WeightSource {
+        if QuantizedModel.isQuantizedModel(path) { return try QuantizedModel(path: path) }
+        return GraphWeights(try ModelLoader.load(path))
+    }
+}
+
+/// `verify --report`: the verification plus, for quantized models, each tensor's storage and error.
+struct FullReport: Encodable {
+    let verification: VerificationReport
+    let quantization: QuantizationInfo?
+}
+
+struct QuantizationInfo: Encodable {
+    struct Entry: Encodable {
+        let slot: String
+        let storage: String
+        let nmse: Double?
+        let maxAbsError: Double?
+    }
+    let method: String
+    let tensors: [Entry]
+
+    init(_ m: QuantizedModel) {
+        method = m.manifest["method"]?.stringValue ?? ""
+        tensors = (m.manifest["tensors"]?.objectValue ?? []).map { slot, e in
+            Entry(slot: slot, storage: e["scheme"]?.stringValue ?? e["dtype"]?.stringValue ?? "",
+                  nmse: e["nmse"]?.doubleValue, maxAbsError: e["max_abs_error"]?.doubleValue)
+        }
+    }
+}
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,7 +61,7 @@ struct VerifyCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "Checkpoint folder (VILA or LLaVA-HF layout).")
+    @Argument(help: "Checkpoint folder (VILA or LLaVA-HF layout) or quantized model folder.")
     var model: String
 
     @Option(help: "Golden file (formats/golden.md).")
@@ -38,8 +73,11 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Smallest fraction of positions whose top-1 token must agree.")
     var minTop1: Double?
 
-    @Option(help: "Largest mean KL divergence of the logits, in nats.")
+    @Option(name: [.customLong("max-kl"), .customLong("max-kld")], help: "Largest mean KL divergence of the logits, in nats.")
     var maxKL: Double?
+
+    @Option(help: "Also write the full report (per-stage errors, per-tensor quantization error) as JSON to this file.")
+    var report: String?
 
     @Flag(help: "Do not require the greedy continuation to match.")
     var ignoreGenerated = false
@@ -52,17 +90,21 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         Threads.apply(threads)
-        let graph = try ModelLoader.load(model)
+        let source = try ModelSource.open(model)
         let file = try GoldenFile(path: golden)
         var tol = Tolerances()
         tol.maxRel = maxRel ?? file.tolerance("max_rel") ?? tol.maxRel
         tol.minTop1 = minTop1 ?? file.tolerance("min_top1") ?? tol.minTop1
         tol.maxKL = maxKL ?? file.tolerance("max_kl") ?? tol.maxKL
         tol.requireGenerated = !ignoreGenerated
-        let runner = try VLMRunner(graph)
-        let report = try Verifier.verify(graph: graph, runner: runner, golden: file, tolerances: tol)
-        print(json ? try JSONOutput.encode(report) : VerifyText.render(report))
-        if !report.passed { throw ExitCode(1) }
+        let runner = try VLMRunner(weights: source)
+        let result = try Verifier.verify(model: model, runner: runner, golden: file, tolerances: tol)
+        if let path = report {
+            let full = FullReport(verification: result, quantization: (source as? QuantizedModel).map(QuantizationInfo.init))
+            try FileSystem.writeText(try JSONOutput.encode(full) + "\n", to: path)
+        }
+        print(json ? try JSONOutput.encode(result) : VerifyText.render(result))
+        if !result.passed { throw ExitCode(1) }
     }
 }
 

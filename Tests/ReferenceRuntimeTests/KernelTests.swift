@@ -62,6 +62,19 @@ import TensorCore
         #expect(zip(last, full.suffix(4)).allSatisfy { abs($0 - $1) < 1e-6 })
     }
 
+    /// The OpenBLAS attention against the naive one: with and without a causal mask, grouped
+    /// heads, a cache offset, odd sizes.
+    @Test(arguments: [(1, 1, 1, 1, 2, nil), (5, 5, 4, 2, 8, 0), (3, 9, 6, 3, 4, 6), (7, 7, 2, 2, 3, nil), (1, 13, 8, 1, 16, 12)] as [(Int, Int, Int, Int, Int, Int?)])
+    func blasAttentionMatchesNaive(_ c: (tq: Int, tk: Int, heads: Int, kv: Int, hd: Int, offset: Int?)) {
+        var g = SplitMix(seed: UInt64(c.tq * 100 + c.tk))
+        let q = (0..<(c.tq * c.heads * c.hd)).map { _ in g.nextFloat() * 2 }
+        let k = (0..<(c.tk * c.kv * c.hd)).map { _ in g.nextFloat() * 2 }
+        let v = (0..<(c.tk * c.kv * c.hd)).map { _ in g.nextFloat() }
+        let fast = Attention.forward(q: q, k: k, v: v, tq: c.tq, tk: c.tk, heads: c.heads, kvHeads: c.kv, headDim: c.hd, causalOffset: c.offset)
+        let slow = Attention.naive(q: q, k: k, v: v, tq: c.tq, tk: c.tk, heads: c.heads, kvHeads: c.kv, headDim: c.hd, causalOffset: c.offset)
+        #expect(zip(fast, slow).allSatisfy { abs($0 - $1) <= 1e-5 })
+    }
+
     @Test func rotaryEmbeddingRotatesPairsHalfApartAndKeepsNorms() {
         let rope = RotaryEmbedding(headDim: 4, theta: 10000, scaling: nil)
         #expect(rope.invFreq == [1, 0.01])

@@ -1,0 +1,204 @@
+import Foundation
+import ModelGraph
+import ReferenceRuntime
+import TensorCore
+
+/// Activation-aware weight quantization (Lin et al., MLSys 2024) on the CPU, block by block
+/// over the language model, as llm-awq does it (formats/quantization.md):
+///
+/// 1. calibration prompts run through the float model; each decoder layer's inputs are kept;
+/// 2. per layer and per group of Linear layers that share an input — (q, k, v) after
+///    input_layernorm; o after v (only without GQA); (gate, up) after post_attention_layernorm;
+///    down after up — s = mean|x|^α (normalised by √(max·min)) is tried for α = 0, 1/20, …,
+///    19/20, scoring each by the MSE of the group's block output with fake-quantized W·s and
+///    inputs x/s; α = 0 is plain RTN, so the choice is never worse than RTN on that score;
+/// 3. 1/s is folded into the preceding norm or Linear, s into the group's weights;
+/// 4. a clipping range is searched per output row and group (shrinking max|w| by up to 50 %
+///    over 10 of 20 grid steps; q and k are not clipped);
+/// 5. the next layer's inputs come from the float layer, as in llm-awq.
+///
+/// The result is a set of replacement float weights; `ModelQuantizer` then rounds them with RTN.
+public enum AWQ {
+    public static let grid = 20
+    public static let maxShrink = 0.5
+
+    public struct Result: Sendable {
+        public let overrides: [String: [Float]]
+        public let summary: AWQSummary
+    }
+
+    public struct Settings: Sendable {
+        /// Calibration tokens used to score scales (whole sequences, from the start).
+        public var searchTokens = 2048
+        /// Tokens used to score clipping ranges.
+        public var clipTokens = 512
+        public init() {}
+    }
+
+    public static func search(graph: VLMGraph, recipe: QuantRecipe, calibration: CalibrationData, threads: Int,
+                              settings: Settings = Settings(),
+                              progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> Result {
+        let start = Date()
+        let c = graph.config.llm
+        let weights = GraphWeights(graph)
+        let runner = try VLMRunner(weights: weights)
+
+        // Embeddings of every calibration sequence (images spliced in), concatenated.
+        var x: [Float] = []
+        var lengths: [Int] = []
+        var imageOffset = 0
+        let perImage = graph.config.vision.numChannels * graph.config.vision.imageSize * graph.config.vision.imageSize
+        for seq in calibration.sequences {
+            let n = seq.filter { $0 == RunInputs.imageToken }.count
+            var px: Tensor? = nil
+            if n > 0, let all = calibration.pixelValues {
+                let v = graph.config.vision
+                px = Tensor(shape: [n, v.numChannels, v.imageSize, v.imageSize],
+                            data: Array(all.data[(imageOffset * perImage)..<((imageOffset + n) * perImage)]))
+                imageOffset += n
+            }
+            let inputs = RunInputs(tokenIDs: seq, pixelValues: px)
+            try runner.validate(inputs)
+            let e = runner.spliceEmbeddings(inputs).embeddings
+            x += e
+            lengths.append(e.count / c.hiddenSize)
+        }
+        var searchLengths: [Int] = []
+        for n in lengths where searchLengths.reduce(0, +) < settings.searchTokens { searchLengths.append(n) }
+
+        let all = AWQBlocks(config: c, lengths: lengths)
+        let sub = AWQBlocks(config: c, lengths: searchLengths)
+        var overrides: [String: [Float]] = [:]
+        var summary = AWQSummary()
+        summary.calibrationTokens = all.tokens
+        let h = c.hiddenSize, inter = c.intermediateSize
+        let qd = c.numHeads * c.headDim, kvd = c.numKVHeads * c.headDim
+
+        for l in 0..<c.numLayers {
+            let p = "llm.layers.\(l)"
+            func load(_ slot: String) throws -> [Float] { try weights.required(slot) }
+            var attnNorm = try load(p + ".attn_norm.weight"), mlpNorm = try load(p + ".mlp_norm.weight")
+            var q = try load(p + ".attn.q.weight"), k = try load(p + ".attn.k.weight"), v = try load(p + ".attn.v.weight")
+            var o = try load(p + ".attn.o.weight")
+            var gate = try load(p + ".mlp.gate.weight"), up = try load(p + ".mlp.up.weight"), down = try load(p + ".mlp.down.weight")
+            let scheme = { (name: String) in recipe.scheme(for: p + "." + name) }
+            let eps = Float(c.rmsNormEps)
+
+            // Float forward of the whole calibration set: the next layer's inputs.
+            func layerForward(_ xin: [Float], _ blocks: AWQBlocks) -> (xn1: [Float], ctx: [Float], attnOut: [Float],
+                                                                         xn2: [Float], inter: [Float], out: [Float]) {
+                let t = blocks.tokens
+                let xn1 = Kernels.rmsNorm(xin, width: h, weight: attnNorm, eps: eps)
+                let ctx = blocks.attentionContext(xn: xn1, q: q, k: k, v: v)
+                let attnOut = AWQBlocks.linear(o, ctx, rows: t, out: h, inF: qd)
+                var hid = xin
+                Kernels.add(&hid, attnOut)
+                let xn2 = Kernels.rmsNorm(hid, width: h, weight: mlpNorm, eps: eps)
+                let mid = blocks.mlpIntermediate(xn: xn2, gate: gate, up: up)
+                let mlpOut = AWQBlocks.linear(down, mid, rows: t, out: h, inF: inter)
+                Kernels.add(&hid, mlpOut)
+                return (xn1, ctx, attnOut, xn2, mid, hid)
+            }
+            let xs = Array(x[0..<(sub.tokens * h)])
+            let f = layerForward(xs, sub)
+            let mlpOut: [Float] = zip(f.out, f.attnOut).enumerated().map { $0.element.0 - $0.element.1 - xs[$0.offset] }
+            x = layerForward(x, all).out
+
+            let t = sub.tokens
+            var choices: [AWQSummary.Choice] = []
+            func record(_ group: String, _ r: ScaleSearch.Outcome) {
+                choices.append(.init(layer: l, group: group, alpha: r.alpha, rtnLoss: r.rtnLoss, bestLoss: r.bestLoss))
+            }
+
+            // (q, k, v) after input_layernorm, scored on the attention output.
+            var sQKV: [Float]? = nil
+            if [scheme("attn.q"), scheme("attn.k"), scheme("attn.v")].contains(where: { $0 != nil }) {
+                let r = try ScaleSearch.run(x: f.xn1, rows: t, width: h,
+                                            fcs: [(q, qd, scheme("attn.q")), (k, kvd, scheme("attn.k")), (v, kvd, scheme("attn.v"))],
+                                            target: f.attnOut, threads: threads) { w in
+                    AWQBlocks.linear(o, sub.attentionContext(xn: f.xn1, q: w[0], k: w[1], v: w[2]), rows: t, out: h, inF: qd)
+                }
+                record("qkv", r); sQKV = r.scales
+            }
+            // o after v, only when their shapes match (no GQA).
+            var sO: [Float]? = nil
+            if c.numKVHeads == c.numHeads, scheme("attn.o") != nil {
+                let r = try ScaleSearch.run(x: f.ctx, rows: t, width: qd, fcs: [(o, h, scheme("attn.o"))],
+                                            target: f.attnOut, threads: threads) { w in
+                    AWQBlocks.linear(w[0], f.ctx, rows: t, out: h, inF: qd)
+                }
+                record("o", r); sO = r.scales
+            }
+            // (gate, up) after post_attention_layernorm, scored on the MLP output.
+            var sGU: [Float]? = nil
+            if scheme("mlp.gate") != nil || scheme("mlp.up") != nil {
+                let r = try ScaleSearch.run(x: f.xn2, rows: t, width: h,
+                                            fcs: [(gate, inter, scheme("mlp.gate")), (up, inter, scheme("mlp.up"))],
+                                            target: mlpOut, threads: threads) { w in
+                    AWQBlocks.linear(down, sub.mlpIntermediate(xn: f.xn2, gate: w[0], up: w[1]), rows: t, out: h, inF: inter)
+                }
+                record("gate_up", r); sGU = r.scales
+            }
+            // down after up.
+            var sD: [Float]? = nil
+            if scheme("mlp.down") != nil {
+                let r = try ScaleSearch.run(x: f.inter, rows: t, width: inter, fcs: [(down, h, scheme("mlp.down"))],
+                                            target: mlpOut, threads: threads) { w in
+                    AWQBlocks.linear(w[0], f.inter, rows: t, out: h, inF: inter)
+                }
+                record("down", r); sD = r.scales
+            }
+
+            // Fold the scales: previous op ÷ s, the group's input columns × s.
+            var xn1 = f.xn1, ctx = f.ctx, xn2 = f.xn2, mid = f.inter
+            if let s = sQKV {
+                Scaling.divide(&attnNorm, by: s)
+                Scaling.multiplyColumns(&q, by: s)
+                Scaling.multiplyColumns(&k, by: s)
+                Scaling.multiplyColumns(&v, by: s)
+                Scaling.divideColumns(&xn1, by: s)
+            }
+            if let s = sO {
+                Scaling.divideRows(&v, by: s)
+                Scaling.multiplyColumns(&o, by: s)
+                Scaling.divideColumns(&ctx, by: s)
+            }
+            if let s = sGU {
+                Scaling.divide(&mlpNorm, by: s)
+                Scaling.multiplyColumns(&gate, by: s)
+                Scaling.multiplyColumns(&up, by: s)
+                Scaling.divideColumns(&xn2, by: s)
+            }
+            if let s = sD {
+                Scaling.divideRows(&up, by: s)
+                Scaling.multiplyColumns(&down, by: s)
+                Scaling.divideColumns(&mid, by: s)
+            }
+
+            // Clipping, on the scaled weights and inputs (q and k are not clipped).
+            let n = min(settings.clipTokens, t)
+            for (name, inputs, width) in [("attn.v", xn1, h), ("attn.o", ctx, qd), ("mlp.gate", xn2, h), ("mlp.up", xn2, h), ("mlp.down", mid, inter)] {
+                guard let sch = scheme(name) else { continue }
+                let xin = Array(inputs[0..<(n * width)])
+                switch name {
+                case "attn.v": try ClipSearch.run(&v, rows: kvd, cols: width, x: xin, tokens: n, scheme: sch, threads: threads)
+                case "attn.o": try ClipSearch.run(&o, rows: h, cols: width, x: xin, tokens: n, scheme: sch, threads: threads)
+                case "mlp.gate": try ClipSearch.run(&gate, rows: inter, cols: width, x: xin, tokens: n, scheme: sch, threads: threads)
+                case "mlp.up": try ClipSearch.run(&up, rows: inter, cols: width, x: xin, tokens: n, scheme: sch, threads: threads)
+                default: try ClipSearch.run(&down, rows: h, cols: width, x: xin, tokens: n, scheme: sch, threads: threads)
+                }
+                summary.clippedTensors += 1
+            }
+
+            for (slot, value) in [("attn_norm.weight", attnNorm), ("mlp_norm.weight", mlpNorm), ("attn.q.weight", q),
+                                  ("attn.k.weight", k), ("attn.v.weight", v), ("attn.o.weight", o),
+                                  ("mlp.gate.weight", gate), ("mlp.up.weight", up), ("mlp.down.weight", down)] {
+                overrides[p + "." + slot] = value
+            }
+            summary.choices += choices
+            progress(l + 1, c.numLayers)
+        }
+        summary.seconds = Date().timeIntervalSince(start)
+        return Result(overrides: overrides, summary: summary)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import ReferenceRuntime
+import TensorCore
+import TensorIO
+
+/// Calibration prompts for AWQ: token sequences (−200 marks an image slot) and their images.
+public struct CalibrationData: Sendable {
+    public let sequences: [[Int64]]
+    /// [N, C, H, W] for the image slots of all sequences, in order; nil when text only.
+    public let pixelValues: Tensor?
+
+    public init(sequences: [[Int64]], pixelValues: Tensor?) {
+        self.sequences = sequences
+        self.pixelValues = pixelValues
+    }
+
+    public enum LoadError: Error, CustomStringConvertible {
+        case badToken(file: String, word: String)
+        case tokenOutOfRange(file: String, id: Int64, vocab: Int)
+        case empty(file: String)
+
+        public var description: String {
+            switch self {
+            case let .badToken(f, w): return "\(f): '\(w)' is not a token id (expected whitespace-separated integers)"
+            case let .tokenOutOfRange(f, id, v): return "\(f): token id \(id) is outside the vocabulary (0..<\(v))"
+            case .empty(let f): return "\(f): no calibration tokens"
+            }
+        }
+    }
+
+    /// A `.safetensors` file with `input.token_ids` (and optionally `input.pixel_values`) is one
+    /// multimodal prompt; any other file is whitespace-separated token ids, cut into sequences of
+    /// `sequenceLength`, at most `tokens` in all.
+    public static func load(_ path: String, tokens: Int, sequenceLength: Int, vocab: Int) throws -> CalibrationData {
+        if path.hasSuffix(".safetensors") {
+            let f = try SafetensorsFile(path: path)
+            let ids = try f.int64("input.token_ids").values
+            for t in ids where t != RunInputs.imageToken && !(0..<Int64(vocab)).contains(t) {
+                throw LoadError.tokenOutOfRange(file: path, id: t, vocab: vocab)
+            }
+            let px = f.info("input.pixel_values") != nil ? try f.float32("input.pixel_values") : nil
+            return CalibrationData(sequences: [ids], pixelValues: px)
+        }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var ids: [Int64] = []
+        for word in text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }) {
+            guard let v = Int64(word) else { throw LoadError.badToken(file: path, word: String(word.prefix(20))) }
+            guard (0..<Int64(vocab)).contains(v) else { throw LoadError.tokenOutOfRange(file: path, id: v, vocab: vocab) }
+            ids.append(v)
+            if ids.count >= tokens { break }
+        }
+        guard !ids.isEmpty else { throw LoadError.empty(file: path) }
+        let seqs = stride(from: 0, to: ids.count, by: sequenceLength).map { Array(ids[$0..<min(ids.count, $0 + sequenceLength)]) }
+        return CalibrationData(sequences: seqs, pixelValues: nil)
+    }
+
+    public var tokenCount: Int { sequences.reduce(0) { $0 + $1.count } }
+}

@@ -1,0 +1,86 @@
+import TensorCore
+
+/// A quantized [rows, cols] weight (rows = output features) as stored and as executed.
+///
+/// Storage (formats/quantization.md):
+/// - int8: `values` holds one signed byte per weight, row-major; `scales` one f16 per row.
+/// - int4: `values` holds two weights per byte, row-major, the even column in the low nibble, as
+///   unsigned 0…15; `scales` one f16 per (row, group); `zeros` one byte per (row, group) holding
+///   the zero-point 0…15 (asymmetric), or nil for symmetric groups, whose zero-point is 8.
+/// Dequantization: int8 w = q·s; int4 w = (u − z)·s, with s the f16 scale widened to f32.
+public struct QuantizedMatrix: Sendable, Equatable {
+    public let scheme: QuantScheme
+    public let rows: Int
+    public let cols: Int
+    public let values: [UInt8]
+    public let scales: [UInt16]
+    public let zeros: [UInt8]?
+
+    public init(scheme: QuantScheme, rows: Int, cols: Int, values: [UInt8], scales: [UInt16], zeros: [UInt8]?) {
+        self.scheme = scheme
+        self.rows = rows
+        self.cols = cols
+        self.values = values
+        self.scales = scales
+        self.zeros = zeros
+    }
+
+    public var groupsPerRow: Int { scheme.groupSize.map { cols / $0 } ?? 1 }
+
+    /// Dequantizes one row into `out` (count `cols`).
+    @inline(__always)
+    public func dequantizeRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
+        switch scheme {
+        case .int8:
+            let s = FloatConversion.f16ToF32(scales[r])
+            values.withUnsafeBufferPointer { v in
+                let base = r * cols
+                for c in 0..<cols { out[c] = Float(Int8(bitPattern: v[base + c])) * s }
+            }
+        case let .int4(g, _):
+            let gpr = cols / g
+            values.withUnsafeBufferPointer { v in
+                let base = r * cols / 2
+                for grp in 0..<gpr {
+                    let s = FloatConversion.f16ToF32(scales[r * gpr + grp])
+                    let z = Float(zeros?[r * gpr + grp] ?? 8)
+                    let start = grp * g
+                    for c in stride(from: start, to: start + g, by: 2) {
+                        let byte = v[base + c / 2]
+                        out[c] = (Float(byte & 0x0F) - z) * s
+                        out[c + 1] = (Float(byte >> 4) - z) * s
+                    }
+                }
+            }
+        }
+    }
+
+    /// The whole weight dequantized, row-major.
+    public func dequantized() -> [Float] {
+        var out = [Float](repeating: 0, count: rows * cols)
+        out.withUnsafeMutableBufferPointer { p in
+            for r in 0..<rows { dequantizeRow(r, into: p.baseAddress! + r * cols) }
+        }
+        return out
+    }
+
+    /// The stored integer of one weight (int8: −127…127; int4: 0…15 before the zero-point).
+    public func storedValue(row r: Int, col c: Int) -> Int {
+        switch scheme {
+        case .int8: return Int(Int8(bitPattern: values[r * cols + c]))
+        case .int4:
+            let byte = values[(r * cols + c) / 2]
+            return Int(c % 2 == 0 ? byte & 0x0F : byte >> 4)
+        }
+    }
+
+    /// The f32 value of the scale that applies to weight (row, col).
+    public func scale(row: Int, col: Int) -> Float {
+        switch scheme {
+        case .int8: return FloatConversion.f16ToF32(scales[row])
+        case let .int4(g, _): return FloatConversion.f16ToF32(scales[row * (cols / g) + col / g])
+        }
+    }
+
+    public var storedBytes: Int { values.count + scales.count * 2 + (zeros?.count ?? 0) }
+}

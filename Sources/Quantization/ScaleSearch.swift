@@ -1,0 +1,73 @@
+import Foundation
+import ReferenceRuntime
+
+/// AWQ's grid search of per-input-channel scales for one group of Linear layers sharing an input.
+enum ScaleSearch {
+    struct Outcome {
+        let scales: [Float]
+        let alpha: Double
+        let rtnLoss: Double
+        let bestLoss: Double
+    }
+
+    /// s(α) = mean|x|^α per input channel, clamped to ≥ 1e-4, divided by √(max s · min s).
+    static func scales(meanAbs: [Float], alpha: Double) -> [Float] {
+        var s = meanAbs.map { max(Float(pow(Double($0), alpha)), 1e-4) }
+        let norm = Float((Double(s.max()!) * Double(s.min()!)).squareRoot())
+        for i in 0..<s.count { s[i] /= norm }
+        return s
+    }
+
+    /// Fake-quantizes W·diag(s) with `scheme` and divides the columns by s again (W unchanged
+    /// when the layer is kept float).
+    static func fakeQuantized(_ w: [Float], rows: Int, cols: Int, scales s: [Float], scheme: QuantScheme?, threads: Int) throws -> [Float] {
+        guard let scheme else { return w }
+        var scaled = w
+        Scaling.multiplyColumns(&scaled, by: s)
+        var q = try RTNQuantizer.fakeQuantize(scaled, rows: rows, cols: cols, scheme: scheme, threads: threads)
+        Scaling.divideColumns(&q, by: s)
+        return q
+    }
+
+    /// Tries α = 0, 1/grid, …; `evaluate` computes the block output from the candidate weights.
+    static func run(x: [Float], rows: Int, width: Int, fcs: [(w: [Float], out: Int, scheme: QuantScheme?)],
+                    target: [Float], threads: Int, evaluate: ([[Float]]) -> [Float]) throws -> Outcome {
+        var meanAbs = [Double](repeating: 0, count: width)
+        for r in 0..<rows { for c in 0..<width { meanAbs[c] += Double(abs(x[r * width + c])) } }
+        let mean = meanAbs.map { Float($0 / Double(max(rows, 1))) }
+        var best: (loss: Double, alpha: Double, s: [Float]) = (.infinity, 0, [])
+        var rtn = Double.nan
+        for step in 0..<AWQ.grid {
+            let alpha = Double(step) / Double(AWQ.grid)
+            let s = scales(meanAbs: mean, alpha: alpha)
+            let candidates = try fcs.map { try fakeQuantized($0.w, rows: $0.out, cols: width, scales: s, scheme: $0.scheme, threads: threads) }
+            let loss = AWQBlocks.mse(evaluate(candidates), target)
+            if step == 0 { rtn = loss }
+            if loss < best.loss { best = (loss, alpha, s) }
+        }
+        return Outcome(scales: best.s, alpha: best.alpha, rtnLoss: rtn, bestLoss: best.loss)
+    }
+}
+
+/// Folding scales into weights and activations (row-major [rows, cols] buffers).
+enum Scaling {
+    static func multiplyColumns(_ w: inout [Float], by s: [Float]) {
+        let cols = s.count
+        for i in 0..<w.count { w[i] *= s[i % cols] }
+    }
+
+    static func divideColumns(_ w: inout [Float], by s: [Float]) {
+        let cols = s.count
+        for i in 0..<w.count { w[i] /= s[i % cols] }
+    }
+
+    /// Divides output row r (and so output channel r) by s[r].
+    static func divideRows(_ w: inout [Float], by s: [Float]) {
+        let cols = w.count / s.count
+        for r in 0..<s.count { for c in 0..<cols { w[r * cols + c] /= s[r] } }
+    }
+
+    static func divide(_ v: inout [Float], by s: [Float]) {
+        for i in 0..<v.count { v[i] /= s[i] }
+    }
+}

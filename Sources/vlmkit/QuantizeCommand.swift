@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import ModelGraph
+import Quantization
+
+struct QuantizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quantize",
+        abstract: "Quantize a checkpoint's Linear layers to int8 or int4 (RTN or AWQ).",
+        discussion: """
+        Schemes (formats/quantization.md):
+          int8              symmetric, one float16 scale per output row (W8A16)
+          int4 -g 32|64|128 groups along the input dimension, float16 scales; asymmetric with a \
+        4-bit zero-point (AutoAWQ's convention) unless --symmetric
+
+        By default the language model's attention and MLP projections are quantized and the \
+        vision tower, projector, embeddings and lm_head stay float16 (bf16 stays bf16). Rules \
+        override that, in order, later rules winning; PATTERN is a glob over slot names such as \
+        llm.layers.3.mlp.down (see formats/checkpoint-layouts.md):
+          --keep 'llm.layers.0.*'                      keep layer 0 float
+          --scheme-for 'llm.layers.*.mlp.*=int8'       MLPs in int8, the rest as --scheme
+          --scheme-for 'vision.*=int8'                 quantize the vision tower too
+
+        AWQ (--method awq) searches per-channel scales on calibration activations (and a \
+        clipping range) before rounding; it needs --calibration: a text file of whitespace-separated \
+        token ids, or a safetensors file with input.token_ids (and input.pixel_values: then the \
+        activations come from the whole VLM, images included).
+
+        Examples:
+          vlmkit quantize golden/models/vila-clip-linear-f16 -o /tmp/q8 --scheme int8
+          vlmkit quantize MODEL -o MODEL-awq --scheme int4 --group-size 128 --method awq --calibration ids.txt
+        """
+    )
+
+    @Argument(help: "Checkpoint folder (VILA or LLaVA-HF layout).")
+    var model: String
+
+    @Option(name: [.short, .customLong("output")], help: "Folder to create for the quantized model.")
+    var output: String
+
+    @Option(help: "int8 or int4.")
+    var scheme: String
+
+    @Option(name: [.customShort("g"), .long], help: "int4 group size: 32, 64 or 128.")
+    var groupSize: Int = 128
+
+    @Flag(help: "int4 with symmetric groups (no zero-point).")
+    var symmetric = false
+
+    @Option(help: "rtn or awq.")
+    var method: String = "rtn"
+
+    @Option(help: "Calibration data for AWQ (token-id text file or safetensors with input.token_ids).")
+    var calibration: String?
+
+    @Option(help: "Calibration tokens to use (AWQ).")
+    var calibrationTokens: Int = 8192
+
+    @Option(help: "Calibration sequence length (AWQ).")
+    var sequenceLength: Int = 512
+
+    @Option(parsing: .singleValue, help: "Keep Linear layers matching this glob float (repeatable).")
+    var keep: [String] = []
+
+    @Option(name: .customLong("scheme-for"), parsing: .singleValue, help: "PATTERN=SCHEME rule (repeatable), e.g. 'llm.layers.*.mlp.*=int8'.")
+    var schemeFor: [String] = []
+
+    @Option(help: "Threads (0 = all cores). Results do not depend on it.")
+    var threads: Int = 0
+
+    @Flag(help: "Print the report as one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard ["int8", "int4"].contains(scheme) else { throw ValidationError("--scheme must be int8 or int4") }
+        guard QuantScheme.supportedGroupSizes.contains(groupSize) else { throw ValidationError("--group-size must be 32, 64 or 128") }
+        guard ["rtn", "awq"].contains(method) else { throw ValidationError("--method must be rtn or awq") }
+        if method == "awq" && calibration == nil { throw ValidationError("--method awq needs --calibration FILE") }
+        guard calibrationTokens > 0, sequenceLength > 0 else { throw ValidationError("--calibration-tokens and --sequence-length must be positive") }
+    }
+
+    func run() throws {
+        let n = threads == 0 ? System.coreCount : threads
+        Threads.apply(n)
+        let base: QuantScheme = scheme == "int8" ? .int8 : .int4(groupSize: groupSize, symmetric: symmetric)
+        var recipe = QuantRecipe(defaultScheme: base)
+        for k in keep { recipe.keep(k) }
+        for r in schemeFor { try recipe.addSchemeRule(r) }
+        let graph = try ModelLoader.load(model)
+        var options = ModelQuantizer.Options(recipe: recipe)
+        options.method = method
+        options.threads = n
+        if method == "awq" {
+            let data = try CalibrationData.load(calibration!, tokens: calibrationTokens, sequenceLength: sequenceLength,
+                                                vocab: graph.config.llm.vocabSize)
+            let awqProgress = Progress(label: "awq")
+            let result = try AWQ.search(graph: graph, recipe: recipe, calibration: data, threads: n) {
+                awqProgress.update(done: $0, total: $1)
+            }
+            awqProgress.finish()
+            options.overrides = result.overrides
+            options.awq = result.summary
+        }
+        let progress = Progress(label: "quantizing")
+        let report = try ModelQuantizer.quantize(graph, to: output, options: options) { progress.update(done: $0, total: $1) }
+        progress.finish()
+        print(json ? try JSONOutput.encode(report) : QuantizeText.render(report))
+    }
+}
+
+enum QuantizeText {
+    static func render(_ r: QuantizeReport) -> String {
+        var out = ["quantized \(r.source) → \(r.output) (\(r.method); \(r.recipe))", ""]
+        out.append(InspectText.pad("tensor", 36) + InspectText.pad("storage", 12) + InspectText.pad("nmse", 12, right: true)
+                   + InspectText.pad("max abs err", 13, right: true))
+        for t in r.tensors where t.stats != nil {
+            let s = t.stats!
+            out.append(InspectText.pad(t.slot, 36) + InspectText.pad(t.storage, 12)
+                       + InspectText.pad(String(format: "%.3e", s.nmse), 12, right: true)
+                       + InspectText.pad(String(format: "%.3e", s.maxAbsError), 13, right: true))
+        }
+        let kept = r.tensors.filter { $0.stats == nil }
+        out.append("")
+        out.append("\(r.quantizedCount) tensors quantized, \(kept.count) kept float")
+        if let a = r.awq {
+            out.append("awq: \(a.calibrationTokens) calibration tokens, \(a.choices.count) scale searches, \(a.clippedTensors) clipped tensors, \(String(format: "%.1f", a.seconds)) s")
+        }
+        let ratio = Double(r.storedBytes) / Double(max(1, r.sourceBytes))
+        out.append("size: \(InspectText.bytes(r.sourceBytes)) → \(InspectText.bytes(r.storedBytes)) (\(String(format: "%.1f", ratio * 100))%)")
+        return out.joined(separator: "\n")
+    }
+}
