@@ -32,6 +32,8 @@ public enum AWQ {
         public var searchTokens = 2048
         /// Tokens used to score clipping ranges.
         public var clipTokens = 512
+        /// Whether to search clipping ranges (off only to test that scale folding is exact).
+        public var clip = true
         public init() {}
     }
 
@@ -178,7 +180,7 @@ public enum AWQ {
             // Clipping, on the scaled weights and inputs (q and k are not clipped).
             let n = min(settings.clipTokens, t)
             for (name, inputs, width) in [("attn.v", xn1, h), ("attn.o", ctx, qd), ("mlp.gate", xn2, h), ("mlp.up", xn2, h), ("mlp.down", mid, inter)] {
-                guard let sch = scheme(name) else { continue }
+                guard settings.clip, let sch = scheme(name) else { continue }
                 let xin = Array(inputs[0..<(n * width)])
                 switch name {
                 case "attn.v": try ClipSearch.run(&v, rows: kvd, cols: width, x: xin, tokens: n, scheme: sch, threads: threads)
