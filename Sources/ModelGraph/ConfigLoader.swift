@@ -2,23 +2,32 @@ import TensorIO
 
 /// Reads a VLMConfig from a checkpoint folder in either layout.
 public enum ConfigLoader {
+    /// Reads the config of either layout.
+    public static func read(_ files: any ConfigSource, layout: LayoutKind) throws -> VLMConfig {
+        layout == .vila ? try readVILA(files) : try readLlavaHF(files)
+    }
+
     /// VILA 1.5: the top-level config.json holds the selection settings and, often, copies of
     /// the sub-configs (`llm_cfg`, `vision_tower_cfg`, `mm_projector_cfg`). A sub-folder's own
     /// config.json wins when both exist; a disagreement is reported as a warning.
     public static func readVILA(folder: String) throws -> VLMConfig {
-        let topPath = Path.join(folder, "config.json")
-        guard Path.isRegularFile(topPath) else {
+        try readVILA(FolderConfigSource(folder))
+    }
+
+    public static func readVILA(_ files: any ConfigSource) throws -> VLMConfig {
+        let topPath = files.label("config.json")
+        guard files.exists("config.json") else {
             throw ConfigError.unreadable(file: topPath, detail: "missing: a VILA checkpoint needs a top-level config.json")
         }
-        let top = try ConfigObject.read(topPath)
+        let top = try files.read("config.json")
         var warnings: [String] = []
         if let type = try top.string("model_type"), type != "llava_llama" {
             warnings.append("\(topPath): model_type is \"\(type)\", expected \"llava_llama\"; reading it as VILA")
         }
 
         func subConfig(_ sub: String, _ key: String) throws -> (own: ConfigObject?, embedded: ConfigObject?) {
-            let p = Path.join(Path.join(folder, sub), "config.json")
-            let own = Path.isRegularFile(p) ? try ConfigObject.read(p) : nil
+            let p = sub + "/config.json"
+            let own = files.exists(p) ? try files.read(p) : nil
             // Some VILA versions store a path string under *_cfg instead of an object.
             let embedded = (top.value(key)?.objectValue != nil) ? try top.object(key) : nil
             return (own, embedded)
@@ -41,7 +50,7 @@ public enum ConfigLoader {
         } else if let t = try top.string("mm_projector_type") {
             (typeName, typeFile) = (t, topPath)
         } else {
-            throw ConfigError.missingKey(file: Path.join(folder, "mm_projector/config.json"), key: "mm_projector_type")
+            throw ConfigError.missingKey(file: files.label("mm_projector/config.json"), key: "mm_projector_type")
         }
         let ptype = try ProjectorConfig.parseType(typeName, file: typeFile, key: "mm_projector_type")
 
@@ -78,8 +87,12 @@ public enum ConfigLoader {
     /// LLaVA-HF: one config.json with `text_config` and `vision_config` (either may be partial
     /// or absent, in which case LlavaConfig's defaults apply).
     public static func readLlavaHF(folder: String) throws -> VLMConfig {
-        let path = Path.join(folder, "config.json")
-        let c = try ConfigObject.read(path)
+        try readLlavaHF(FolderConfigSource(folder))
+    }
+
+    public static func readLlavaHF(_ files: any ConfigSource) throws -> VLMConfig {
+        let path = files.label("config.json")
+        let c = try files.read("config.json")
         let text = try c.object("text_config") ?? ConfigObject(json: .object([]), file: path, keyPath: "text_config")
         var llm = try LlamaConfig(text)
         if llm.storedDType == nil { llm.storedDType = try c.string("dtype") ?? c.string("torch_dtype") }

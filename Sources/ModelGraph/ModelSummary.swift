@@ -45,14 +45,13 @@ public struct ModelSummary: Encodable, Sendable {
 
         init(name: String) { self.name = name }
 
-        mutating func add(_ ref: TensorRef) {
-            let n = ref.shape.elementCount
+        mutating func add(_ e: StoredTensor) {
             tensors += 1
-            parameters += n
-            bytes += ref.info.byteCount
-            byDtype[ref.dtype.displayName, default: DTypeStats()].tensors += 1
-            byDtype[ref.dtype.displayName, default: DTypeStats()].parameters += n
-            byDtype[ref.dtype.displayName, default: DTypeStats()].bytes += ref.info.byteCount
+            parameters += e.parameters
+            bytes += e.bytes
+            byDtype[e.storage, default: DTypeStats()].tensors += 1
+            byDtype[e.storage, default: DTypeStats()].parameters += e.parameters
+            byDtype[e.storage, default: DTypeStats()].bytes += e.bytes
         }
     }
 
@@ -66,10 +65,32 @@ public struct ModelSummary: Encodable, Sendable {
     public let ignored: [IgnoredTensor]
     public let problems: [String]
 
+    /// One stored tensor as the summary counts it: a slot's weights under some storage (a float
+    /// dtype or a quantization scheme), with its logical parameter count and stored bytes.
+    public struct StoredTensor: Sendable {
+        public let slot: String
+        public let storage: String
+        public let parameters: Int
+        public let bytes: Int
+
+        public init(slot: String, storage: String, parameters: Int, bytes: Int) {
+            self.slot = slot
+            self.storage = storage
+            self.parameters = parameters
+            self.bytes = bytes
+        }
+    }
+
     public init(_ g: VLMGraph) {
-        let c = g.config
-        path = g.path
-        layout = c.layout.rawValue
+        self.init(path: g.path, config: g.config,
+                  tensors: g.tensors.map { StoredTensor(slot: $0.slot, storage: $0.dtype.displayName,
+                                                        parameters: $0.shape.elementCount, bytes: $0.info.byteCount) },
+                  ignored: g.ignored)
+    }
+
+    public init(path: String, config c: VLMConfig, tensors: [StoredTensor], ignored: [IgnoredTensor], layoutNote: String? = nil) {
+        self.path = path
+        layout = c.layout.rawValue + (layoutNote.map { " (\($0))" } ?? "")
         let v = c.vision
         vision = Vision(kind: v.kind.rawValue, imageSize: v.imageSize, patchSize: v.patchSize, gridSize: v.gridSize,
                         hiddenSize: v.hiddenSize, intermediateSize: v.intermediateSize, layers: v.numLayers,
@@ -92,14 +113,14 @@ public struct ModelSummary: Encodable, Sendable {
                   rmsNormEps: l.rmsNormEps, tieWordEmbeddings: l.tieWordEmbeddings, storedDtype: l.storedDType)
         var parts = [Component(name: "vision"), Component(name: "projector"), Component(name: "llm")]
         var total = Component(name: "total")
-        for ref in g.tensors {
-            let i = ref.slot.hasPrefix("vision.") ? 0 : ref.slot.hasPrefix("projector.") ? 1 : 2
-            parts[i].add(ref)
-            total.add(ref)
+        for t in tensors {
+            let i = t.slot.hasPrefix("vision.") ? 0 : t.slot.hasPrefix("projector.") ? 1 : 2
+            parts[i].add(t)
+            total.add(t)
         }
         components = parts
         self.total = total
-        ignored = g.ignored
+        self.ignored = ignored
         problems = c.warnings
     }
 }

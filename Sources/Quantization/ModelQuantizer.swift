@@ -29,7 +29,7 @@ public enum ModelQuantizer {
             switch self {
             case .outputExists(let p): return "\(p): already exists; remove it or choose another output"
             case .outputIsInput(let p): return "\(p): the output would overwrite the input checkpoint"
-            case .floatOverflow(let s): return "\(s): values exceed the float16 range; keep the source as f32 is not supported yet"
+            case .floatOverflow(let s): return "\(s): values exceed the float16 range, so it cannot be kept as f16; keep it in a quantized scheme or rescale the checkpoint"
             }
         }
     }

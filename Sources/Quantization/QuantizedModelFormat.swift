@@ -15,7 +15,7 @@ public enum QuantizedModelFormat {
 
     /// Files copied verbatim from the source checkpoint: everything but weights, in the top
     /// folder and the VILA sub-folders.
-    static func isCopiedFile(_ name: String) -> Bool {
+    public static func isCopiedFile(_ name: String) -> Bool {
         !(name.hasSuffix(".safetensors") || name.hasSuffix(".index.json") || name.hasSuffix(".bin")
           || name.hasSuffix(".pt") || name.hasSuffix(".pth") || name.hasPrefix("."))
     }

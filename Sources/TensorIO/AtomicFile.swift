@@ -45,6 +45,17 @@ public final class AtomicFileWriter {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
+    /// Rewrites bytes already written (a header filled in at the end); does not move the write position.
+    public func overwrite(_ bytes: [UInt8], at offset: Int) throws {
+        precondition(offset + bytes.count <= bytesWritten, "overwrite beyond what was written")
+        let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
+        guard n == bytes.count else {
+            let reason = String(cString: strerror(errno))
+            abandon()
+            throw IOError.cannotWrite(path: path, reason: reason)
+        }
+    }
+
     /// Flushes, closes and renames the temporary file to the target path.
     public func commit() throws {
         precondition(!finished, "commit after finish")

@@ -11,6 +11,14 @@ public struct TensorInfo: Sendable, Equatable {
     public let file: String
 
     public var byteCount: Int { byteRange.count }
+
+    public init(name: String, dtype: DType, shape: Shape, byteRange: Range<Int>, file: String) {
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.byteRange = byteRange
+        self.file = file
+    }
 }
 
 /// A read-only, lazily loaded collection of named tensors: one safetensors file or a sharded

@@ -1,6 +1,43 @@
 import ArgumentParser
 import Foundation
+import DeviceBundle
 import ModelGraph
+import Quantization
+import TensorIO
+
+/// Summaries of every kind of model vlmkit reads: checkpoints from their graph, quantized
+/// folders and bundles from what they store (quantized weights counted by their logical size).
+enum StoredModelSummary {
+    static func load(_ path: String) throws -> ModelSummary {
+        if DeviceBundleFile.looksLikeBundle(path) {
+            let b = try DeviceBundleFile(path: path)
+            let w = try b.weights()
+            return ModelSummary(path: path, config: w.config, tensors: stored(b, schemes: w.schemes), ignored: [],
+                                layoutNote: "device bundle, \(b.manifest["source"]?["kind"]?.stringValue ?? "?")")
+        }
+        if QuantizedModel.isQuantizedModel(path) {
+            let m = try QuantizedModel(path: path)
+            return ModelSummary(path: path, config: m.config, tensors: stored(m.store, schemes: m.schemes), ignored: [],
+                                layoutNote: "quantized, \(m.manifest["method"]?.stringValue ?? "?")")
+        }
+        return ModelSummary(try ModelLoader.load(path))
+    }
+
+    /// Quantized layers count their logical parameters once (on qweight); scales and zeros add bytes.
+    static func stored(_ store: any TensorStore, schemes: [String: QuantScheme]) -> [ModelSummary.StoredTensor] {
+        store.tensorNames.compactMap { name in
+            guard let info = store.info(name) else { return nil }
+            for suffix in [".qweight", ".scales", ".zeros"] where name.hasSuffix(suffix) {
+                let prefix = String(name.dropLast(suffix.count))
+                if let scheme = schemes[prefix] {
+                    let params = suffix == ".qweight" ? info.shape.elementCount * (scheme == .int8 ? 1 : 2) : 0
+                    return .init(slot: prefix + ".weight", storage: scheme.description, parameters: params, bytes: info.byteCount)
+                }
+            }
+            return .init(slot: name, storage: info.dtype.displayName, parameters: info.shape.elementCount, bytes: info.byteCount)
+        }
+    }
+}
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +54,7 @@ struct InspectCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "Checkpoint folder (VILA or LLaVA-HF layout).")
+    @Argument(help: "Checkpoint folder (VILA or LLaVA-HF layout), quantized model folder, or bundle.")
     var path: String
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -27,8 +64,7 @@ struct InspectCommand: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        let graph = try ModelLoader.load(path)
-        let summary = ModelSummary(graph)
+        let summary = try StoredModelSummary.load(path)
         if json {
             print(try JSONOutput.encode(summary))
         } else {

@@ -4,7 +4,7 @@ import ModelGraph
 enum InspectText {
     static func render(_ s: ModelSummary, verbose: Bool) -> String {
         var out: [String] = []
-        let layoutName = s.layout == "vila" ? "VILA 1.5 layout" : "LLaVA-HF layout"
+        let layoutName = s.layout.hasPrefix("vila") ? "VILA 1.5 layout" + s.layout.dropFirst(4) : "LLaVA-HF layout" + s.layout.dropFirst(8)
         out.append("\(s.path)  (\(layoutName))")
         out.append("")
         let v = s.vision

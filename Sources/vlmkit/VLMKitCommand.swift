@@ -1,6 +1,8 @@
 import ArgumentParser
 
 struct VLMKitCommand: ParsableCommand {
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "vlmkit",
         abstract: "Convert, quantize, verify and package VILA-style vision-language models on the CPU.",
@@ -11,6 +13,7 @@ struct VLMKitCommand: ParsableCommand {
 
         Exit codes: 0 success, 1 verification out of tolerance, 2 bad input or usage.
         """,
-        subcommands: [InspectCommand.self, RunCommand.self, VerifyCommand.self, QuantizeCommand.self, EvalPPLCommand.self, SynthesizeCommand.self]
+        version: version,
+        subcommands: [InspectCommand.self, RunCommand.self, VerifyCommand.self, QuantizeCommand.self, EvalPPLCommand.self, ExportCommand.self, VerifyBundleCommand.self, SynthesizeCommand.self]
     )
 }

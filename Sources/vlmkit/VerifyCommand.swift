@@ -2,13 +2,15 @@ import ArgumentParser
 import Foundation
 import ModelGraph
 import ReferenceRuntime
+import DeviceBundle
 import Quantization
 import TensorIO
 import Verification
 
-/// Opens a float checkpoint or a quantized model folder as weights for the runner.
+/// Opens a float checkpoint, a quantized model folder or a device bundle as weights for the runner.
 enum ModelSource {
     static func open(_ path: String) throws -> any WeightSource {
+        if DeviceBundleFile.looksLikeBundle(path) { return try DeviceBundleFile(path: path).weights() }
         if QuantizedModel.isQuantizedModel(path) { return try QuantizedModel(path: path) }
         return GraphWeights(try ModelLoader.load(path))
     }
@@ -30,9 +32,18 @@ struct QuantizationInfo: Encodable {
     let method: String
     let tensors: [Entry]
 
-    init(_ m: QuantizedModel) {
-        method = m.manifest["method"]?.stringValue ?? ""
-        tensors = (m.manifest["tensors"]?.objectValue ?? []).map { slot, e in
+    init?(_ source: any WeightSource) {
+        let entries: JSONValue?
+        if let m = source as? QuantizedModel {
+            method = m.manifest["method"]?.stringValue ?? ""
+            entries = m.manifest["tensors"]
+        } else if let w = source as? QuantizedWeights, let b = w.store as? DeviceBundleFile {
+            method = "bundle"
+            entries = b.manifest["quantization"]
+        } else {
+            return nil
+        }
+        tensors = (entries?.objectValue ?? []).map { slot, e in
             Entry(slot: slot, storage: e["scheme"]?.stringValue ?? e["dtype"]?.stringValue ?? "",
                   nmse: e["nmse"]?.doubleValue, maxAbsError: e["max_abs_error"]?.doubleValue)
         }
@@ -100,7 +111,7 @@ struct VerifyCommand: ParsableCommand {
         let runner = try VLMRunner(weights: source)
         let result = try Verifier.verify(model: model, runner: runner, golden: file, tolerances: tol)
         if let path = report {
-            let full = FullReport(verification: result, quantization: (source as? QuantizedModel).map(QuantizationInfo.init))
+            let full = FullReport(verification: result, quantization: QuantizationInfo(source))
             try FileSystem.writeText(try JSONOutput.encode(full) + "\n", to: path)
         }
         print(json ? try JSONOutput.encode(result) : VerifyText.render(result))

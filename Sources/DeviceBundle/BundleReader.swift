@@ -1,0 +1,158 @@
+import Crypto
+import Foundation
+import ModelGraph
+import Quantization
+import TensorCore
+import TensorIO
+
+/// A bundle opened for reading: memory-mapped; the header and manifest are validated on open
+/// (the fast check), blob hashes on `verifyBlobs()` (the full check). Serves its tensors as a
+/// `TensorStore` (uncompressed blobs in place; zstd blobs decompressed once, on first use).
+public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
+    public struct Blob: Sendable {
+        public let name: String
+        public let range: Range<Int>
+        public let size: Int
+        public let compressed: Bool
+        public let sha256: String
+    }
+
+    public let path: String
+    public let header: BundleHeader
+    public let manifest: JSONValue
+    public let layout: LayoutKind
+    public let files: [Blob]
+    public let blobs: [String: Blob]
+    private let infos: [String: TensorInfo]
+    private let mapped: MappedFile
+    /// Decompressed zstd blobs, allocated once and freed with the bundle.
+    private var decompressed: [String: UnsafeMutableRawBufferPointer] = [:]
+    private let lock = NSLock()
+
+    public static func looksLikeBundle(_ path: String) -> Bool {
+        guard Path.isRegularFile(path), let f = try? MappedFile(path: path), f.size >= 8 else { return false }
+        return Array(f.bytes[0..<8]) == BundleHeader.magic
+    }
+
+    public init(path: String) throws {
+        self.path = path
+        mapped = try MappedFile(path: path)
+        let bytes = mapped.bytes
+        header = try BundleHeader.decode(bytes, file: path)
+        let mrange = Int(header.manifestOffset)..<Int(header.manifestOffset + header.manifestLength)
+        let mbytes = mapped.slice(mrange)
+        guard Array(SHA256.hash(data: mbytes)) == header.manifestSHA256 else { throw BundleError.manifestChecksum(file: path) }
+        do { manifest = try JSONParser.parse(mbytes) } catch let e as JSONParseError {
+            throw BundleError.badManifest(file: path, detail: e.description)
+        }
+        guard manifest["format"]?.stringValue == "vlmkit-bundle" else { throw BundleError.badManifest(file: path, detail: "format is not \"vlmkit-bundle\"") }
+        guard let l = manifest["layout"]?.stringValue.flatMap(LayoutKind.init(rawValue:)) else {
+            throw BundleError.badManifest(file: path, detail: "unknown layout \(manifest["layout"]?.serialized ?? "(absent)")")
+        }
+        layout = l
+        let file = path
+        let alignment = header.alignment
+        let dataRange = BundleHeader.size..<Int(header.manifestOffset)
+        var taken: [Range<Int>] = []
+        func blob(_ e: JSONValue, kind: String) throws -> Blob {
+            guard let name = (e["name"] ?? e["path"])?.stringValue else { throw BundleError.badManifest(file: file, detail: "a \(kind) entry has no name") }
+            guard let off = e["offset"]?.intValue, let len = e["length"]?.intValue, off >= 0, len >= 0 else {
+                throw BundleError.badEntry(file: file, name: name, detail: "offset and length must be non-negative integers")
+            }
+            let (end, overflow) = off.addingReportingOverflow(len)
+            guard !overflow, off >= dataRange.lowerBound, end <= dataRange.upperBound else {
+                throw BundleError.badEntry(file: file, name: name, detail: "range [\(off), \(off + len)) lies outside the data section [\(dataRange.lowerBound), \(dataRange.upperBound))")
+            }
+            guard off % Int(alignment) == 0 else {
+                throw BundleError.badEntry(file: file, name: name, detail: "offset \(off) is not aligned to \(alignment)")
+            }
+            guard let sha = e["sha256"]?.stringValue, sha.count == 64 else {
+                throw BundleError.badEntry(file: file, name: name, detail: "missing sha256")
+            }
+            let compression = e["compression"]?.stringValue ?? "none"
+            guard compression == "none" || compression == "zstd" else {
+                throw BundleError.badEntry(file: file, name: name, detail: "unknown compression \"\(compression)\"")
+            }
+            let size = e["size"]?.intValue ?? len
+            guard compression == "zstd" || size == len else {
+                throw BundleError.badEntry(file: file, name: name, detail: "size \(size) differs from stored length \(len) without compression")
+            }
+            taken.append(off..<end)
+            return Blob(name: name, range: off..<end, size: size, compressed: compression == "zstd", sha256: sha)
+        }
+        files = try (manifest["files"]?.arrayValue ?? []).map { try blob($0, kind: "file") }
+        var foundBlobs: [String: Blob] = [:], foundInfos: [String: TensorInfo] = [:]
+        for e in manifest["tensors"]?.arrayValue ?? [] {
+            let b = try blob(e, kind: "tensor")
+            guard foundBlobs[b.name] == nil else { throw BundleError.badEntry(file: file, name: b.name, detail: "listed twice") }
+            guard let dt = e["dtype"]?.stringValue.flatMap(DType.init(rawValue:)) else {
+                throw BundleError.badEntry(file: file, name: b.name, detail: "unknown dtype \(e["dtype"]?.serialized ?? "(absent)")")
+            }
+            let dims = try (e["shape"]?.arrayValue ?? []).map { d -> Int in
+                guard let v = d.intValue, v >= 0 else { throw BundleError.badEntry(file: file, name: b.name, detail: "bad shape") }
+                return v
+            }
+            guard let n = Shape(dims).checkedByteCount(dt), n == b.size else {
+                throw BundleError.badEntry(file: file, name: b.name, detail: "\(dt.rawValue) \(Shape(dims)) does not take \(b.size) bytes")
+            }
+            foundBlobs[b.name] = b
+            foundInfos[b.name] = TensorInfo(name: b.name, dtype: dt, shape: Shape(dims), byteRange: b.range, file: file)
+        }
+        for (a, b) in zip(taken.sorted { $0.lowerBound < $1.lowerBound }, taken.sorted { $0.lowerBound < $1.lowerBound }.dropFirst())
+        where a.upperBound > b.lowerBound {
+            throw BundleError.badManifest(file: file, detail: "blobs at \(a) and \(b) overlap")
+        }
+        self.blobs = foundBlobs
+        self.infos = foundInfos
+    }
+
+    // MARK: TensorStore
+    public var location: String { path }
+    public var tensorNames: [String] { infos.keys.sorted() }
+    public var metadata: [String: String] { [:] }
+    public func info(_ name: String) -> TensorInfo? { infos[name] }
+
+    public func bytes(_ name: String) throws -> UnsafeRawBufferPointer {
+        guard let b = blobs[name] else { throw SafetensorsError.tensorNotFound(file: path, tensor: name) }
+        guard b.compressed else { return mapped.slice(b.range) }
+        lock.lock()
+        defer { lock.unlock() }
+        if let done = decompressed[name] { return UnsafeRawBufferPointer(done) }
+        let values: [UInt8]
+        do {
+            values = try ZstdCodec.decompress(mapped.slice(b.range), expectedSize: b.size)
+        } catch {
+            throw BundleError.decompression(file: path, name: name, detail: String(describing: error))
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(values.count, 1), alignment: 64)
+        values.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        let view = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<values.count])
+        decompressed[name] = view
+        return UnsafeRawBufferPointer(view)
+    }
+
+    deinit {
+        for (_, b) in decompressed { b.baseAddress.map { UnsafeMutableRawPointer(mutating: $0).deallocate() } }
+    }
+
+    /// The full check: every file and tensor blob hashed against the manifest.
+    public func verifyBlobs(progress: (Int, Int) -> Void = { _, _ in }) throws {
+        let all = files + blobs.values.sorted { $0.range.lowerBound < $1.range.lowerBound }
+        for (i, b) in all.enumerated() {
+            let digest = SHA256.hash(data: mapped.slice(b.range)).map { String(format: "%02x", $0) }.joined()
+            guard digest == b.sha256 else { throw BundleError.checksumMismatch(file: path, name: b.name) }
+            progress(i + 1, all.count)
+        }
+    }
+
+    /// The embedded config files, for ConfigLoader.
+    public func configFiles() -> MemoryConfigSource {
+        MemoryConfigSource(container: path, files: Dictionary(uniqueKeysWithValues: files.map { ($0.name, Array(mapped.slice($0.range))) }))
+    }
+
+    /// The model's weights for the runtime.
+    public func weights() throws -> QuantizedWeights {
+        let config = try ConfigLoader.read(configFiles(), layout: layout)
+        return QuantizedWeights(config: config, store: self, schemes: try QuantizedWeights.schemes(from: manifest["quantization"], file: path))
+    }
+}

@@ -1,0 +1,68 @@
+import ModelGraph
+import ReferenceRuntime
+import TensorCore
+import TensorIO
+
+/// Weights stored the VLMKit way — tensors named by slot, quantized Linear layers as
+/// `PREFIX.qweight/.scales/.zeros` (formats/quantization.md) — in any tensor store: a quantized
+/// model folder's safetensors file or a device bundle. Serves the runtime as a `WeightSource`.
+public struct QuantizedWeights: WeightSource, @unchecked Sendable {
+    public let config: VLMConfig
+    public let store: any TensorStore
+    /// Slot prefix → scheme of every quantized Linear layer.
+    public let schemes: [String: QuantScheme]
+
+    public init(config: VLMConfig, store: any TensorStore, schemes: [String: QuantScheme]) {
+        self.config = config
+        self.store = store
+        self.schemes = schemes
+    }
+
+    /// Reads `{SLOT: {"scheme": …} | {"dtype": …}}` manifest entries.
+    public static func schemes(from tensors: JSONValue?, file: String) throws -> [String: QuantScheme] {
+        var out: [String: QuantScheme] = [:]
+        for (slot, entry) in tensors?.objectValue ?? [] {
+            guard let text = entry["scheme"]?.stringValue else { continue }
+            guard let s = QuantScheme(text) else {
+                throw QuantizedModel.LoadError.badManifest(file, "tensor \(slot): unknown scheme \"\(text)\"")
+            }
+            out[slot.hasSuffix(".weight") ? String(slot.dropLast(".weight".count)) : slot] = s
+        }
+        return out
+    }
+
+    public func floats(_ slot: String) throws -> [Float]? {
+        guard store.info(slot) != nil else { return nil }
+        return try store.float32(slot).data
+    }
+
+    public func linear(_ prefix: String) throws -> any LinearOperator {
+        let bias = try floats(prefix + ".bias")
+        guard let scheme = schemes[prefix] else {
+            let w = try store.float32(prefix + ".weight")
+            return FloatLinear(weight: w.data, bias: bias, outFeatures: w.shape[0], inFeatures: w.shape[1])
+        }
+        return QuantizedLinear(try matrix(prefix, scheme: scheme), bias: bias)
+    }
+
+    /// Reads the stored integers, scales and zero-points of one quantized layer, checking sizes.
+    public func matrix(_ prefix: String, scheme: QuantScheme) throws -> QuantizedMatrix {
+        let qName = QuantizedModelFormat.qweight(prefix)
+        guard let qi = store.info(qName), qi.shape.rank == 2 else { throw SafetensorsError.tensorNotFound(file: store.location, tensor: qName) }
+        let rows = qi.shape[0]
+        let cols = scheme == .int8 ? qi.shape[1] : qi.shape[1] * 2
+        let values = try store.withBytes(qName) { Array($0) }
+        let sName = QuantizedModelFormat.scales(prefix)
+        let scales: [UInt16] = try store.withBytes(sName) { raw in
+            (0..<(raw.count / 2)).map { raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self) }
+        }
+        var zeros: [UInt8]? = nil
+        if case .int4(_, false) = scheme { zeros = try store.withBytes(QuantizedModelFormat.zeros(prefix)) { Array($0) } }
+        let groups = rows * (scheme.groupSize.map { cols / $0 } ?? 1)
+        guard scales.count == groups, zeros == nil || zeros!.count == groups,
+              values.count == (scheme == .int8 ? rows * cols : rows * cols / 2) else {
+            throw SafetensorsError.badEntry(file: store.location, tensor: qName, detail: "sizes of qweight/scales/zeros do not fit \(scheme) for [\(rows), \(cols)]")
+        }
+        return QuantizedMatrix(scheme: scheme, rows: rows, cols: cols, values: values, scales: scales, zeros: zeros)
+    }
+}
