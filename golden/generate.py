@@ -72,6 +72,52 @@ LLAMA3_ROPE = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "hi
                "original_max_position_embeddings": 64, "rope_theta": 50000.0}
 
 
+# ---------------------------------------------------------------- tokenizers
+LLAMA3_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+                  r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+
+TRAINING_TEXT = [
+    "The quick brown fox jumps over the lazy dog. A picture of a cat sitting on a red sofa.",
+    "What is in this image? Describe the scene in detail, including colors and objects.",
+    "USER: <image> What is shown here? ASSISTANT: A small boat on a calm lake at sunset.",
+    "def forward(self, x):\n    return self.proj(x) + 1\n\nfor i in range(10):\n    print(i * 2)",
+    "Numbers: 0 1 2 3 12 123 1234 3.14159 2026-11-25 100% $42.50",
+    "Über café naïve résumé — “quotes” and ‘single’ … ellipsis",
+    "東京は日本の首都です。猫が好きです。 中文测试 한국어 텍스트",
+    "Emoji 😀🐱🚀 and symbols ★ ✓ → ∑ ∞",
+    "Whitespace    runs\t\ttabs\n\nnew lines   end ",
+    "Vision language models answer questions about images on edge devices.",
+] * 20
+
+
+def byte_level_tokenizer(vocab_size: int):
+    """A tiny Llama-3-style tokenizer (byte-level BPE with the Llama-3 regex), trained offline."""
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(LLAMA3_PATTERN), behavior="isolated", invert=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False, trim_offsets=False),
+    ])
+    tok.decoder = decoders.ByteLevel()
+    specials = ["<unk>", "<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"]
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(TRAINING_TEXT, trainer)
+    tok.post_processor = processors.TemplateProcessing(single="<|begin_of_text|> $A", pair="<|begin_of_text|> $A $B",
+                                                       special_tokens=[("<|begin_of_text|>", 1)])
+    return tok
+
+
+def write_tokenizer(folder: str, vocab_size: int) -> None:
+    os.makedirs(folder, exist_ok=True)
+    tok = byte_level_tokenizer(vocab_size)
+    tok.save(os.path.join(folder, "tokenizer.json"))
+    write_json(os.path.join(folder, "tokenizer_config.json"), {
+        "bos_token": "<|begin_of_text|>", "eos_token": "<|end_of_text|>", "unk_token": "<unk>",
+        "add_bos_token": True, "model_max_length": 256, "tokenizer_class": "PreTrainedTokenizerFast",
+    })
+
+
 # ---------------------------------------------------------------- projectors (VILA semantics)
 def vila_projector(kind: str, dv: int, d: int, seed: int) -> torch.nn.Module:
     """The parameter layout of VILA's MultimodalProjector (`layers` = nn.Linear or nn.Sequential)."""
@@ -222,6 +268,7 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
         write_json(os.path.join(out, "vision_tower", "config.json"), vis_json)
         write_json(os.path.join(out, "mm_projector", "config.json"), proj_json)
     preprocessor(vcfg).save_pretrained(os.path.join(out, "vision_tower"))
+    write_tokenizer(os.path.join(out, "llm"), 480)
     # The reference computes in float32 from the stored values (rounded to the stored dtype).
     ref = dict(llm=stored_f32(llm, dtype), vision=stored_f32(vision, dtype), projector=stored_f32(proj, dtype),
                projector_kind=projector, select_layer=-2, select_feature=select_feature)
@@ -265,6 +312,7 @@ def build_llava(name, *, dtype, llm_cfg, shards=1, naming="saved", config_style=
         cfg_json = as_v4_config(cfg_json)
     write_json(os.path.join(out, "config.json"), cfg_json)
     preprocessor(vcfg).save_pretrained(out)
+    write_tokenizer(out, 480)
     return out, stored_f32(model, dtype)
 
 
