@@ -8,7 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vlmkit", targets: ["vlmkit"]),
-        .library(name: "VLMKit", targets: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle"]),
+        .library(name: "VLMKit", targets: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "GGUF"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,10 +28,11 @@ let package = Package(
         .target(name: "Verification", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime"]),
         .target(name: "DeviceBundle", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "CZstd",
                                                      .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "GGUF", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization"]),
         .executableTarget(
             name: "vlmkit",
             dependencies: [
-                "TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle",
+                "TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "GGUF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "TensorIOTests", dependencies: ["TensorCore", "TensorIO", "TestSupport"]),
         .testTarget(name: "ModelGraphTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "TestSupport"]),
         .testTarget(name: "DeviceBundleTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "TestSupport"]),
+        .testTarget(name: "GGUFTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "GGUF", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["ReferenceRuntime", "DeviceBundle", "TensorIO"]),
         .testTarget(name: "ReferenceRuntimeTests", dependencies: ["TensorCore", "ModelGraph", "ReferenceRuntime", "TestSupport"]),
         .testTarget(name: "QuantizationTests", dependencies: ["TensorCore", "ModelGraph", "ReferenceRuntime", "Quantization", "TestSupport"]),

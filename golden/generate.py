@@ -453,6 +453,17 @@ def write_interop():
         "empty": torch.zeros(0, 4),
         "f16_special": torch.tensor([65504.0, 6.1e-5, 5.96e-8, float("inf"), -0.0], dtype=torch.float16),
     }
+    # ggml block formats as gguf-py (bit-exact to ggml's reference quantizers) encodes them.
+    import gguf.quants
+    import numpy as np
+    x = (torch.randn(8, 64, generator=g) * torch.tensor([0.01, 1.0, 30.0, 0.2]).repeat(16)).numpy().astype(np.float32)
+    x[3, :32] = 0.0          # an all-zero block
+    x[5, 32:] = 0.25         # a constant block
+    blocks = {"input": torch.from_numpy(x)}
+    for name, qt in [("q8_0", gguf.GGMLQuantizationType.Q8_0), ("q4_0", gguf.GGMLQuantizationType.Q4_0),
+                     ("q4_1", gguf.GGMLQuantizationType.Q4_1), ("f16", gguf.GGMLQuantizationType.F16)]:
+        blocks[name] = torch.from_numpy(np.ascontiguousarray(gguf.quants.quantize(x, qt)).view(np.uint8).reshape(-1).copy())
+    save_file(blocks, os.path.join(folder, "ggml-blocks.safetensors"), metadata={"generator": "gguf-py 0.19.0 (gguf.quants.quantize)"})
     save_file(tensors, os.path.join(folder, "python-written.safetensors"),
               metadata={"format": "pt", "note": "written by safetensors.torch.save_file", "ünïcode": "✓"})
     # Expected f32 values, for the Swift test to compare against exactly.

@@ -1,13 +1,15 @@
 import ArgumentParser
 import DeviceBundle
 import Foundation
+import GGUF
 import ModelGraph
 import Quantization
+import ReferenceRuntime
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Package a checkpoint or quantized model as a device bundle.",
+        abstract: "Package a model as a device bundle, or its language model as GGUF for llama.cpp.",
         discussion: """
         A bundle (formats/bundle.md) is one memory-mappable file: a 128-byte header, the model's \
         config, tokenizer and preprocessing files, every tensor as a 64-byte-aligned blob with its \
@@ -16,9 +18,12 @@ struct ExportCommand: ParsableCommand {
         is). Writing streams tensor by tensor and is atomic. run, verify and inspect accept a bundle \
         wherever they accept a checkpoint, so `vlmkit verify BUNDLE --golden …` checks the bytes that ship.
 
+        With --format gguf the language model is written as a GGUF v3 file llama.cpp loads         (formats/gguf-export.md): --type f32, f16, q8_0, q4_0 or q4_1 for the matrices (norms stay         f32), q/k rows permuted to llama.cpp's rotary layout, the byte-level BPE tokenizer from         tokenizer.json. A quantized model is dequantized first, then requantized to --type.
+
         Examples:
           vlmkit export /tmp/q8 -o /tmp/model.vlmb
           vlmkit export golden/models/vila-clip-linear-f16 -o /tmp/f16.vlmb --zstd 3
+          vlmkit export golden/models/vila-clip-linear-f16 --format gguf --type q8_0 -o /tmp/llm-q8_0.gguf
         """
     )
 
@@ -28,8 +33,11 @@ struct ExportCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Bundle file to write.")
     var output: String
 
-    @Option(help: "Output format: bundle.")
+    @Option(help: "Output format: bundle or gguf.")
     var format: String = "bundle"
+
+    @Option(help: "GGUF tensor type for matrices: f32, f16, q8_0, q4_0, q4_1.")
+    var type: String = "f16"
 
     @Option(help: "Compress blobs with zstd at this level (1–19).")
     var zstd: Int32?
@@ -38,11 +46,13 @@ struct ExportCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard format == "bundle" else { throw ValidationError("--format must be bundle") }
+        guard format == "bundle" || format == "gguf" else { throw ValidationError("--format must be bundle or gguf") }
+        guard GGMLType(name: type) != nil else { throw ValidationError("--type must be f32, f16, q8_0, q4_0 or q4_1") }
         if let z = zstd, !(1...19).contains(z) { throw ValidationError("--zstd takes a level from 1 to 19") }
     }
 
     func run() throws {
+        if format == "gguf" { return try exportGGUF() }
         let input: BundleInput = QuantizedModel.isQuantizedModel(model)
             ? try .quantized(QuantizedModel(path: model))
             : try .checkpoint(ModelLoader.load(model))
@@ -58,6 +68,27 @@ struct ExportCommand: ParsableCommand {
             print("wrote \(s.path): \(InspectText.bytes(s.fileBytes)), \(s.tensors) tensors, \(s.files) files"
                   + (s.compressedBlobs > 0 ? ", \(s.compressedBlobs) blobs zstd-compressed (\(InspectText.bytes(s.rawTensorBytes)) → \(InspectText.bytes(s.storedTensorBytes)))" : ""))
         }
+    }
+}
+
+extension ExportCommand {
+    func exportGGUF() throws {
+        let source = try ModelSource.open(model)
+        let files: any ConfigSource
+        if DeviceBundleFile.looksLikeBundle(model) {
+            files = try DeviceBundleFile(path: model).configFiles()
+        } else if QuantizedModel.isQuantizedModel(model) {
+            files = FolderConfigSource(model + "/" + QuantizedModelFormat.configFolder)
+        } else {
+            files = FolderConfigSource(model)
+        }
+        let progress = Progress(label: "exporting")
+        let name = URL(fileURLWithPath: model).lastPathComponent
+        let s = try LlamaGGUFExport.export(source: source, files: files, to: output, type: GGMLType(name: type)!, name: name) {
+            progress.update(done: $0, total: $1)
+        }
+        progress.finish()
+        print(json ? try JSONOutput.encode(s) : "wrote \(s.path): \(InspectText.bytes(s.bytes)), \(s.tensors) tensors, \(s.type) (language model only)")
     }
 }
 

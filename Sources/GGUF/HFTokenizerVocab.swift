@@ -1,0 +1,64 @@
+import ModelGraph
+import TensorIO
+
+/// The vocabulary of a Hugging Face `tokenizer.json`, in the form GGUF's `gpt2` tokenizer
+/// model takes (byte-level BPE: tokens, types, merges).
+public struct HFTokenizerVocab: Sendable {
+    public let tokens: [String]
+    /// llama.cpp token types: 1 normal, 3 control, 4 user-defined, 5 unused (padding).
+    public let types: [Int32]
+    public let merges: [String]
+    public let preTokenizer: String
+
+    /// The Llama 3 pre-tokenizer regex, which llama.cpp knows as `llama-bpe`.
+    public static let llama3Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+
+    public enum VocabError: Error, CustomStringConvertible {
+        case unsupported(String, String)
+        public var description: String {
+            switch self { case let .unsupported(f, d): return "\(f): \(d)" }
+        }
+    }
+
+    /// Reads `tokenizer.json` (as a config object) and lays out `vocabSize` tokens, padding
+    /// ids the tokenizer does not use with `[PADn]` (as llama.cpp's converter does).
+    public init(_ t: ConfigObject, vocabSize: Int) throws {
+        let file = t.file
+        guard let model = try t.object("model"), try model.string("type") == "BPE" else {
+            throw VocabError.unsupported(file, "only BPE tokenizers are exported to GGUF")
+        }
+        guard try !model.bool("byte_fallback", default: false) else {
+            throw VocabError.unsupported(file, "SentencePiece-style BPE (byte_fallback, Llama 2) is not exported to GGUF yet; only byte-level BPE (Llama 3 style)")
+        }
+        // Pre-tokenizer: a Split on the Llama 3 regex followed by ByteLevel without its own regex.
+        let pre = t.json["pre_tokenizer"]
+        let parts = pre?["pretokenizers"]?.arrayValue ?? (pre.map { [$0] } ?? [])
+        let split = parts.first { $0["type"]?.stringValue == "Split" }?["pattern"]?["Regex"]?.stringValue
+        guard parts.contains(where: { $0["type"]?.stringValue == "ByteLevel" }) else {
+            throw VocabError.unsupported(file, "the pre-tokenizer is not byte-level")
+        }
+        guard split == Self.llama3Pattern else {
+            throw VocabError.unsupported(file, "pre-tokenizer regex is not Llama 3's; llama.cpp would split text differently")
+        }
+        preTokenizer = "llama-bpe"
+
+        var byID: [Int: (String, Int32)] = [:]
+        for (token, id) in model.json["vocab"]?.objectValue ?? [] {
+            guard let i = id.intValue, i >= 0, i < vocabSize else {
+                throw VocabError.unsupported(file, "token \(token) has id \(id.serialized), outside the model's vocabulary of \(vocabSize)")
+            }
+            byID[i] = (token, 1)
+        }
+        for added in t.json["added_tokens"]?.arrayValue ?? [] {
+            guard let i = added["id"]?.intValue, let content = added["content"]?.stringValue, i >= 0, i < vocabSize else { continue }
+            byID[i] = (content, added["special"]?.boolValue == true ? 3 : 4)
+        }
+        tokens = (0..<vocabSize).map { byID[$0]?.0 ?? "[PAD\($0)]" }
+        types = (0..<vocabSize).map { byID[$0]?.1 ?? 5 }
+        merges = (model.json["merges"]?.arrayValue ?? []).compactMap { m in
+            if let s = m.stringValue { return s }
+            if let pair = m.arrayValue, pair.count == 2, let a = pair[0].stringValue, let b = pair[1].stringValue { return a + " " + b }
+            return nil
+        }
+    }
+}

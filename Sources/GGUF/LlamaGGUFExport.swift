@@ -1,0 +1,137 @@
+import Foundation
+import ModelGraph
+import Quantization
+import ReferenceRuntime
+import TensorIO
+
+/// Exports the language model of any VLMKit model source as a GGUF v3 file llama.cpp loads
+/// (architecture `llama`; formats/gguf-export.md).
+public enum LlamaGGUFExport {
+    public struct Summary: Sendable, Encodable {
+        public let path: String
+        public let bytes: Int
+        public let tensors: Int
+        public let type: String
+    }
+
+    public enum ExportError: Error, CustomStringConvertible {
+        case unsupported(String)
+        public var description: String {
+            switch self { case .unsupported(let d): return "cannot export to GGUF: \(d)" }
+        }
+    }
+
+    /// f32 values of a slot, dequantizing quantized layers (exact for float sources).
+    static func floats(_ source: any WeightSource, _ slot: String) throws -> [Float] {
+        if let q = source as? QuantizedWeights, slot.hasSuffix(".weight") {
+            let prefix = String(slot.dropLast(".weight".count))
+            if let scheme = q.schemes[prefix] { return try q.matrix(prefix, scheme: scheme).dequantized() }
+        }
+        return try source.required(slot)
+    }
+
+    /// Rows of a q or k projection reordered from Hugging Face's rotate-half layout to
+    /// llama.cpp's interleaved one: within each head, row j·(hd/2) + i moves to i·2 + j.
+    public static func permuteForRope(_ w: [Float], heads: Int, headDim hd: Int) -> [Float] {
+        let cols = w.count / (heads * hd)
+        var out = [Float](repeating: 0, count: w.count)
+        for h in 0..<heads {
+            for j in 0..<2 {
+                for i in 0..<(hd / 2) {
+                    let src = (h * hd + j * (hd / 2) + i) * cols, dst = (h * hd + i * 2 + j) * cols
+                    for c in 0..<cols { out[dst + c] = w[src + c] }
+                }
+            }
+        }
+        return out
+    }
+
+    /// llama.cpp's `rope_freqs` factors for Llama 3.1 scaling: each frequency is divided by its factor.
+    public static func llama3RopeFactors(headDim: Int, theta: Double, factor: Double, low: Double, high: Double, original: Int) -> [Float] {
+        (0..<(headDim / 2)).map { i in
+            let freq = 1 / Float(pow(theta, Double(Float(2 * i) / Float(headDim))))
+            let wavelen = 2 * Double.pi / Double(freq)
+            if wavelen < Double(original) / high { return 1 }
+            if wavelen > Double(original) / low { return Float(factor) }
+            let smooth = (Double(original) / wavelen - low) / (high - low)
+            return Float(1 / ((1 - smooth) / factor + smooth))
+        }
+    }
+
+    public static func export(source: any WeightSource, files: any ConfigSource, to path: String, type: GGMLType,
+                              name: String, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> Summary {
+        let c = source.config.llm
+        guard !c.attentionBias, !c.mlpBias else { throw ExportError.unsupported("attention or MLP biases are not exported yet") }
+        let tokPath = source.config.layout == .vila ? "llm/tokenizer.json" : "tokenizer.json"
+        guard files.exists(tokPath) else { throw ExportError.unsupported("\(files.label(tokPath)) is missing; GGUF needs the tokenizer") }
+        let vocab = try HFTokenizerVocab(try files.read(tokPath), vocabSize: c.vocabSize)
+        var tokConfig: ConfigObject? = nil
+        let tcPath = source.config.layout == .vila ? "llm/tokenizer_config.json" : "tokenizer_config.json"
+        if files.exists(tcPath) { tokConfig = try files.read(tcPath) }
+
+        var w = GGUFWriter()
+        try w.set("general.architecture", .string("llama"))
+        try w.set("general.name", .string(name))
+        try w.set("general.file_type", .uint32(type.fileType))
+        try w.set("llama.context_length", .uint32(UInt32(c.maxPositionEmbeddings)))
+        try w.set("llama.embedding_length", .uint32(UInt32(c.hiddenSize)))
+        try w.set("llama.block_count", .uint32(UInt32(c.numLayers)))
+        try w.set("llama.feed_forward_length", .uint32(UInt32(c.intermediateSize)))
+        try w.set("llama.rope.dimension_count", .uint32(UInt32(c.headDim)))
+        try w.set("llama.attention.head_count", .uint32(UInt32(c.numHeads)))
+        try w.set("llama.attention.head_count_kv", .uint32(UInt32(c.numKVHeads)))
+        try w.set("llama.attention.key_length", .uint32(UInt32(c.headDim)))
+        try w.set("llama.attention.value_length", .uint32(UInt32(c.headDim)))
+        try w.set("llama.attention.layer_norm_rms_epsilon", .float32(Float(c.rmsNormEps)))
+        try w.set("llama.rope.freq_base", .float32(Float(c.ropeTheta)))
+        try w.set("llama.vocab_size", .uint32(UInt32(c.vocabSize)))
+        if case let .linear(f)? = c.ropeScaling {
+            try w.set("llama.rope.scaling.type", .string("linear"))
+            try w.set("llama.rope.scaling.factor", .float32(Float(f)))
+        }
+        try w.set("tokenizer.ggml.model", .string("gpt2"))
+        try w.set("tokenizer.ggml.pre", .string(vocab.preTokenizer))
+        try w.set("tokenizer.ggml.tokens", .arrayString(vocab.tokens))
+        try w.set("tokenizer.ggml.token_type", .arrayInt32(vocab.types))
+        try w.set("tokenizer.ggml.merges", .arrayString(vocab.merges))
+        func tokenID(_ key: String) throws -> Int? {
+            guard let text = try tokConfig?.string(key) ?? tokConfig?.object(key)?.string("content") else { return nil }
+            return vocab.tokens.firstIndex(of: text)
+        }
+        if let bos = try tokenID("bos_token") ?? c.bosTokenID { try w.set("tokenizer.ggml.bos_token_id", .uint32(UInt32(bos))) }
+        if let eos = try tokenID("eos_token") ?? c.eosTokenIDs.first { try w.set("tokenizer.ggml.eos_token_id", .uint32(UInt32(eos))) }
+        if let unk = try tokenID("unk_token") { try w.set("tokenizer.ggml.unknown_token_id", .uint32(UInt32(unk))) }
+        try w.set("tokenizer.ggml.add_bos_token", .bool(try tokConfig?.bool("add_bos_token", default: true) ?? true))
+
+        func matrix(_ ggufName: String, _ slot: String, rows: Int, cols: Int, transform: @escaping ([Float]) -> [Float] = { $0 }) throws {
+            let t: GGMLType = cols % 32 == 0 ? type : .f16
+            try w.add(.init(name: ggufName, dims: [cols, rows], type: t) { GGMLQuants.encode(transform(try floats(source, slot)), as: t) })
+        }
+        func vector(_ ggufName: String, _ slot: String, _ n: Int) throws {
+            try w.add(.init(name: ggufName, dims: [n], type: .f32) { GGMLQuants.encode(try floats(source, slot), as: .f32) })
+        }
+        let h = c.hiddenSize, qd = c.numHeads * c.headDim, kvd = c.numKVHeads * c.headDim
+        try matrix("token_embd.weight", "llm.embed_tokens.weight", rows: c.vocabSize, cols: h)
+        if case let .llama3(f, lo, hi, orig)? = c.ropeScaling {
+            let factors = llama3RopeFactors(headDim: c.headDim, theta: c.ropeTheta, factor: f, low: lo, high: hi, original: orig)
+            try w.add(.init(name: "rope_freqs.weight", dims: [factors.count], type: .f32) { GGMLQuants.encode(factors, as: .f32) })
+        }
+        for l in 0..<c.numLayers {
+            let p = "llm.layers.\(l)", g = "blk.\(l)"
+            try vector(g + ".attn_norm.weight", p + ".attn_norm.weight", h)
+            try matrix(g + ".attn_q.weight", p + ".attn.q.weight", rows: qd, cols: h) { permuteForRope($0, heads: c.numHeads, headDim: c.headDim) }
+            try matrix(g + ".attn_k.weight", p + ".attn.k.weight", rows: kvd, cols: h) { permuteForRope($0, heads: c.numKVHeads, headDim: c.headDim) }
+            try matrix(g + ".attn_v.weight", p + ".attn.v.weight", rows: kvd, cols: h)
+            try matrix(g + ".attn_output.weight", p + ".attn.o.weight", rows: h, cols: qd)
+            try vector(g + ".ffn_norm.weight", p + ".mlp_norm.weight", h)
+            try matrix(g + ".ffn_gate.weight", p + ".mlp.gate.weight", rows: c.intermediateSize, cols: h)
+            try matrix(g + ".ffn_up.weight", p + ".mlp.up.weight", rows: c.intermediateSize, cols: h)
+            try matrix(g + ".ffn_down.weight", p + ".mlp.down.weight", rows: h, cols: c.intermediateSize)
+        }
+        try vector("output_norm.weight", "llm.norm.weight", h)
+        if !c.tieWordEmbeddings { try matrix("output.weight", "llm.lm_head.weight", rows: c.vocabSize, cols: h) }
+        let n = w.tensorCount
+        let bytes = try w.write(to: path) { done, _ in progress(done, n) }
+        return Summary(path: path, bytes: bytes, tensors: n, type: type.name)
+    }
+}
