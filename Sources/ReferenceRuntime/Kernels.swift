@@ -62,7 +62,7 @@ public enum Kernels {
     }
 
     /// The activation function HF names `name`, or nil if unsupported.
-    public static func activation(named name: String) -> ((Float) -> Float)? {
+    public static func activation(named name: String) -> (@Sendable (Float) -> Float)? {
         switch name {
         case "gelu": return geluErf
         case "gelu_pytorch_tanh", "gelu_new": return geluTanh

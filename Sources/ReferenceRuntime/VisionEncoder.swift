@@ -16,7 +16,7 @@ public struct VisionEncoder: Sendable {
     let positionEmbed: [Float]      // [positions, D]
     let preNorm: NormParams?
     let layers: [Layer]             // only the layers that run
-    let act: (Float) -> Float
+    let act: @Sendable (Float) -> Float
 
     public init(_ w: any WeightSource) throws {
         let c = w.config.vision

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Interop check of VLMKit's GGUF export, run outside CI (needs Python packages from PyPI):
+
+    .venv-golden/bin/pip install -r golden/requirements.txt llama-cpp-python
+    .venv-golden/bin/python scripts/check_gguf.py [path/to/vlmkit]
+
+For each golden text-only case and each --type, exports the language model with vlmkit, reads the file
+back with gguf-py (metadata and tensor table), and — when llama_cpp is importable — evaluates the golden
+prompt with llama.cpp, comparing its logits and greedy tokens with the ones PyTorch computed.
+Prints one line per (case, type) and exits 1 if any check fails.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from safetensors.numpy import load_file
+import gguf
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VLMKIT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "release", "vlmkit")
+CASES = [("vila-clip-linear-f16", "vila-clip-linear-f16.text-only"),
+         ("vila-llama-outliers-f16", "vila-llama-outliers-f16.text")]
+# Largest max |Δlogit| / max |logit| accepted per type (float types must agree closely).
+TOLERANCE = {"f32": 1e-3, "f16": 1e-2, "q8_0": 0.1, "q4_0": 0.6}
+
+try:
+    import llama_cpp
+except ImportError:
+    llama_cpp = None
+
+failures = 0
+with tempfile.TemporaryDirectory() as tmp:
+    for model, case in CASES:
+        golden = load_file(os.path.join(ROOT, "golden", "cases", case + ".golden.safetensors"))
+        ids = [int(t) for t in golden["input.token_ids"]]
+        expected = golden["expected.logits"]
+        want_gen = [int(t) for t in golden["expected.generated_ids"]]
+        for qtype in TOLERANCE:
+            out = os.path.join(tmp, f"{model}-{qtype}.gguf")
+            subprocess.run([VLMKIT, "export", os.path.join(ROOT, "golden", "models", model), "--format", "gguf",
+                            "--type", qtype, "-o", out], check=True, capture_output=True)
+            reader = gguf.GGUFReader(out)
+            arch = reader.fields["general.architecture"].contents()
+            names = {t.name for t in reader.tensors}
+            ok = arch == "llama" and "token_embd.weight" in names and "blk.0.attn_q.weight" in names
+            line = f"{model:26s} {qtype:5s} gguf-py: {'ok' if ok else 'FAIL'} ({len(names)} tensors)"
+            if llama_cpp is not None:
+                llm = llama_cpp.Llama(model_path=out, n_ctx=256, logits_all=True, verbose=False, n_threads=2, n_batch=256)
+                llm.eval(ids)
+                got = np.array(llm.scores[:len(ids)], dtype=np.float32)
+                rel = float(np.abs(got - expected).max() / np.abs(expected).max())
+                top1 = float((got.argmax(-1) == expected.argmax(-1)).mean())
+                gen = []
+                for _ in range(len(want_gen)):
+                    nxt = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+                    gen.append(nxt)
+                    llm.eval([nxt])
+                same = gen == want_gen
+                ok = ok and rel <= TOLERANCE[qtype] and (same or qtype in ("q8_0", "q4_0"))
+                line += f" | llama.cpp: max rel logit err {rel:.2e}, top-1 {top1:.3f}, greedy {'same' if same else 'differs'}"
+            print(line + ("" if ok else "  <-- FAIL"))
+            failures += 0 if ok else 1
+if llama_cpp is None:
+    print("llama_cpp not installed: only the gguf-py checks ran")
+sys.exit(1 if failures else 0)
