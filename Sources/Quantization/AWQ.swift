@@ -28,8 +28,9 @@ public enum AWQ {
     }
 
     public struct Settings: Sendable {
-        /// Calibration tokens used to score scales (whole sequences, from the start).
-        public var searchTokens = 2048
+        /// Calibration tokens used to score candidate scales (whole sequences, from the start);
+        /// the per-channel statistics mean|x| always use every calibration token.
+        public var searchTokens = 512
         /// Tokens used to score clipping ranges.
         public var clipTokens = 512
         /// Whether to search clipping ranges (off only to test that scale folding is exact).
@@ -101,12 +102,19 @@ public enum AWQ {
                 Kernels.add(&hid, mlpOut)
                 return (xn1, ctx, attnOut, xn2, mid, hid)
             }
-            let xs = Array(x[0..<(sub.tokens * h)])
-            let f = layerForward(xs, sub)
-            let mlpOut: [Float] = zip(f.out, f.attnOut).enumerated().map { $0.element.0 - $0.element.1 - xs[$0.offset] }
-            x = layerForward(x, all).out
-
+            // One float forward over every calibration token: the next layer's inputs, the
+            // statistics of each group's input, and (its first rows) the scoring subset.
+            let full = layerForward(x, all)
             let t = sub.tokens
+            func head(_ v: [Float], _ width: Int) -> [Float] { Array(v[0..<(t * width)]) }
+            let xs = head(x, h)
+            let f = (xn1: head(full.xn1, h), ctx: head(full.ctx, qd), attnOut: head(full.attnOut, h),
+                     xn2: head(full.xn2, h), inter: head(full.inter, inter), out: head(full.out, h))
+            let mlpOut: [Float] = zip(f.out, f.attnOut).enumerated().map { $0.element.0 - $0.element.1 - xs[$0.offset] }
+            let stats = (xn1: ScaleSearch.meanAbs(full.xn1, width: h), ctx: ScaleSearch.meanAbs(full.ctx, width: qd),
+                         xn2: ScaleSearch.meanAbs(full.xn2, width: h), inter: ScaleSearch.meanAbs(full.inter, width: inter))
+            x = full.out
+
             var choices: [AWQSummary.Choice] = []
             func record(_ group: String, _ r: ScaleSearch.Outcome) {
                 choices.append(.init(layer: l, group: group, alpha: r.alpha, rtnLoss: r.rtnLoss, bestLoss: r.bestLoss))
@@ -115,7 +123,7 @@ public enum AWQ {
             // (q, k, v) after input_layernorm, scored on the attention output.
             var sQKV: [Float]? = nil
             if [scheme("attn.q"), scheme("attn.k"), scheme("attn.v")].contains(where: { $0 != nil }) {
-                let r = try ScaleSearch.run(x: f.xn1, rows: t, width: h,
+                let r = try ScaleSearch.run(meanAbs: stats.xn1, width: h,
                                             fcs: [(q, qd, scheme("attn.q")), (k, kvd, scheme("attn.k")), (v, kvd, scheme("attn.v"))],
                                             target: f.attnOut, threads: threads) { w in
                     AWQBlocks.linear(o, sub.attentionContext(xn: f.xn1, q: w[0], k: w[1], v: w[2]), rows: t, out: h, inF: qd)
@@ -125,7 +133,7 @@ public enum AWQ {
             // o after v, only when their shapes match (no GQA).
             var sO: [Float]? = nil
             if c.numKVHeads == c.numHeads, scheme("attn.o") != nil {
-                let r = try ScaleSearch.run(x: f.ctx, rows: t, width: qd, fcs: [(o, h, scheme("attn.o"))],
+                let r = try ScaleSearch.run(meanAbs: stats.ctx, width: qd, fcs: [(o, h, scheme("attn.o"))],
                                             target: f.attnOut, threads: threads) { w in
                     AWQBlocks.linear(w[0], f.ctx, rows: t, out: h, inF: qd)
                 }
@@ -134,7 +142,7 @@ public enum AWQ {
             // (gate, up) after post_attention_layernorm, scored on the MLP output.
             var sGU: [Float]? = nil
             if scheme("mlp.gate") != nil || scheme("mlp.up") != nil {
-                let r = try ScaleSearch.run(x: f.xn2, rows: t, width: h,
+                let r = try ScaleSearch.run(meanAbs: stats.xn2, width: h,
                                             fcs: [(gate, inter, scheme("mlp.gate")), (up, inter, scheme("mlp.up"))],
                                             target: mlpOut, threads: threads) { w in
                     AWQBlocks.linear(down, sub.mlpIntermediate(xn: f.xn2, gate: w[0], up: w[1]), rows: t, out: h, inF: inter)
@@ -144,7 +152,7 @@ public enum AWQ {
             // down after up.
             var sD: [Float]? = nil
             if scheme("mlp.down") != nil {
-                let r = try ScaleSearch.run(x: f.inter, rows: t, width: inter, fcs: [(down, h, scheme("mlp.down"))],
+                let r = try ScaleSearch.run(meanAbs: stats.inter, width: inter, fcs: [(down, h, scheme("mlp.down"))],
                                             target: mlpOut, threads: threads) { w in
                     AWQBlocks.linear(w[0], f.inter, rows: t, out: h, inF: inter)
                 }

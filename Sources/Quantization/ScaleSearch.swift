@@ -29,12 +29,17 @@ enum ScaleSearch {
         return q
     }
 
+    /// mean |x| per column of a [rows, width] buffer.
+    static func meanAbs(_ x: [Float], width: Int) -> [Float] {
+        let rows = x.count / width
+        var acc = [Double](repeating: 0, count: width)
+        for r in 0..<rows { for c in 0..<width { acc[c] += Double(abs(x[r * width + c])) } }
+        return acc.map { Float($0 / Double(max(rows, 1))) }
+    }
+
     /// Tries α = 0, 1/grid, …; `evaluate` computes the block output from the candidate weights.
-    static func run(x: [Float], rows: Int, width: Int, fcs: [(w: [Float], out: Int, scheme: QuantScheme?)],
+    static func run(meanAbs mean: [Float], width: Int, fcs: [(w: [Float], out: Int, scheme: QuantScheme?)],
                     target: [Float], threads: Int, evaluate: ([[Float]]) -> [Float]) throws -> Outcome {
-        var meanAbs = [Double](repeating: 0, count: width)
-        for r in 0..<rows { for c in 0..<width { meanAbs[c] += Double(abs(x[r * width + c])) } }
-        let mean = meanAbs.map { Float($0 / Double(max(rows, 1))) }
         var best: (loss: Double, alpha: Double, s: [Float]) = (.infinity, 0, [])
         var rtn = Double.nan
         for step in 0..<AWQ.grid {
