@@ -111,9 +111,12 @@ struct QuantizeCommand: ParsableCommand {
 enum QuantizeText {
     static func render(_ r: QuantizeReport) -> String {
         var out = ["quantized \(r.source) → \(r.output) (\(r.method); \(r.recipe))", ""]
+        let quantized = r.tensors.filter { $0.stats != nil }
+        let shown = quantized.count <= 20 ? quantized : Array(quantized.sorted { $0.stats!.nmse > $1.stats!.nmse }.prefix(10))
+        if shown.count < quantized.count { out.append("the 10 tensors with the largest NMSE (--json lists all):") }
         out.append(InspectText.pad("tensor", 36) + InspectText.pad("storage", 12) + InspectText.pad("nmse", 12, right: true)
                    + InspectText.pad("max abs err", 13, right: true))
-        for t in r.tensors where t.stats != nil {
+        for t in shown {
             let s = t.stats!
             out.append(InspectText.pad(t.slot, 36) + InspectText.pad(t.storage, 12)
                        + InspectText.pad(String(format: "%.3e", s.nmse), 12, right: true)
@@ -121,7 +124,8 @@ enum QuantizeText {
         }
         let kept = r.tensors.filter { $0.stats == nil }
         out.append("")
-        out.append("\(r.quantizedCount) tensors quantized, \(kept.count) kept float")
+        let meanNMSE = quantized.isEmpty ? 0 : quantized.reduce(0) { $0 + $1.stats!.nmse } / Double(quantized.count)
+        out.append("\(r.quantizedCount) tensors quantized (mean NMSE \(String(format: "%.3e", meanNMSE))), \(kept.count) kept float")
         if let a = r.awq {
             out.append("awq: \(a.calibrationTokens) calibration tokens, \(a.choices.count) scale searches, \(a.clippedTensors) clipped tensors, \(String(format: "%.1f", a.seconds)) s")
         }
