@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "ModelGraphTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "TestSupport"]),
         .testTarget(name: "DeviceBundleTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "TestSupport"]),
         .testTarget(name: "GGUFTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "GGUF", "TestSupport"]),
-        .testTarget(name: "SystemLibraryTests", dependencies: ["ReferenceRuntime", "DeviceBundle", "TensorIO"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["ReferenceRuntime", "DeviceBundle", "TensorIO", "TestSupport"]),
         .testTarget(name: "ReferenceRuntimeTests", dependencies: ["TensorCore", "ModelGraph", "ReferenceRuntime", "TestSupport"]),
         .testTarget(name: "QuantizationTests", dependencies: ["TensorCore", "ModelGraph", "ReferenceRuntime", "Quantization", "TestSupport"]),
         .testTarget(name: "VerificationTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Verification", "TestSupport"]),

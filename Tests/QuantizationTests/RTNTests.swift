@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import Quantization
 
@@ -101,17 +102,4 @@ import Testing
         let s = QuantStats.measure(original: [1, -1, 2, 0], dequantized: [1, -0.5, 2, 0])
         #expect(s.maxAbsError == 0.5 && abs(s.nmse - 0.25 / 6) < 1e-12)
     }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
 }

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import DeviceBundle
 import ReferenceRuntime
@@ -32,19 +33,4 @@ import TensorIO
     @Test func jsonCParsesThroughTheWrapper() throws {
         #expect(try JSONParser.parse(#"{"json-c": [1, 2.5, "three"]}"#)["json-c"]?.arrayValue?.count == 3)
     }
-}
-
-/// A small deterministic generator for test data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
 }
