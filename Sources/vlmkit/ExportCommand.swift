@@ -33,7 +33,7 @@ struct ExportCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Bundle file to write.")
     var output: String
 
-    @Option(help: "Output format: bundle or gguf.")
+    @Option(help: "Output format: bundle, gguf (the language model) or mmproj (vision tower + projector for llama.cpp).")
     var format: String = "bundle"
 
     @Option(help: "GGUF tensor type for matrices: f32, f16, q8_0, q4_0, q4_1.")
@@ -46,13 +46,19 @@ struct ExportCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard format == "bundle" || format == "gguf" else { throw ValidationError("--format must be bundle or gguf") }
+        guard ["bundle", "gguf", "mmproj"].contains(format) else { throw ValidationError("--format must be bundle, gguf or mmproj") }
         guard GGMLType(name: type) != nil else { throw ValidationError("--type must be f32, f16, q8_0, q4_0 or q4_1") }
         if let z = zstd, !(1...19).contains(z) { throw ValidationError("--zstd takes a level from 1 to 19") }
     }
 
     func run() throws {
         if format == "gguf" { return try exportGGUF() }
+        if format == "mmproj" {
+            let config = try ModelSource.open(model).config
+            if let reason = MMProjMapping.refusal(config) {
+                throw LlamaGGUFExport.ExportError.unsupported("no mmproj written: " + reason + "; the .vlmb bundle keeps the vision tower and projector exactly")
+            }
+        }
         let input: BundleInput = QuantizedModel.isQuantizedModel(model)
             ? try .quantized(QuantizedModel(path: model))
             : try .checkpoint(ModelLoader.load(model))

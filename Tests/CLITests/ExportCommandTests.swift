@@ -34,3 +34,18 @@ import TestSupport
         #expect(notBundle.status == 2 && notBundle.stderr.contains("not a VLMKit bundle"))
     }
 }
+
+@Suite struct MMProjRefusalTests {
+    /// No llama.cpp projector computes what these projectors compute, so nothing is written and the
+    /// message says why.
+    @Test(arguments: [("vila-clip-linear-f16", "has no llama.cpp counterpart"),
+                      ("llava-hf-f16", "tanh approximation"),
+                      ("vila-siglip-downsample-f32", "column-pair-major")])
+    func mmprojExportIsRefusedWithTheReason(_ c: (model: String, reason: String)) throws {
+        let dir = TestFiles.tempDir("mmproj")
+        let r = try CLIRunner.run(["export", TestFiles.golden("models/" + c.model), "--format", "mmproj", "-o", dir + "/mmproj.gguf"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains(c.reason), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/mmproj.gguf"))
+    }
+}
