@@ -1,6 +1,13 @@
 /// Fills the typed graph from a binder, with the shapes the config implies.
 enum GraphBuilder {
     static func build(path: String, config: VLMConfig, parts: [LayoutPart]) throws -> VLMGraph {
+        // A config that asks for more layers than the checkpoint has tensors cannot match; say so
+        // before enumerating millions of missing slots.
+        var seen = Set<ObjectIdentifier>()
+        let tensorCount = parts.filter { seen.insert(ObjectIdentifier($0.store)).inserted }.reduce(0) { $0 + $1.store.tensorNames.count }
+        for (what, layers) in [("language model", config.llm.numLayers), ("vision tower", config.vision.numLayers)] where layers > tensorCount {
+            throw CoverageError(mismatched: ["the config gives the \(what) \(layers) layers but the checkpoint holds only \(tensorCount) tensors"])
+        }
         let binder = SlotBinder(parts: parts)
         let vision = visionTower(config.vision, binder)
         let projector = projector(config.projector, binder)

@@ -122,6 +122,12 @@ public final class VLMRunner: @unchecked Sendable {
         let n = inputs.imageCount
         let v = config.vision
         let vocab = config.llm.vocabSize
+        // Check the spliced length before allocating anything for it.
+        let perImage = (try? config.imageTokens.get()) ?? 0
+        let planned = inputs.tokenIDs.count - n + n * perImage
+        guard maxNewTokens >= 0, planned <= config.llm.maxPositionEmbeddings - min(maxNewTokens, config.llm.maxPositionEmbeddings) else {
+            throw RunError.tooLong(positions: planned + max(0, maxNewTokens), limit: config.llm.maxPositionEmbeddings)
+        }
         let (embeddings, features, projected) = spliceEmbeddings(inputs)
         let h = config.llm.hiddenSize
         let featureTokens = vision.outputTokens

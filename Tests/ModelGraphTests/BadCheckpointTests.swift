@@ -100,3 +100,17 @@ import TensorIO
         #expect(error(dir).contains("\(dir)/config.json: invalid JSON"))
     }
 }
+
+@Suite struct HostileConfigTests {
+    /// A config claiming a billion layers fails at once instead of listing a billion missing tensors.
+    @Test func absurdLayerCountFailsFast() {
+        let dir = FixtureEditing.copy("vila-clip-linear-f16")
+        FixtureEditing.editJSON(dir + "/llm/config.json") { $0["num_hidden_layers"] = 1_000_000_000 }
+        do {
+            _ = try ModelLoader.load(dir)
+            Issue.record("expected an error")
+        } catch {
+            #expect(String(describing: error).contains("the config gives the language model 1000000000 layers but the checkpoint holds only"))
+        }
+    }
+}
