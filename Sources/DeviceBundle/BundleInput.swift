@@ -47,16 +47,8 @@ public struct BundleInput {
 
     /// Non-weight files of a checkpoint folder (and its VILA sub-folders), sorted by path.
     static func collectFiles(_ root: String, layout: LayoutKind) throws -> [(path: String, bytes: [UInt8])] {
-        var out: [(String, [UInt8])] = []
-        for sub in layout == .vila ? ["", "llm", "vision_tower", "mm_projector"] : [""] {
-            let dir = sub.isEmpty ? root : Path.join(root, sub)
-            guard Path.isDirectory(dir) else { continue }
-            for name in try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-            where QuantizedModelFormat.isCopiedFile(name) && Path.isRegularFile(Path.join(dir, name)) {
-                let data = try Data(contentsOf: URL(fileURLWithPath: Path.join(dir, name)))
-                out.append((sub.isEmpty ? name : sub + "/" + name, [UInt8](data)))
-            }
+        try QuantizedModelFormat.configFiles(in: root, layout: layout).map { rel in
+            (rel, [UInt8](try Data(contentsOf: URL(fileURLWithPath: Path.join(root, rel)))))
         }
-        return out
     }
 }

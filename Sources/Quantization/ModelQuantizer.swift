@@ -145,16 +145,12 @@ public enum ModelQuantizer {
     /// Copies every non-weight file of the checkpoint (configs, tokenizer, preprocessor) to
     /// `dest`, keeping relative paths.
     static func copyConfigs(from source: String, layout: LayoutKind, to dest: String) throws {
-        let fm = FileManager.default
-        let folders = layout == .vila ? ["", "llm", "vision_tower", "mm_projector"] : [""]
-        for sub in folders {
-            let src = sub.isEmpty ? source : Path.join(source, sub)
-            let dst = sub.isEmpty ? dest : Path.join(dest, sub)
-            try FileSystem.makeDirectory(dst)
-            for name in try fm.contentsOfDirectory(atPath: src).sorted()
-            where QuantizedModelFormat.isCopiedFile(name) && Path.isRegularFile(Path.join(src, name)) {
-                try fm.copyItem(atPath: Path.join(src, name), toPath: Path.join(dst, name))
-            }
+        try FileSystem.makeDirectory(dest)
+        if layout == .vila {
+            for sub in ["llm", "vision_tower", "mm_projector"] { try FileSystem.makeDirectory(Path.join(dest, sub)) }
+        }
+        for rel in try QuantizedModelFormat.configFiles(in: source, layout: layout) {
+            try FileManager.default.copyItem(atPath: Path.join(source, rel), toPath: Path.join(dest, rel))
         }
     }
 }
