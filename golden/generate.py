@@ -108,6 +108,26 @@ def byte_level_tokenizer(vocab_size: int):
     return tok
 
 
+def write_sentencepiece_tokenizer(folder: str, vocab_size: int) -> None:
+    """A tiny Llama-2-style tokenizer: SentencePiece BPE with byte fallback, as tokenizer.model
+    (the file VILA 1.5's Llama-2-based checkpoints ship), trained offline."""
+    import io
+    import sentencepiece as spm
+    os.makedirs(folder, exist_ok=True)
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(TRAINING_TEXT), model_writer=model, model_type="bpe",
+                                   vocab_size=vocab_size, byte_fallback=True, character_coverage=1.0, split_digits=True,
+                                   unk_id=0, bos_id=1, eos_id=2, pad_id=-1, add_dummy_prefix=True,
+                                   remove_extra_whitespaces=False, normalization_rule_name="identity",
+                                   allow_whitespace_only_pieces=True, num_threads=1, minloglevel=2)
+    with open(os.path.join(folder, "tokenizer.model"), "wb") as f:
+        f.write(model.getvalue())
+    write_json(os.path.join(folder, "tokenizer_config.json"), {
+        "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "add_bos_token": True, "add_eos_token": False,
+        "legacy": False, "model_max_length": 256, "tokenizer_class": "LlamaTokenizer",
+    })
+
+
 def write_tokenizer(folder: str, vocab_size: int) -> None:
     os.makedirs(folder, exist_ok=True)
     tok = byte_level_tokenizer(vocab_size)
@@ -227,7 +247,8 @@ def add_outliers(llm: torch.nn.Module, channels: int, factor: float, seed: int) 
 
 
 def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, shards=1,
-               config_style="v5", vision_prefix="", subfolder_configs=True, seed=0, outliers=None):
+               config_style="v5", vision_prefix="", subfolder_configs=True, seed=0, outliers=None,
+               tokenizer="byte-level"):
     out = os.path.join(MODELS, name)
     shutil.rmtree(out, ignore_errors=True)
     torch.manual_seed(seed)
@@ -268,7 +289,10 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
         write_json(os.path.join(out, "vision_tower", "config.json"), vis_json)
         write_json(os.path.join(out, "mm_projector", "config.json"), proj_json)
     preprocessor(vcfg).save_pretrained(os.path.join(out, "vision_tower"))
-    write_tokenizer(os.path.join(out, "llm"), 480)
+    if tokenizer == "sentencepiece":
+        write_sentencepiece_tokenizer(os.path.join(out, "llm"), 480)
+    else:
+        write_tokenizer(os.path.join(out, "llm"), 480)
     # The reference computes in float32 from the stored values (rounded to the stored dtype).
     ref = dict(llm=stored_f32(llm, dtype), vision=stored_f32(vision, dtype), projector=stored_f32(proj, dtype),
                projector_kind=projector, select_layer=-2, select_feature=select_feature)
@@ -493,7 +517,7 @@ def main():
 
     _, ref = build_vila("vila-siglip-downsample-f32", vision_kind="siglip", projector="mlp_downsample", dtype="f32",
                         llm_cfg=llama_config(tied=True), select_feature="cls_patch", subfolder_configs=False,
-                        vision_prefix="vision_model.", seed=30)
+                        vision_prefix="vision_model.", seed=30, tokenizer="sentencepiece")
     write_golden("vila-siglip-downsample-f32", "vila-siglip-downsample-f32",
                  golden_vila(ref, [1, IMAGE_TOKEN, 40, IMAGE_TOKEN, 41, 42], 2, 6, seed=103),
                  "SigLIP + mlp_downsample on an odd 5x5 grid, tied embeddings, two images")

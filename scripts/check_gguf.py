@@ -66,6 +66,29 @@ with tempfile.TemporaryDirectory() as tmp:
                 line += f" | llama.cpp: max rel logit err {rel:.2e}, top-1 {top1:.3f}, greedy {'same' if same else 'differs'}"
             print(line + ("" if ok else "  <-- FAIL"))
             failures += 0 if ok else 1
+# Tokenization: llama.cpp with the exported vocabulary against the reference tokenizer library.
+TEXTS = ["What is in this image?", "Über café 東京 😀 and 12345", "  two  spaces\tand tab\n", "def f(x):\n    return x*2",
+         "USER: <image> Describe it. ASSISTANT:", "ünïcödé ★ ✓ → ∑ 中文测试"]
+if llama_cpp is not None:
+    with tempfile.TemporaryDirectory() as tmp:
+        for model, kind in [("vila-clip-linear-f16", "byte-level BPE"), ("vila-siglip-downsample-f32", "SentencePiece")]:
+            out = os.path.join(tmp, model + ".gguf")
+            subprocess.run([VLMKIT, "export", os.path.join(ROOT, "golden", "models", model), "--format", "gguf",
+                            "--type", "f16", "-o", out], check=True, capture_output=True)
+            llm = llama_cpp.Llama(model_path=out, n_ctx=64, verbose=False)
+            folder = os.path.join(ROOT, "golden", "models", model, "llm")
+            if kind == "SentencePiece":
+                import sentencepiece as spm
+                sp = spm.SentencePieceProcessor(model_file=os.path.join(folder, "tokenizer.model"))
+                reference = sp.encode
+            else:
+                from tokenizers import Tokenizer
+                tok = Tokenizer.from_file(os.path.join(folder, "tokenizer.json"))
+                reference = lambda t: tok.encode(t, add_special_tokens=False).ids
+            same = sum(llm.tokenize(t.encode(), add_bos=False, special=False) == reference(t) for t in TEXTS)
+            ok = same == len(TEXTS)
+            print(f"{model:26s} {kind}: llama.cpp tokenization identical on {same}/{len(TEXTS)} texts" + ("" if ok else "  <-- FAIL"))
+            failures += 0 if ok else 1
 if llama_cpp is None:
     print("llama_cpp not installed: only the gguf-py checks ran")
 sys.exit(1 if failures else 0)

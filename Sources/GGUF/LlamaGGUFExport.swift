@@ -62,12 +62,19 @@ public enum LlamaGGUFExport {
                               name: String, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         let c = source.config.llm
         guard !c.attentionBias, !c.mlpBias else { throw ExportError.unsupported("attention or MLP biases are not exported yet") }
-        let tokPath = source.config.layout == .vila ? "llm/tokenizer.json" : "tokenizer.json"
-        guard files.exists(tokPath) else { throw ExportError.unsupported("\(files.label(tokPath)) is missing; GGUF needs the tokenizer") }
-        let vocab = try HFTokenizerVocab(try files.read(tokPath), vocabSize: c.vocabSize)
+        let dir = source.config.layout == .vila ? "llm/" : ""
         var tokConfig: ConfigObject? = nil
-        let tcPath = source.config.layout == .vila ? "llm/tokenizer_config.json" : "tokenizer_config.json"
-        if files.exists(tcPath) { tokConfig = try files.read(tcPath) }
+        if files.exists(dir + "tokenizer_config.json") { tokConfig = try files.read(dir + "tokenizer_config.json") }
+        let tokenizer: TokenizerMetadata
+        if files.exists(dir + "tokenizer.model") {
+            let sp = try SentencePieceModel(bytes: try files.bytes(dir + "tokenizer.model"), file: files.label(dir + "tokenizer.model"))
+            tokenizer = try .sentencePiece(sp, vocabSize: c.vocabSize, config: tokConfig, file: files.label(dir + "tokenizer.model"))
+        } else if files.exists(dir + "tokenizer.json") {
+            let vocab = try HFTokenizerVocab(try files.read(dir + "tokenizer.json"), vocabSize: c.vocabSize)
+            tokenizer = try .byteLevel(vocab, config: tokConfig, fallbackBOS: c.bosTokenID, fallbackEOS: c.eosTokenIDs.first)
+        } else {
+            throw ExportError.unsupported("\(files.label(dir + "tokenizer.json")) is missing; GGUF needs the tokenizer (tokenizer.json or tokenizer.model)")
+        }
 
         var w = GGUFWriter()
         try w.set("general.architecture", .string("llama"))
@@ -89,19 +96,7 @@ public enum LlamaGGUFExport {
             try w.set("llama.rope.scaling.type", .string("linear"))
             try w.set("llama.rope.scaling.factor", .float32(Float(f)))
         }
-        try w.set("tokenizer.ggml.model", .string("gpt2"))
-        try w.set("tokenizer.ggml.pre", .string(vocab.preTokenizer))
-        try w.set("tokenizer.ggml.tokens", .arrayString(vocab.tokens))
-        try w.set("tokenizer.ggml.token_type", .arrayInt32(vocab.types))
-        try w.set("tokenizer.ggml.merges", .arrayString(vocab.merges))
-        func tokenID(_ key: String) throws -> Int? {
-            guard let text = try tokConfig?.string(key) ?? tokConfig?.object(key)?.string("content") else { return nil }
-            return vocab.tokens.firstIndex(of: text)
-        }
-        if let bos = try tokenID("bos_token") ?? c.bosTokenID { try w.set("tokenizer.ggml.bos_token_id", .uint32(UInt32(bos))) }
-        if let eos = try tokenID("eos_token") ?? c.eosTokenIDs.first { try w.set("tokenizer.ggml.eos_token_id", .uint32(UInt32(eos))) }
-        if let unk = try tokenID("unk_token") { try w.set("tokenizer.ggml.unknown_token_id", .uint32(UInt32(unk))) }
-        try w.set("tokenizer.ggml.add_bos_token", .bool(try tokConfig?.bool("add_bos_token", default: true) ?? true))
+        for (key, value) in tokenizer.entries { try w.set(key, value) }
 
         func matrix(_ ggufName: String, _ slot: String, rows: Int, cols: Int, transform: @escaping ([Float]) -> [Float] = { $0 }) throws {
             let t: GGMLType = cols % 32 == 0 ? type : .f16

@@ -6,6 +6,8 @@ public protocol ConfigSource: Sendable {
     func exists(_ relativePath: String) -> Bool
     func read(_ relativePath: String) throws -> ConfigObject
     func label(_ relativePath: String) -> String
+    /// The raw bytes of a file (for non-JSON files such as tokenizer.model).
+    func bytes(_ relativePath: String) throws -> [UInt8]
 }
 
 /// Config files in a folder on disk.
@@ -17,6 +19,11 @@ public struct FolderConfigSource: ConfigSource {
     public func exists(_ relativePath: String) -> Bool { Path.isRegularFile(Path.join(root, relativePath)) }
     public func read(_ relativePath: String) throws -> ConfigObject { try ConfigObject.read(Path.join(root, relativePath)) }
     public func label(_ relativePath: String) -> String { Path.join(root, relativePath) }
+
+    public func bytes(_ relativePath: String) throws -> [UInt8] {
+        let f = try MappedFile(path: Path.join(root, relativePath))
+        return Array(f.bytes)
+    }
 }
 
 /// Config files held in memory (their bytes), e.g. read from a bundle.
@@ -44,4 +51,9 @@ public struct MemoryConfigSource: ConfigSource {
     }
 
     public func label(_ relativePath: String) -> String { container + ":" + relativePath }
+
+    public func bytes(_ relativePath: String) throws -> [UInt8] {
+        guard let b = files[relativePath] else { throw ConfigError.unreadable(file: label(relativePath), detail: "missing") }
+        return b
+    }
 }

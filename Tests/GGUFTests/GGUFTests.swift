@@ -116,3 +116,43 @@ import ReferenceRuntime
         #expect(error(future).contains("GGUF version 9 is not supported"))
     }
 }
+
+@Suite struct SentencePieceTests {
+    let path = TestFiles.golden("models/vila-siglip-downsample-f32/llm/tokenizer.model")
+
+    @Test func readsPiecesScoresTypesAndSpecialIDs() throws {
+        let bytes = try FolderConfigSource("/").bytes(String(path.dropFirst()))
+        let sp = try SentencePieceModel(bytes: bytes, file: path)
+        #expect(sp.pieces.count == 480)
+        #expect(sp.pieces[0] == .init(text: "<unk>", score: 0, type: 2))
+        #expect(sp.pieces[1].text == "<s>" && sp.pieces[1].type == 3)
+        #expect(sp.pieces[3] == .init(text: "<0x00>", score: 0, type: 6))
+        #expect(sp.pieces.filter { $0.type == 6 }.count == 256)
+        #expect(sp.bosID == 1 && sp.eosID == 2 && sp.unkID == 0 && sp.addDummyPrefix && sp.modelType == 2)
+        // BPE pieces are ranked by decreasing score.
+        let normal = sp.pieces.filter { $0.type == 1 }.map(\.score)
+        #expect(normal == normal.sorted(by: >))
+    }
+
+    @Test func truncatedOrGarbageModelsAreErrorsNotCrashes() throws {
+        let bytes = try FolderConfigSource("/").bytes(String(path.dropFirst()))
+        for cut in [1, 2, 7, 100, bytes.count / 2, bytes.count - 1] {
+            #expect(throws: SentencePieceModel.ParseError.self) { try SentencePieceModel(bytes: Array(bytes.prefix(cut)), file: "t") }
+        }
+        #expect(throws: SentencePieceModel.ParseError.self) { try SentencePieceModel(bytes: [0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F], file: "t") }
+        #expect(throws: SentencePieceModel.ParseError.self) { try SentencePieceModel(bytes: [], file: "t") }
+    }
+
+    @Test func sentencePieceTokenizerExportsAsGGUFLlamaVocab() throws {
+        let graph = try ModelLoader.load(TestFiles.golden("models/vila-siglip-downsample-f32"))
+        let out = TestFiles.tempDir("gguf") + "/m.gguf"
+        _ = try LlamaGGUFExport.export(source: GraphWeights(graph), files: FolderConfigSource(graph.path), to: out, type: .f16, name: "m")
+        let f = try GGUFFile(path: out)
+        #expect(f.metadata["tokenizer.ggml.model"]?.stringValue == "llama")
+        #expect(f.metadata["tokenizer.ggml.add_space_prefix"] == .bool(true))
+        #expect(f.metadata["tokenizer.ggml.bos_token_id"]?.uint32Value == 1)
+        guard case .arrayFloat32(let scores)? = f.metadata["tokenizer.ggml.scores"],
+              case .arrayInt32(let types)? = f.metadata["tokenizer.ggml.token_type"] else { Issue.record("no scores"); return }
+        #expect(scores.count == 512 && types.count == 512 && types[3] == 6 && types[500] == 5)
+    }
+}
