@@ -153,6 +153,8 @@ public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
     /// The model's weights for the runtime.
     public func weights() throws -> QuantizedWeights {
         let config = try ConfigLoader.read(configFiles(), layout: layout)
-        return QuantizedWeights(config: config, store: self, schemes: try QuantizedWeights.schemes(from: manifest["quantization"], file: path))
+        let schemes = try QuantizedWeights.schemes(from: manifest["quantization"], file: path)
+        try StoredModelValidation.check(store: self, config: config, schemes: schemes)
+        return QuantizedWeights(config: config, store: self, schemes: schemes)
     }
 }

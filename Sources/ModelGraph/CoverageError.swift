@@ -9,6 +9,13 @@ public struct CoverageError: Error, CustomStringConvertible, Equatable {
     /// Two checkpoint tensors that map to one slot.
     public var conflicts: [String] = []
 
+    public init(missing: [String] = [], unused: [String] = [], mismatched: [String] = [], conflicts: [String] = []) {
+        self.missing = missing
+        self.unused = unused
+        self.mismatched = mismatched
+        self.conflicts = conflicts
+    }
+
     public var isEmpty: Bool { missing.isEmpty && unused.isEmpty && mismatched.isEmpty && conflicts.isEmpty }
 
     /// One line: counts, then the first few problems of each kind.

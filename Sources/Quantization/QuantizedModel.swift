@@ -46,7 +46,9 @@ public final class QuantizedModel: WeightSource, @unchecked Sendable {
         manifest = m
         let config = try ConfigLoader.read(FolderConfigSource(Path.join(path, QuantizedModelFormat.configFolder)), layout: layout)
         store = try SafetensorsFile(path: Path.join(path, QuantizedModelFormat.weightsName))
-        weights = QuantizedWeights(config: config, store: store, schemes: try QuantizedWeights.schemes(from: m["tensors"], file: manifestPath))
+        let schemes = try QuantizedWeights.schemes(from: m["tensors"], file: manifestPath)
+        try StoredModelValidation.check(store: store, config: config, schemes: schemes)
+        weights = QuantizedWeights(config: config, store: store, schemes: schemes)
     }
 
     public var config: VLMConfig { weights.config }

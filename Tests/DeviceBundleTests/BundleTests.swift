@@ -90,4 +90,23 @@ import Verification
         #expect(error { $0[Int(h.manifestOffset) + 3] ^= 1 }.contains("manifest checksum mismatch"))
         #expect(error { $0[16] = 0xFF; $0[23] = 0x7F }.contains("manifest range"))
     }
+
+    /// A bundle whose tensors do not fit its config is refused before the runtime sees it.
+    @Test func bundleWithAMisShapedTensorIsRefused() throws {
+        let graph = try ModelLoader.load(TestFiles.golden("models/vila-clip-linear-f16"))
+        let good = try BundleInput.checkpoint(graph)
+        let tensors = good.tensors.map { t -> BundleInput.TensorEntry in
+            guard t.name == "llm.norm.weight" else { return t }
+            return .init(name: t.name, dtype: .f16, shape: [32]) { [UInt8](repeating: 0, count: 64) }
+        }
+        let bad = BundleInput(sourcePath: good.sourcePath, sourceKind: good.sourceKind, layout: good.layout, config: good.config,
+                              files: good.files, tensors: tensors, quantization: good.quantization)
+        let path = TestFiles.tempDir("b") + "/bad.vlmb"
+        _ = try BundleWriter.write(bad, to: path)
+        let b = try DeviceBundleFile(path: path)
+        try b.verifyBlobs()  // intact as a file …
+        #expect { try b.weights() } throws: {  // … but not a model of its config
+            String(describing: $0).contains("'llm.norm.weight' in \(path) has shape [32], expected [64]")
+        }
+    }
 }

@@ -1,0 +1,52 @@
+import ModelGraph
+import TensorCore
+import TensorIO
+
+/// Checks a stored model (quantized folder or bundle) against the shapes its config implies,
+/// so that nothing later trusts a size the file merely claims: every slot present with the
+/// right shape — float, or as qweight/scales/zeros of the declared scheme — and nothing else.
+public enum StoredModelValidation {
+    public static func check(store: any TensorStore, config: VLMConfig, schemes: [String: QuantScheme]) throws {
+        var problems = CoverageError()
+        var expectedNames = Set<String>()
+        func expect(_ name: String, _ shape: [Int], float: Bool) {
+            expectedNames.insert(name)
+            guard let info = store.info(name) else {
+                problems.missing.append("'\(name)' in \(store.location)")
+                return
+            }
+            if info.shape.dims != shape {
+                problems.mismatched.append("'\(name)' in \(store.location) has shape \(info.shape), expected \(Shape(shape))")
+            } else if float && !info.dtype.isFloatingPoint {
+                problems.mismatched.append("'\(name)' in \(store.location) is \(info.dtype.rawValue), expected a float type")
+            }
+        }
+        for (slot, shape) in SlotShapes.expected(config).sorted(by: { $0.key < $1.key }) {
+            let prefix = slot.hasSuffix(".weight") ? String(slot.dropLast(".weight".count)) : nil
+            guard let prefix, let scheme = schemes[prefix] else {
+                expect(slot, shape, float: true)
+                continue
+            }
+            let (rows, cols) = (shape[0], shape[1])
+            if let g = scheme.groupSize, cols % g != 0 {
+                problems.mismatched.append("'\(slot)' is declared \(scheme) but its \(cols) columns are not a multiple of \(g)")
+                continue
+            }
+            let groups = scheme.groupSize.map { cols / $0 }
+            expect(QuantizedModelFormat.qweight(prefix), scheme == .int8 ? [rows, cols] : [rows, cols / 2], float: false)
+            expect(QuantizedModelFormat.scales(prefix), groups.map { [rows, $0] } ?? [rows], float: true)
+            if case .int4(_, false) = scheme { expect(QuantizedModelFormat.zeros(prefix), [rows, groups!], float: false) }
+            let q = store.info(QuantizedModelFormat.qweight(prefix))
+            if let q, q.dtype != (scheme == .int8 ? .i8 : .u8) {
+                problems.mismatched.append("'\(q.name)' is \(q.dtype.rawValue), expected \(scheme == .int8 ? "I8" : "U8")")
+            }
+        }
+        for name in store.tensorNames where !expectedNames.contains(name) {
+            problems.unused.append("'\(name)' in \(store.location)")
+        }
+        for prefix in schemes.keys.sorted() where SlotShapes.expected(config)[prefix + ".weight"] == nil {
+            problems.unused.append("quantization entry for '\(prefix)', which the config has no Linear layer for")
+        }
+        guard problems.isEmpty else { throw problems }
+    }
+}
