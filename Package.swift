@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorCore", "TensorIO", "TestSupport"]),
         .testTarget(name: "ModelGraphTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "TestSupport"]),
-        .testTarget(name: "DeviceBundleTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "TestSupport"]),
+        .testTarget(name: "DeviceBundleTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "GGUFTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "GGUF", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["ReferenceRuntime", "DeviceBundle", "TensorIO", "TestSupport"]),
         .testTarget(name: "ReferenceRuntimeTests", dependencies: ["TensorCore", "ModelGraph", "ReferenceRuntime", "TestSupport"]),

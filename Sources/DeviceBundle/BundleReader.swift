@@ -29,6 +29,10 @@ public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
     private var decompressed: [String: UnsafeMutableRawBufferPointer] = [:]
     private let lock = NSLock()
 
+    static let physicalMemory: Int = {
+        Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }()
+
     public static func looksLikeBundle(_ path: String) -> Bool {
         guard Path.isRegularFile(path), let f = try? MappedFile(path: path), f.size >= 8 else { return false }
         return Array(f.bytes[0..<8]) == BundleHeader.magic
@@ -76,6 +80,17 @@ public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
             let size = e["size"]?.intValue ?? len
             guard compression == "zstd" || size == len else {
                 throw BundleError.badEntry(file: file, name: name, detail: "size \(size) differs from stored length \(len) without compression")
+            }
+            if compression == "zstd" {
+                // Nothing is allocated on the file's word: the frame must declare the recorded size,
+                // and that size must fit in this machine's memory.
+                let frame = UnsafeRawBufferPointer(rebasing: bytes[off..<end])
+                guard ZstdCodec.declaredSize(frame) == UInt64(size) else {
+                    throw BundleError.badEntry(file: file, name: name, detail: "zstd frame does not declare the recorded size \(size)")
+                }
+                guard size <= DeviceBundleFile.physicalMemory else {
+                    throw BundleError.badEntry(file: file, name: name, detail: "decompressed size \(size) exceeds this machine's memory")
+                }
             }
             taken.append(off..<end)
             return Blob(name: name, range: off..<end, size: size, compressed: compression == "zstd", sha256: sha)

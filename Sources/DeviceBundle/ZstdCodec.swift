@@ -24,6 +24,13 @@ public enum ZstdCodec {
         try input.withUnsafeBytes { try compress($0, level: level) }
     }
 
+    /// The decompressed size a frame's header declares, or nil when it does not say or is not a frame.
+    public static func declaredSize(_ input: UnsafeRawBufferPointer) -> UInt64? {
+        let n = ZSTD_getFrameContentSize(input.baseAddress, input.count)
+        // ZSTD_CONTENTSIZE_UNKNOWN = 0ULL - 1, ZSTD_CONTENTSIZE_ERROR = 0ULL - 2
+        return n >= UInt64.max - 1 ? nil : n
+    }
+
     /// Decompresses a frame whose decompressed size is known in advance (the bundle records it);
     /// a frame that decodes to any other size is an error.
     public static func decompress(_ input: UnsafeRawBufferPointer, expectedSize: Int) throws -> [UInt8] {
