@@ -497,6 +497,36 @@ def write_interop():
                {"generator": GENERATOR, "float32_values": expected})
 
 
+TOKENIZER_TEXTS = [
+    "Hello world", "What is in this image?", "  leading spaces", "trailing spaces   ", "tabs\tand\nnew lines\r\n\nend",
+    "Über café naïve résumé", "東京は日本の首都です。", "中文测试 한국어", "emoji 😀🐱🚀 mixed 👩‍👩‍👧", "digits 1234567 3.14159 2026-11-25",
+    "def forward(self, x):\n    return self.proj(x) + 1", "it's they're we've I'm you'll he'd IT'S", "multiple     spaces  here",
+    "\n\n\n", " ", "", "a", "<|begin_of_text|>Hello<|eot_id|>", "x=>y; a!=b && c<=d", "Ω≈ç√∫˜µ≤≥÷", "\u00a0non-breaking\u2003em space",
+    "CAPS LOCK SHOUTING", "snake_case and camelCase", "¿Qué tal? ¡Bien!", "ﬁ ligature and combining é",
+]
+
+
+def write_tokenizer_corpus() -> None:
+    """Token ids for TOKENIZER_TEXTS from the reference libraries: `tokenizers` for the byte-level BPE
+    fixture, `sentencepiece` for the SentencePiece one. Swift tests must reproduce them exactly."""
+    from tokenizers import Tokenizer
+    import sentencepiece as spm
+    bl = Tokenizer.from_file(os.path.join(MODELS, "vila-clip-linear-f16", "llm", "tokenizer.json"))
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(MODELS, "vila-siglip-downsample-f32", "llm", "tokenizer.model"))
+    corpus = {
+        "generator": GENERATOR + ", tokenizers, sentencepiece",
+        "texts": TOKENIZER_TEXTS,
+        "byte_level": {"model": "models/vila-clip-linear-f16/llm/tokenizer.json",
+                       "ids": [bl.encode(t, add_special_tokens=False).ids for t in TOKENIZER_TEXTS],
+                       "ids_with_special": [bl.encode(t).ids for t in TOKENIZER_TEXTS],
+                       "decoded": [bl.decode(bl.encode(t, add_special_tokens=False).ids, skip_special_tokens=False) for t in TOKENIZER_TEXTS]},
+        "sentencepiece": {"model": "models/vila-siglip-downsample-f32/llm/tokenizer.model",
+                          "ids": [sp.encode(t) for t in TOKENIZER_TEXTS],
+                          "decoded": [sp.decode(sp.encode(t)) for t in TOKENIZER_TEXTS]},
+    }
+    write_json(os.path.join(ROOT, "tokenizer", "corpus.json"), corpus)
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(MODELS, exist_ok=True)
@@ -544,6 +574,7 @@ def main():
     with open(os.path.join(ROOT, "calibration", "random-ids-4096.txt"), "w") as f:
         f.write(" ".join(map(str, calib)) + "\n")
     write_interop()
+    write_tokenizer_corpus()
     print("golden fixtures written under", ROOT, file=sys.stderr)
 
 

@@ -1,5 +1,6 @@
 import Foundation
 import ModelGraph
+import Tokenizer
 import Quantization
 import ReferenceRuntime
 import TensorIO

@@ -1,4 +1,5 @@
 import ModelGraph
+import Tokenizer
 
 /// The `tokenizer.ggml.*` entries of a GGUF file, from either kind of tokenizer file.
 struct TokenizerMetadata {

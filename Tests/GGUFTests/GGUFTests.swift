@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 import TensorIO
 import ModelGraph
+import Tokenizer
 import ReferenceRuntime
 @testable import GGUF
 

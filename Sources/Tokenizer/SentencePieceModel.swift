@@ -8,6 +8,12 @@ public struct SentencePieceModel: Sendable {
         /// SentencePiece piece types, numbered as llama.cpp's token types: 1 normal, 2 unknown,
         /// 3 control, 4 user-defined, 5 unused, 6 byte.
         public let type: Int32
+
+        public init(text: String, score: Float, type: Int32) {
+            self.text = text
+            self.score = score
+            self.type = type
+        }
     }
 
     public let pieces: [Piece]

@@ -1,0 +1,118 @@
+import TensorIO
+
+/// A byte-level BPE tokenizer (Llama 3 style) read from a Hugging Face `tokenizer.json`:
+/// added tokens are cut out first (leftmost, longest), the rest is split by the Llama 3
+/// pre-tokenizer, mapped to the byte-level alphabet and merged by merge rank.
+public struct ByteLevelBPETokenizer: Sendable {
+    public let vocab: [String: Int]
+    public let idToToken: [Int: String]
+    let ranks: [String: Int]            // "a b" → rank
+    let added: [(content: String, id: Int, special: Bool)]
+    let ignoreMerges: Bool
+    /// Ids the post-processor puts before a sequence (e.g. <|begin_of_text|>).
+    public let prefixIDs: [Int]
+
+    public struct LoadError: Error, CustomStringConvertible {
+        public let detail: String
+        public var description: String { "tokenizer.json: \(detail)" }
+    }
+
+    public init(json t: JSONValue) throws {
+        guard let model = t["model"], model["type"]?.stringValue == "BPE" else { throw LoadError(detail: "model is not BPE") }
+        guard model["byte_fallback"]?.boolValue != true else { throw LoadError(detail: "byte_fallback BPE is SentencePiece-style; use tokenizer.model") }
+        var vocab: [String: Int] = [:]
+        for (token, id) in model["vocab"]?.objectValue ?? [] {
+            guard let i = id.intValue else { throw LoadError(detail: "token \(token) has no integer id") }
+            vocab[token] = i
+        }
+        var ranks: [String: Int] = [:]
+        for (r, m) in (model["merges"]?.arrayValue ?? []).enumerated() {
+            if let s = m.stringValue { ranks[s] = r }
+            else if let p = m.arrayValue, p.count == 2, let a = p[0].stringValue, let b = p[1].stringValue { ranks[a + " " + b] = r }
+        }
+        var added: [(String, Int, Bool)] = []
+        for a in t["added_tokens"]?.arrayValue ?? [] {
+            guard let content = a["content"]?.stringValue, let id = a["id"]?.intValue, !content.isEmpty else { continue }
+            added.append((content, id, a["special"]?.boolValue ?? false))
+            vocab[content] = id
+        }
+        self.vocab = vocab
+        idToToken = Dictionary(vocab.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+        self.ranks = ranks
+        self.added = added.sorted { $0.0.count > $1.0.count }
+        ignoreMerges = model["ignore_merges"]?.boolValue ?? false
+        // TemplateProcessing "single": the special tokens before $A.
+        var prefix: [Int] = []
+        if let single = t["post_processor"]?["single"]?.arrayValue {
+            for piece in single {
+                if piece["Sequence"] != nil { break }
+                if let id = piece["SpecialToken"]?["id"]?.stringValue, let i = vocab[id] { prefix.append(i) }
+            }
+        }
+        prefixIDs = prefix
+    }
+
+    public func encode(_ text: String, addSpecialTokens: Bool = false) -> [Int] {
+        var ids = addSpecialTokens ? prefixIDs : []
+        for segment in splitAdded(text) {
+            if let id = segment.addedID { ids.append(id); continue }
+            for word in Llama3PreTokenizer.split(segment.text) {
+                ids += bpe(ByteLevelAlphabet.encode(word.utf8))
+            }
+        }
+        return ids
+    }
+
+    /// Text with added tokens cut out: the leftmost occurrence, longest first on ties.
+    func splitAdded(_ text: String) -> [(text: String, addedID: Int?)] {
+        var out: [(String, Int?)] = []
+        var rest = Substring(text)
+        var plain = ""
+        while !rest.isEmpty {
+            if let hit = added.first(where: { rest.hasPrefix($0.content) }) {
+                if !plain.isEmpty { out.append((plain, nil)); plain = "" }
+                out.append((hit.content, hit.id))
+                rest = rest.dropFirst(hit.content.count)
+            } else {
+                plain.append(rest.removeFirst())
+            }
+        }
+        if !plain.isEmpty { out.append((plain, nil)) }
+        return out
+    }
+
+    /// Merges one pre-token by rank: repeatedly the lowest-ranked adjacent pair, leftmost first.
+    func bpe(_ word: String) -> [Int] {
+        if ignoreMerges, let id = vocab[word] { return [id] }
+        var symbols = word.unicodeScalars.map { String($0) }
+        while symbols.count > 1 {
+            var best = -1, bestRank = Int.max
+            for k in 0..<(symbols.count - 1) {
+                if let r = ranks[symbols[k] + " " + symbols[k + 1]], r < bestRank { bestRank = r; best = k }
+            }
+            if best < 0 { break }
+            symbols[best] += symbols[best + 1]
+            symbols.remove(at: best + 1)
+        }
+        return symbols.compactMap { vocab[$0] }
+    }
+
+    /// Token ids back to text: added tokens as written, the rest through the byte-level alphabet
+    /// (invalid UTF-8 replaced by U+FFFD, as `tokenizers` does).
+    public func decode(_ ids: [Int], skipSpecial: Bool = false) -> String {
+        var out = ""
+        var bytes: [UInt8] = []
+        func flush() { if !bytes.isEmpty { out += String(decoding: bytes, as: UTF8.self); bytes = [] } }
+        for id in ids {
+            if let a = added.first(where: { $0.id == id }) {
+                flush()
+                if !(skipSpecial && a.special) { out += a.content }
+                continue
+            }
+            guard let token = idToToken[id] else { continue }
+            for s in token.unicodeScalars { if let b = ByteLevelAlphabet.scalarToByte[s] { bytes.append(b) } }
+        }
+        flush()
+        return out
+    }
+}

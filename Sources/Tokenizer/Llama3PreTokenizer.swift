@@ -1,0 +1,94 @@
+/// The Llama 3 pre-tokenizer, written out by hand: it splits text exactly as the regex
+///
+///     (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+///
+/// does with leftmost-first alternation (as the `tokenizers` library's regex engine does), at
+/// the level of Unicode scalars. \p{L} is a letter, \p{N} a number, \s Unicode White_Space.
+public enum Llama3PreTokenizer {
+    static func isLetter(_ s: Unicode.Scalar) -> Bool {
+        switch s.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
+        default: return false
+        }
+    }
+
+    static func isNumber(_ s: Unicode.Scalar) -> Bool {
+        switch s.properties.generalCategory {
+        case .decimalNumber, .letterNumber, .otherNumber: return true
+        default: return false
+        }
+    }
+
+    static func isSpace(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace }
+    static func isNewline(_ s: Unicode.Scalar) -> Bool { s == "\r" || s == "\n" }
+
+    /// The pieces of `text`, in order; concatenated they give `text` back.
+    public static func split(_ text: String) -> [String] {
+        let c = Array(text.unicodeScalars)
+        var out: [String] = []
+        var i = 0
+        while i < c.count {
+            let n = matchLength(c, at: i)
+            var piece = String.UnicodeScalarView()
+            piece.append(contentsOf: c[i..<(i + n)])
+            out.append(String(piece))
+            i += n
+        }
+        return out
+    }
+
+    /// Length of the match at `i` (always ≥ 1: the last alternative or a single scalar).
+    static func matchLength(_ c: [Unicode.Scalar], at i: Int) -> Int {
+        let n = c.count
+        // 1. contractions, case-insensitive
+        if c[i] == "'" && i + 1 < n {
+            let a = Character(c[i + 1]).lowercased()
+            if ["s", "t", "m", "d"].contains(a) { return 2 }
+            if i + 2 < n {
+                let ab = a + Character(c[i + 2]).lowercased()
+                if ["re", "ve", "ll"].contains(ab) { return 3 }
+            }
+        }
+        // 2. [^\r\n\p{L}\p{N}]?\p{L}+
+        do {
+            var j = i
+            if !isNewline(c[j]) && !isLetter(c[j]) && !isNumber(c[j]) && j + 1 < n && isLetter(c[j + 1]) { j += 1 }
+            if isLetter(c[j]) {
+                while j < n && isLetter(c[j]) { j += 1 }
+                return j - i
+            }
+        }
+        // 3. \p{N}{1,3}
+        if isNumber(c[i]) {
+            var j = i
+            while j < n && j - i < 3 && isNumber(c[j]) { j += 1 }
+            return j - i
+        }
+        // 4. ` ?[^\s\p{L}\p{N}]+[\r\n]*`
+        do {
+            var j = i
+            if c[j] == " " && j + 1 < n && isOther(c[j + 1]) { j += 1 }
+            if isOther(c[j]) {
+                while j < n && isOther(c[j]) { j += 1 }
+                while j < n && isNewline(c[j]) { j += 1 }
+                return j - i
+            }
+        }
+        // Whitespace alternatives: the maximal whitespace run starting here.
+        if isSpace(c[i]) {
+            var end = i
+            while end < n && isSpace(c[end]) { end += 1 }
+            // 5. \s*[\r\n]+ : through the last newline of the run
+            if let lastNewline = (i..<end).last(where: { isNewline(c[$0]) }) { return lastNewline + 1 - i }
+            // 6. \s+(?!\S) : the whole run at the end of text, else all but its last scalar
+            if end == n { return end - i }
+            if end - i >= 2 { return end - 1 - i }
+            // 7. \s+
+            return end - i
+        }
+        return 1
+    }
+
+    /// Neither white space, letter nor number.
+    static func isOther(_ s: Unicode.Scalar) -> Bool { !isSpace(s) && !isLetter(s) && !isNumber(s) }
+}

@@ -1,0 +1,78 @@
+/// SentencePiece BPE encoding and decoding (Llama 2 style) from a `tokenizer.model`: spaces
+/// become ▁, a ▁ is prepended when the model says so, characters are merged pairwise by the
+/// highest piece score (leftmost on ties), and what is left outside the vocabulary falls back
+/// to byte pieces <0xNN> (or the unknown piece).
+public struct SentencePieceTokenizer: Sendable {
+    public let model: SentencePieceModel
+    let pieceIDs: [String: Int]
+    let byteIDs: [Int]   // piece id of <0x00>…<0xFF>, or -1
+
+    public init(_ model: SentencePieceModel) {
+        self.model = model
+        var ids: [String: Int] = [:]
+        for (i, p) in model.pieces.enumerated() where p.type == 1 || p.type == 4 { ids[p.text] = ids[p.text] ?? i }
+        pieceIDs = ids
+        var bytes = [Int](repeating: -1, count: 256)
+        for (i, p) in model.pieces.enumerated() where p.type == 6 {
+            let hex = p.text.dropFirst(3).dropLast()
+            if p.text.hasPrefix("<0x"), let v = UInt8(hex, radix: 16) { bytes[Int(v)] = i }
+        }
+        byteIDs = bytes
+    }
+
+    public func encode(_ text: String) -> [Int] {
+        guard !text.isEmpty else { return [] }
+        let normalized = (model.addDummyPrefix ? "▁" : "") + text.replacingSpaces()
+        var symbols = normalized.unicodeScalars.map { String($0) }
+        while symbols.count > 1 {
+            var best = -1
+            var bestScore = -Float.infinity
+            for k in 0..<(symbols.count - 1) {
+                if let id = pieceIDs[symbols[k] + symbols[k + 1]] {
+                    let score = model.pieces[id].score
+                    if score > bestScore { bestScore = score; best = k }
+                }
+            }
+            if best < 0 { break }
+            symbols[best] += symbols[best + 1]
+            symbols.remove(at: best + 1)
+        }
+        var ids: [Int] = []
+        for s in symbols {
+            if let id = pieceIDs[s] { ids.append(id); continue }
+            let fallback = s.utf8.map { byteIDs[Int($0)] }
+            if fallback.allSatisfy({ $0 >= 0 }) { ids += fallback } else { ids.append(model.unkID) }
+        }
+        return ids
+    }
+
+    public func decode(_ ids: [Int]) -> String {
+        var bytes: [UInt8] = []
+        for id in ids where id >= 0 && id < model.pieces.count {
+            let p = model.pieces[id]
+            switch p.type {
+            case 6:
+                if let v = UInt8(p.text.dropFirst(3).dropLast(), radix: 16) { bytes.append(v) }
+            case 1, 4:
+                bytes += Array(p.text.replacingOccurrencesOfBlank().utf8)
+            case 2:
+                bytes += Array(" ⁇ ".utf8)
+            default:
+                break
+            }
+        }
+        var text = String(decoding: bytes, as: UTF8.self)
+        if model.addDummyPrefix && text.hasPrefix(" ") { text.removeFirst() }
+        return text
+    }
+}
+
+extension String {
+    func replacingSpaces() -> String {
+        String(String.UnicodeScalarView(unicodeScalars.map { $0 == " " ? "\u{2581}" : $0 }))
+    }
+
+    func replacingOccurrencesOfBlank() -> String {
+        String(String.UnicodeScalarView(unicodeScalars.map { $0 == "\u{2581}" ? " " : $0 }))
+    }
+}
