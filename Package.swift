@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "vlmkit",
             dependencies: [
-                "TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "GGUF",
+                "TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "GGUF", "Tokenizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

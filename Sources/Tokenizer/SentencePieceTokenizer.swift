@@ -22,8 +22,30 @@ public struct SentencePieceTokenizer: Sendable {
 
     public func encode(_ text: String) -> [Int] {
         guard !text.isEmpty else { return [] }
-        let normalized = (model.addDummyPrefix ? "▁" : "") + text.replacingSpaces()
-        var symbols = normalized.unicodeScalars.map { String($0) }
+        let normalized = Array((model.addDummyPrefix ? "▁" : "") + text.replacingSpaces()).map { $0.unicodeScalars }
+        // SentencePiece splits into words before merging (split_by_whitespace): a word starts at a
+        // ▁ that follows something else, so no piece spans two words and each word merges alone.
+        var ids: [Int] = []
+        var word: [String] = []
+        var previousWasBlank = false
+        for scalars in normalized {
+            for s in scalars {
+                let blank = s == "\u{2581}"
+                if blank && !previousWasBlank && !word.isEmpty {
+                    ids += encodeWord(word)
+                    word = []
+                }
+                word.append(String(s))
+                previousWasBlank = blank
+            }
+        }
+        if !word.isEmpty { ids += encodeWord(word) }
+        return ids
+    }
+
+    /// Merges one word's characters by piece score and maps them to ids (with byte fallback).
+    func encodeWord(_ characters: [String]) -> [Int] {
+        var symbols = characters
         while symbols.count > 1 {
             var best = -1
             var bestScore = -Float.infinity

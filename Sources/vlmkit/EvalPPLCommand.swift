@@ -6,22 +6,27 @@ import ReferenceRuntime
 struct EvalPPLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval-ppl",
-        abstract: "Perplexity of the language model on a token-id file.",
+        abstract: "Perplexity of the language model on a text (or token-id) file.",
         discussion: """
-        TEXT is whitespace-separated token ids (a tokenizer arrives with a later release). The ids \
-        are cut into windows of --context tokens; perplexity is exp of the mean negative \
-        log-likelihood of every token after the first of each window.
+        --text FILE is plain UTF-8 text, tokenized with the model's own tokenizer (no BOS); \
+        --ids FILE is whitespace-separated token ids. The ids are cut into windows of --context \
+        tokens; perplexity is exp of the mean negative log-likelihood of every token after the \
+        first of each window.
 
-        Example:
-          vlmkit eval-ppl MODEL-int4 --text ids.txt --context 256
+        Examples:
+          vlmkit eval-ppl MODEL-int4 --text wiki.txt --context 256
+          vlmkit eval-ppl MODEL-int4 --ids ids.txt
         """
     )
 
     @Argument(help: "Checkpoint folder or quantized model folder.")
     var model: String
 
-    @Option(help: "Token-id file.")
-    var text: String
+    @Option(help: "Text file, tokenized with the model's tokenizer.")
+    var text: String?
+
+    @Option(help: "Token-id file (whitespace-separated integers).")
+    var ids: String?
 
     @Option(help: "Window length in tokens.")
     var context: Int = 512
@@ -37,13 +42,24 @@ struct EvalPPLCommand: ParsableCommand {
 
     func validate() throws {
         guard context >= 2 else { throw ValidationError("--context must be at least 2") }
+        guard (text == nil) != (ids == nil) else { throw ValidationError("give exactly one of --text and --ids") }
     }
 
     func run() throws {
         Threads.apply(threads)
         let source = try ModelSource.open(model)
         let runner = try VLMRunner(weights: source)
-        let data = try CalibrationData.load(text, tokens: maxTokens, sequenceLength: context, vocab: source.config.llm.vocabSize)
+        let data: CalibrationData
+        if let text {
+            let tokenizer = try ModelTokenizer.load(model, layout: source.config.layout)
+            let content = try String(contentsOfFile: text, encoding: .utf8)
+            let all = tokenizer.encode(content, addSpecialTokens: false).prefix(maxTokens).map(Int64.init)
+            guard !all.isEmpty else { throw ValidationError("\(text) holds no tokens") }
+            data = CalibrationData(sequences: stride(from: 0, to: all.count, by: context).map { Array(all[$0..<min(all.count, $0 + context)]) },
+                                   pixelValues: nil)
+        } else {
+            data = try CalibrationData.load(ids!, tokens: maxTokens, sequenceLength: context, vocab: source.config.llm.vocabSize)
+        }
         let result = Perplexity.evaluate(runner.llm, sequences: data.sequences)
         if json {
             print(try JSONOutput.encode(result))

@@ -63,15 +63,23 @@ import TestSupport
                                    "--calibration", calibration, "--calibration-tokens", "512", "--sequence-length", "128"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("awq: 512 calibration tokens"))
-        let pf = try CLIRunner.run(["eval-ppl", model, "--text", calibration, "--context", "128", "--max-tokens", "512", "--json"])
-        let pq = try CLIRunner.run(["eval-ppl", dir + "/awq", "--text", calibration, "--context", "128", "--max-tokens", "512", "--json"])
+        let pf = try CLIRunner.run(["eval-ppl", model, "--ids", calibration, "--context", "128", "--max-tokens", "512", "--json"])
+        let pq = try CLIRunner.run(["eval-ppl", dir + "/awq", "--ids", calibration, "--context", "128", "--max-tokens", "512", "--json"])
         #expect(pf.status == 0 && pq.status == 0, "\(pf.stderr) \(pq.stderr)")
         let f = try JSONSerialization.jsonObject(with: Data(pf.stdout.utf8)) as! [String: Any]
         let q = try JSONSerialization.jsonObject(with: Data(pq.stdout.utf8)) as! [String: Any]
         #expect(f["tokens"] as? Int == 4 * 127)
         let fp = f["perplexity"] as! Double, qp = q["perplexity"] as! Double
         #expect(fp.isFinite && fp > 1 && qp.isFinite && qp != fp)
-        let bad = try CLIRunner.run(["eval-ppl", model, "--text", model + "/config.json"])
+        let bad = try CLIRunner.run(["eval-ppl", model, "--ids", model + "/config.json"])
         #expect(bad.status == 2 && bad.stderr.contains("is not a token id"))
+        // Plain text goes through the model's own tokenizer.
+        try "What is in this image? A cat on a red sofa.\n".write(toFile: dir + "/t.txt", atomically: true, encoding: .utf8)
+        let pt = try CLIRunner.run(["eval-ppl", model, "--text", dir + "/t.txt", "--json"])
+        #expect(pt.status == 0, "\(pt.stderr)")
+        let t = try JSONSerialization.jsonObject(with: Data(pt.stdout.utf8)) as! [String: Any]
+        let ids = try CLIRunner.run(["tokenize", model, "--text", "What is in this image? A cat on a red sofa.\n", "--no-special"])
+        let n = ids.stdout.split(separator: " ").count
+        #expect(n > 5 && t["tokens"] as? Int == n - 1)
     }
 }

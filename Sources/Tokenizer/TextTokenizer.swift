@@ -1,0 +1,33 @@
+import TensorIO
+
+/// Either kind of tokenizer VLMKit reads, behind one interface.
+public enum TextTokenizer: Sendable {
+    case sentencePiece(SentencePieceTokenizer, bosID: Int?)
+    case byteLevel(ByteLevelBPETokenizer)
+
+    /// Prefers `tokenizer.model` (SentencePiece, Llama 2) when given, else `tokenizer.json`
+    /// (byte-level BPE, Llama 3). `addBOS` follows tokenizer_config.json's add_bos_token.
+    public static func load(sentencePieceModel: [UInt8]?, tokenizerJSON: JSONValue?, file: String) throws -> TextTokenizer {
+        if let bytes = sentencePieceModel {
+            let model = try SentencePieceModel(bytes: bytes, file: file)
+            return .sentencePiece(SentencePieceTokenizer(model), bosID: model.bosID >= 0 ? model.bosID : nil)
+        }
+        guard let json = tokenizerJSON else { throw ByteLevelBPETokenizer.LoadError(detail: "no tokenizer.json or tokenizer.model in \(file)") }
+        return .byteLevel(try ByteLevelBPETokenizer(json: json))
+    }
+
+    /// Token ids of `text`, with the beginning-of-sequence token first when `addSpecialTokens`.
+    public func encode(_ text: String, addSpecialTokens: Bool) -> [Int] {
+        switch self {
+        case let .sentencePiece(t, bos): return (addSpecialTokens ? bos.map { [$0] } ?? [] : []) + t.encode(text)
+        case let .byteLevel(t): return t.encode(text, addSpecialTokens: addSpecialTokens)
+        }
+    }
+
+    public func decode(_ ids: [Int]) -> String {
+        switch self {
+        case let .sentencePiece(t, _): return t.decode(ids)
+        case let .byteLevel(t): return t.decode(ids)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import DeviceBundle
+import Foundation
+import ModelGraph
+import Quantization
+import Tokenizer
+
+/// The checkpoint's tokenizer, found in the files of a checkpoint folder, quantized folder or bundle.
+enum ModelTokenizer {
+    static func configFiles(_ model: String) throws -> any ConfigSource {
+        if DeviceBundleFile.looksLikeBundle(model) { return try DeviceBundleFile(path: model).configFiles() }
+        if QuantizedModel.isQuantizedModel(model) { return FolderConfigSource(model + "/" + QuantizedModelFormat.configFolder) }
+        return FolderConfigSource(model)
+    }
+
+    static func load(_ model: String, layout: LayoutKind) throws -> TextTokenizer {
+        let files = try configFiles(model)
+        let dir = layout == .vila ? "llm/" : ""
+        let sp = files.exists(dir + "tokenizer.model") ? try files.bytes(dir + "tokenizer.model") : nil
+        let json = files.exists(dir + "tokenizer.json") ? try files.read(dir + "tokenizer.json").json : nil
+        return try TextTokenizer.load(sentencePieceModel: sp, tokenizerJSON: json, file: files.label(dir))
+    }
+}
+
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Encode text with the model's tokenizer (or decode ids with --decode).",
+        discussion: """
+        Uses llm/tokenizer.model (SentencePiece, Llama 2 style) when present, else tokenizer.json \
+        (byte-level BPE, Llama 3 style). Encoding matches the `sentencepiece` and `tokenizers` \
+        libraries exactly on the committed corpus (golden/tokenizer/corpus.json).
+
+        Examples:
+          vlmkit tokenize golden/models/vila-clip-linear-f16 --text "What is in this image?"
+          vlmkit tokenize golden/models/vila-clip-linear-f16 --decode "1 332 324"
+        """
+    )
+
+    @Argument(help: "Checkpoint folder, quantized model folder or bundle.")
+    var model: String
+
+    @Option(help: "Text to encode.")
+    var text: String?
+
+    @Option(help: "Whitespace-separated ids to decode.")
+    var decode: String?
+
+    @Flag(help: "Do not add the beginning-of-sequence token.")
+    var noSpecial = false
+
+    func validate() throws {
+        guard (text == nil) != (decode == nil) else { throw ValidationError("give exactly one of --text and --decode") }
+    }
+
+    func run() throws {
+        let layout = try ModelSource.open(model).config.layout
+        let tokenizer = try ModelTokenizer.load(model, layout: layout)
+        if let text {
+            print(tokenizer.encode(text, addSpecialTokens: !noSpecial).map(String.init).joined(separator: " "))
+        } else if let decode {
+            let ids = try decode.split(whereSeparator: { $0 == " " || $0 == "," }).map { word -> Int in
+                guard let v = Int(word) else { throw ValidationError("'\(word)' is not a token id") }
+                return v
+            }
+            print(tokenizer.decode(ids))
+        }
+    }
+}
