@@ -11,6 +11,7 @@ public struct ByteLevelBPETokenizer: Sendable {
     let ignoreMerges: Bool
     /// Ids the post-processor puts before a sequence (e.g. <|begin_of_text|>).
     public let prefixIDs: [Int]
+    let cache = WordCache()
 
     public struct LoadError: Error, CustomStringConvertible {
         public let detail: String
@@ -57,7 +58,7 @@ public struct ByteLevelBPETokenizer: Sendable {
         for segment in splitAdded(text) {
             if let id = segment.addedID { ids.append(id); continue }
             for word in Llama3PreTokenizer.split(segment.text) {
-                ids += bpe(ByteLevelAlphabet.encode(word.utf8))
+                ids += cache.ids(for: word) { bpe(ByteLevelAlphabet.encode(word.utf8)) }
             }
         }
         return ids
@@ -65,19 +66,28 @@ public struct ByteLevelBPETokenizer: Sendable {
 
     /// Text with added tokens cut out: the leftmost occurrence, longest first on ties.
     func splitAdded(_ text: String) -> [(text: String, addedID: Int?)] {
+        let scalars = Array(text.unicodeScalars)
+        let firsts = Set(added.compactMap { $0.content.unicodeScalars.first })
         var out: [(String, Int?)] = []
-        var rest = Substring(text)
-        var plain = ""
-        while !rest.isEmpty {
-            if let hit = added.first(where: { rest.hasPrefix($0.content) }) {
-                if !plain.isEmpty { out.append((plain, nil)); plain = "" }
+        var plainStart = 0, i = 0
+        func flushPlain(_ end: Int) {
+            if end > plainStart { out.append((String(String.UnicodeScalarView(scalars[plainStart..<end])), nil)) }
+        }
+        while i < scalars.count {
+            if firsts.contains(scalars[i]),
+               let hit = added.first(where: { a in
+                   let t = Array(a.content.unicodeScalars)
+                   return i + t.count <= scalars.count && scalars[i..<(i + t.count)].elementsEqual(t)
+               }) {
+                flushPlain(i)
                 out.append((hit.content, hit.id))
-                rest = rest.dropFirst(hit.content.count)
+                i += hit.content.unicodeScalars.count
+                plainStart = i
             } else {
-                plain.append(rest.removeFirst())
+                i += 1
             }
         }
-        if !plain.isEmpty { out.append((plain, nil)) }
+        flushPlain(scalars.count)
         return out
     }
 

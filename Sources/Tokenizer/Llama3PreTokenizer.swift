@@ -5,21 +5,38 @@
 /// does with leftmost-first alternation (as the `tokenizers` library's regex engine does), at
 /// the level of Unicode scalars. \p{L} is a letter, \p{N} a number, \s Unicode White_Space.
 public enum Llama3PreTokenizer {
+    /// ASCII classes, looked up before asking for Unicode properties (the common case).
+    static let asciiClass: [UInt8] = (0..<128).map { v -> UInt8 in
+        let s = Unicode.Scalar(UInt8(v))
+        if (65...90).contains(v) || (97...122).contains(v) { return 1 }   // letter
+        if (48...57).contains(v) { return 2 }                               // number
+        if s.properties.isWhitespace { return 3 }                           // space
+        return 0
+    }
+
+    @inline(__always)
     static func isLetter(_ s: Unicode.Scalar) -> Bool {
+        if s.value < 128 { return asciiClass[Int(s.value)] == 1 }
         switch s.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
         default: return false
         }
     }
 
+    @inline(__always)
     static func isNumber(_ s: Unicode.Scalar) -> Bool {
+        if s.value < 128 { return asciiClass[Int(s.value)] == 2 }
         switch s.properties.generalCategory {
         case .decimalNumber, .letterNumber, .otherNumber: return true
         default: return false
         }
     }
 
-    static func isSpace(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace }
+    @inline(__always)
+    static func isSpace(_ s: Unicode.Scalar) -> Bool {
+        if s.value < 128 { return asciiClass[Int(s.value)] == 3 }
+        return s.properties.isWhitespace
+    }
     static func isNewline(_ s: Unicode.Scalar) -> Bool { s == "\r" || s == "\n" }
 
     /// The pieces of `text`, in order; concatenated they give `text` back.

@@ -6,6 +6,7 @@ public struct SentencePieceTokenizer: Sendable {
     public let model: SentencePieceModel
     let pieceIDs: [String: Int]
     let byteIDs: [Int]   // piece id of <0x00>…<0xFF>, or -1
+    let cache = WordCache()
 
     public init(_ model: SentencePieceModel) {
         self.model = model
@@ -22,25 +23,27 @@ public struct SentencePieceTokenizer: Sendable {
 
     public func encode(_ text: String) -> [Int] {
         guard !text.isEmpty else { return [] }
-        let normalized = Array((model.addDummyPrefix ? "▁" : "") + text.replacingSpaces()).map { $0.unicodeScalars }
+        let normalized = ((model.addDummyPrefix ? "▁" : "") + text.replacingSpaces()).unicodeScalars
         // SentencePiece splits into words before merging (split_by_whitespace): a word starts at a
         // ▁ that follows something else, so no piece spans two words and each word merges alone.
         var ids: [Int] = []
         var word: [String] = []
         var previousWasBlank = false
-        for scalars in normalized {
-            for s in scalars {
-                let blank = s == "\u{2581}"
-                if blank && !previousWasBlank && !word.isEmpty {
-                    ids += encodeWord(word)
-                    word = []
-                }
-                word.append(String(s))
-                previousWasBlank = blank
+        for s in normalized {
+            let blank = s == "\u{2581}"
+            if blank && !previousWasBlank && !word.isEmpty {
+                ids += cachedWord(word)
+                word = []
             }
+            word.append(String(s))
+            previousWasBlank = blank
         }
-        if !word.isEmpty { ids += encodeWord(word) }
+        if !word.isEmpty { ids += cachedWord(word) }
         return ids
+    }
+
+    func cachedWord(_ characters: [String]) -> [Int] {
+        cache.ids(for: characters.joined()) { encodeWord(characters) }
     }
 
     /// Merges one word's characters by piece score and maps them to ids (with byte fallback).

@@ -43,6 +43,12 @@ struct TokenizeCommand: ParsableCommand {
     @Option(help: "Text to encode.")
     var text: String?
 
+    @Option(help: "Encode the contents of this UTF-8 file.")
+    var file: String?
+
+    @Flag(help: "Print only the number of tokens and the encoding speed (to stderr).")
+    var count = false
+
     @Option(help: "Whitespace-separated ids to decode.")
     var decode: String?
 
@@ -50,14 +56,25 @@ struct TokenizeCommand: ParsableCommand {
     var noSpecial = false
 
     func validate() throws {
-        guard (text == nil) != (decode == nil) else { throw ValidationError("give exactly one of --text and --decode") }
+        guard [text != nil, decode != nil, file != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --text, --file and --decode")
+        }
     }
 
     func run() throws {
         let layout = try ModelSource.open(model).config.layout
         let tokenizer = try ModelTokenizer.load(model, layout: layout)
-        if let text {
-            print(tokenizer.encode(text, addSpecialTokens: !noSpecial).map(String.init).joined(separator: " "))
+        if let input = try text ?? file.map({ try String(contentsOfFile: $0, encoding: .utf8) }) {
+            let start = Progress.now()
+            let ids = tokenizer.encode(input, addSpecialTokens: !noSpecial)
+            let seconds = Progress.now() - start
+            if count {
+                print(ids.count)
+                let mb = Double(input.utf8.count) / 1e6
+                FileHandleOutput.stderr("\(String(format: "%.2f", mb)) MB in \(String(format: "%.3f", seconds)) s: \(String(format: "%.1f", mb / max(seconds, 1e-9))) MB/s")
+            } else {
+                print(ids.map(String.init).joined(separator: " "))
+            }
         } else if let decode {
             let ids = try decode.split(whereSeparator: { $0 == " " || $0 == "," }).map { word -> Int in
                 guard let v = Int(word) else { throw ValidationError("'\(word)' is not a token id") }

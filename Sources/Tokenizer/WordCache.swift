@@ -1,0 +1,23 @@
+import Foundation
+
+/// Remembers the ids of words already merged (text repeats words constantly); bounded, and
+/// safe to share between threads.
+final class WordCache: @unchecked Sendable {
+    private var entries: [String: [Int]] = [:]
+    private let lock = NSLock()
+    let capacity: Int
+
+    init(capacity: Int = 100_000) { self.capacity = capacity }
+
+    func ids(for word: String, compute: () -> [Int]) -> [Int] {
+        lock.lock()
+        if let hit = entries[word] { lock.unlock(); return hit }
+        lock.unlock()
+        let value = compute()
+        lock.lock()
+        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+        entries[word] = value
+        lock.unlock()
+        return value
+    }
+}
