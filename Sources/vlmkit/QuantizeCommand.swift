@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ModelGraph
 import Quantization
+import Tokenizer
 
 struct QuantizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +25,9 @@ struct QuantizeCommand: ParsableCommand {
         AWQ (--method awq) searches per-channel scales on calibration activations (and a \
         clipping range) before rounding; it needs --calibration: a text file of whitespace-separated \
         token ids, or a safetensors file with input.token_ids (and input.pixel_values: then the \
-        activations come from the whole VLM, images included).
+        activations come from the whole VLM, images included), or any other text file, which is \
+        tokenized with the model's own tokenizer (a file of whitespace-separated integers is read as \
+        token ids).
 
         Examples:
           vlmkit quantize golden/models/vila-clip-linear-f16 -o /tmp/q8 --scheme int8
@@ -91,8 +94,8 @@ struct QuantizeCommand: ParsableCommand {
         options.method = method
         options.threads = n
         if method == "awq" {
-            let data = try CalibrationData.load(calibration!, tokens: calibrationTokens, sequenceLength: sequenceLength,
-                                                vocab: graph.config.llm.vocabSize)
+            let data = try CalibrationInput.load(calibration!, model: model, layout: graph.config.layout, tokens: calibrationTokens,
+                                                 sequenceLength: sequenceLength, vocab: graph.config.llm.vocabSize)
             let awqProgress = Progress(label: "awq")
             let result = try AWQ.search(graph: graph, recipe: recipe, calibration: data, threads: n) {
                 awqProgress.update(done: $0, total: $1)
@@ -132,5 +135,24 @@ enum QuantizeText {
         let ratio = Double(r.storedBytes) / Double(max(1, r.sourceBytes))
         out.append("size: \(InspectText.bytes(r.sourceBytes)) → \(InspectText.bytes(r.storedBytes)) (\(String(format: "%.1f", ratio * 100))%)")
         return out.joined(separator: "\n")
+    }
+}
+
+/// AWQ calibration from a file: a safetensors prompt (images included), token ids, or plain text
+/// tokenized with the model's tokenizer.
+enum CalibrationInput {
+    static func load(_ path: String, model: String, layout: LayoutKind, tokens: Int, sequenceLength: Int, vocab: Int) throws -> CalibrationData {
+        if path.hasSuffix(".safetensors") {
+            return try CalibrationData.load(path, tokens: tokens, sequenceLength: sequenceLength, vocab: vocab)
+        }
+        let content = try String(contentsOfFile: path, encoding: .utf8)
+        let words = content.split(whereSeparator: { $0.isWhitespace })
+        if !words.isEmpty && words.allSatisfy({ Int64($0) != nil }) {
+            return try CalibrationData.load(path, tokens: tokens, sequenceLength: sequenceLength, vocab: vocab)
+        }
+        let ids = try ModelTokenizer.load(model, layout: layout).encode(content, addSpecialTokens: false).prefix(tokens).map(Int64.init)
+        guard !ids.isEmpty else { throw ValidationError("\(path) holds no calibration tokens") }
+        let seqs = stride(from: 0, to: ids.count, by: sequenceLength).map { Array(ids[$0..<min(ids.count, $0 + sequenceLength)]) }
+        return CalibrationData(sequences: seqs, pixelValues: nil)
     }
 }

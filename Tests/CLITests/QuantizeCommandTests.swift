@@ -56,6 +56,17 @@ import TestSupport
         #expect(storage("projector.linear.weight") == "f16")
     }
 
+    @Test func awqCalibratesOnPlainTextThroughTheModelsTokenizer() throws {
+        let dir = TestFiles.tempDir("qcli")
+        let text = String(repeating: "A photo of a small boat on a calm lake at sunset. What is in this image? ", count: 40)
+        try text.write(toFile: dir + "/calib.txt", atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["quantize", model, "-o", dir + "/awq", "--scheme", "int4", "-g", "32", "--method", "awq",
+                                   "--calibration", dir + "/calib.txt", "--sequence-length", "128"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let n = try CLIRunner.run(["tokenize", model, "--text", text, "--no-special"]).stdout.split(separator: " ").count
+        #expect(r.stdout.contains("awq: \(n) calibration tokens"))
+    }
+
     @Test func awqFromTheCommandLineAndPerplexity() throws {
         let dir = TestFiles.tempDir("qcli")
         let calibration = TestFiles.golden("calibration/random-ids-4096.txt")
