@@ -54,7 +54,7 @@ struct InspectCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "Checkpoint folder (VILA or LLaVA-HF layout), quantized model folder, or bundle.")
+    @Argument(help: "Checkpoint folder (VILA or LLaVA-HF layout), quantized model folder, bundle, or one safetensors file / index.")
     var path: String
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -64,6 +64,9 @@ struct InspectCommand: ParsableCommand {
     var verbose = false
 
     func run() throws {
+        if path.hasSuffix(".safetensors") || path.hasSuffix(".safetensors.index.json") {
+            return try inspectTensorFile()
+        }
         let summary = try StoredModelSummary.load(path)
         if json {
             print(try JSONOutput.encode(summary))
@@ -79,5 +82,21 @@ enum JSONOutput {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+extension InspectCommand {
+    /// One safetensors file (or sharded index): its metadata and tensors, validated.
+    func inspectTensorFile() throws {
+        let store = try CheckpointFiles.open(path)
+        struct Entry: Encodable { let name: String; let dtype: String; let shape: [Int]; let bytes: Int; let file: String }
+        let entries = store.tensorNames.compactMap { n in store.info(n).map { Entry(name: n, dtype: $0.dtype.rawValue, shape: $0.shape.dims, bytes: $0.byteCount, file: $0.file) } }
+        if json {
+            struct Out: Encodable { let path: String; let metadata: [String: String]; let tensors: [Entry] }
+            print(try JSONOutput.encode(Out(path: path, metadata: store.metadata, tensors: entries)))
+            return
+        }
+        print("\(path): \(entries.count) tensors, \(InspectText.bytes(entries.reduce(0) { $0 + $1.bytes })), metadata \(store.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))")
+        for e in entries { print("  \(InspectText.pad(e.name, 48)) \(InspectText.pad(e.dtype, 8)) \(e.shape)") }
     }
 }

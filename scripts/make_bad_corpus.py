@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Writes Tests/Fixtures/bad/: crafted hostile inputs, each with the command to run and the exact
+error expected (expected.json). Standard library only. Re-run after adding a case:
+    python3 scripts/make_bad_corpus.py
+Tests/CLITests/BadCorpusTests.swift runs every case: exit code 2, one line on stderr containing the
+expected text, nothing on stdout."""
+import json
+import os
+import shutil
+import struct
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "Tests", "Fixtures", "bad")
+cases = []
+
+
+def st(name, header, data=b"", length=None, expect="", raw=None):
+    """A safetensors file from a header (str or dict) and data."""
+    h = header if isinstance(header, (bytes, str)) else json.dumps(header, separators=(",", ":"))
+    hb = h.encode("utf-8") if isinstance(h, str) else h
+    body = raw if raw is not None else struct.pack("<Q", len(hb) if length is None else length) + hb + data
+    path = os.path.join(OUT, "safetensors", name + ".safetensors")
+    with open(path, "wb") as f:
+        f.write(body)
+    cases.append({"name": "safetensors/" + name, "args": ["inspect", "safetensors/" + name + ".safetensors"], "expect": expect})
+
+
+def f32(n):
+    return {"dtype": "F32", "shape": [n], "data_offsets": [0, 4 * n]}
+
+
+def checkpoint(name, top, llm=None, expect="", weights=True):
+    """A VILA-layout folder whose weight files are empty (valid, no tensors) and whose configs are given."""
+    d = os.path.join(OUT, "configs", name)
+    for sub in ("llm", "vision_tower", "mm_projector"):
+        os.makedirs(os.path.join(d, sub), exist_ok=True)
+        if weights:
+            with open(os.path.join(d, sub, "model.safetensors"), "wb") as f:
+                f.write(struct.pack("<Q", 2) + b"{}")
+    with open(os.path.join(d, "config.json"), "w") as f:
+        f.write(top if isinstance(top, str) else json.dumps(top))
+    if llm is not None:
+        with open(os.path.join(d, "llm", "config.json"), "w") as f:
+            f.write(llm if isinstance(llm, str) else json.dumps(llm))
+    cases.append({"name": "configs/" + name, "args": ["inspect", "configs/" + name], "expect": expect})
+
+
+def blob(dirname, name, content, args, expect, ext):
+    path = os.path.join(OUT, dirname, name + ext)
+    with open(path, "wb") as f:
+        f.write(content)
+    cases.append({"name": f"{dirname}/{name}", "args": [a.replace("FILE", f"{dirname}/{name}{ext}") for a in args], "expect": expect})
+
+
+def main():
+    shutil.rmtree(OUT, ignore_errors=True)
+    for sub in ("safetensors", "configs", "bundles", "gguf", "golden"):
+        os.makedirs(os.path.join(OUT, sub))
+
+    # ---- safetensors
+    ok = {"w": f32(2)}
+    st("empty-file", "", raw=b"", expect="not a safetensors file: 0 bytes")
+    st("truncated-length", "", raw=b"\x10\x00\x00", expect="need at least 8 for the header length")
+    st("header-past-eof", ok, length=4096, data=bytes(8), expect="runs past the end of the file")
+    st("header-huge", ok, length=1 << 40, data=bytes(8), expect="exceeds the limit of 100000000 bytes")
+    st("header-max-u64", ok, length=(1 << 64) - 1, data=bytes(8), expect="exceeds the limit")
+    st("header-not-json", "this is not json", expect="header is not valid JSON")
+    st("header-truncated-json", '{"w": {"dtype": "F32", "sha', expect="header is not valid JSON")
+    st("header-array", "[1, 2, 3]", expect="header must be a JSON object")
+    st("nested-10000", "[" * 10000 + "]" * 10000, expect="nesting deeper than 64")
+    st("non-utf8", b'{"\xff\xfe": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}}', expect="header is not valid JSON")
+    st("single-quotes", "{'w': 1}", expect="single-quoted strings are not JSON")
+    st("nan-in-header", '{"w": {"dtype": "F32", "shape": [NaN], "data_offsets": [0, 0]}}', expect="NaN and Infinity are not JSON")
+    st("unknown-dtype", {"w": {"dtype": "F12", "shape": [1], "data_offsets": [0, 2]}}, bytes(2), expect='unknown dtype "F12"')
+    st("negative-shape", {"w": {"dtype": "F32", "shape": [-4], "data_offsets": [0, 0]}}, expect="bad shape: dimension -4")
+    st("shape-overflow", {"w": {"dtype": "F32", "shape": [1 << 32, 1 << 32], "data_offsets": [0, 0]}}, expect="overflows")
+    st("shape-float", {"w": {"dtype": "F32", "shape": [2.5], "data_offsets": [0, 0]}}, expect="bad shape")
+    st("size-mismatch", {"w": {"dtype": "F16", "shape": [3], "data_offsets": [0, 8]}}, bytes(8), expect="needs 6 bytes but its data_offsets span 8")
+    st("offsets-reversed", {"w": {"dtype": "U8", "shape": [0], "data_offsets": [4, 0]}}, bytes(4), expect="are reversed")
+    st("offsets-out-of-bounds", {"w": {"dtype": "U8", "shape": [16], "data_offsets": [0, 16]}}, bytes(4), expect="outside the data section of 4 bytes")
+    st("offsets-overflow", {"w": {"dtype": "U8", "shape": [0], "data_offsets": [0, (1 << 64) - 1]}}, expect="outside the data section")
+    st("overlap", {"a": {"dtype": "U8", "shape": [4], "data_offsets": [0, 4]}, "b": {"dtype": "U8", "shape": [4], "data_offsets": [2, 6]}}, bytes(6), expect="overlaps tensor")
+    st("gap", {"a": {"dtype": "U8", "shape": [2], "data_offsets": [0, 2]}, "b": {"dtype": "U8", "shape": [2], "data_offsets": [4, 6]}}, bytes(6), expect="unused bytes between tensors")
+    st("trailing-data", ok, bytes(12), expect="unused bytes at the end")
+    st("duplicate-names", '{"a": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}, "a": {"dtype": "U8", "shape": [1], "data_offsets": [1, 2]}}', bytes(2), expect="tensor 'a' is listed twice")
+    st("metadata-not-strings", {"__metadata__": {"n": 1}}, expect="__metadata__ value of \"n\" must be a string")
+    st("entry-not-object", {"w": 7}, expect="entry must be an object")
+    st("missing-dtype", {"w": {"shape": [0], "data_offsets": [0, 0]}}, expect="missing string field \"dtype\"")
+    st("offsets-wrong-arity", {"w": {"dtype": "F32", "shape": [0], "data_offsets": [0]}}, expect="must be an array of two integers")
+
+    # sharded index problems
+    d = os.path.join(OUT, "safetensors", "shards-missing")
+    os.makedirs(d)
+    with open(os.path.join(d, "model.safetensors.index.json"), "w") as f:
+        json.dump({"weight_map": {"w": "model-00001-of-00002.safetensors"}}, f)
+    cases.append({"name": "safetensors/shards-missing", "args": ["inspect", "safetensors/shards-missing/model.safetensors.index.json"], "expect": "does not exist"})
+    d = os.path.join(OUT, "safetensors", "shards-escape")
+    os.makedirs(d)
+    with open(os.path.join(d, "model.safetensors.index.json"), "w") as f:
+        json.dump({"weight_map": {"w": "../../etc/passwd"}}, f)
+    cases.append({"name": "safetensors/shards-escape", "args": ["inspect", "safetensors/shards-escape/model.safetensors.index.json"], "expect": "must be a file name in the same folder"})
+
+    # ---- configs (VILA folders with empty weight files)
+    base_llm = {"model_type": "llama", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+                "num_attention_heads": 4, "vocab_size": 512}
+    vis = {"model_type": "clip_vision_model", "hidden_size": 32, "num_attention_heads": 2, "image_size": 56, "patch_size": 14,
+           "num_hidden_layers": 3, "intermediate_size": 64}
+    top = {"model_type": "llava_llama", "vision_tower_cfg": vis, "mm_projector_cfg": {"mm_projector_type": "linear"}}
+    checkpoint("config-not-json", "{not json", expect="config.json: invalid JSON")
+    checkpoint("heads-not-dividing", top, dict(base_llm, num_attention_heads=5), expect="\"num_attention_heads\" (5) must divide hidden_size (64)")
+    checkpoint("gqa-not-integral", top, dict(base_llm, num_key_value_heads=3), expect="\"num_key_value_heads\" (3) must divide num_attention_heads (4)")
+    checkpoint("zero-hidden", top, dict(base_llm, hidden_size=0), expect="\"hidden_size\" must be at least 1, found 0")
+    checkpoint("wrong-type", top, dict(base_llm, vocab_size="many"), expect="\"vocab_size\" must be an integer, found \"many\"")
+    checkpoint("unknown-rope", top, dict(base_llm, rope_scaling={"type": "yarn", "factor": 4}), expect="rope scaling type \"yarn\"")
+    checkpoint("unknown-projector", dict(top, mm_projector_cfg={"mm_projector_type": "qformer"}), base_llm, expect="\"qformer\" is not supported")
+    checkpoint("select-layer-out-of-range", dict(top, mm_vision_select_layer=-9), base_llm, expect="is outside the 4 hidden states of a 3-layer vision tower")
+    checkpoint("unknown-vision", dict(top, vision_tower_cfg={"model_type": "intern_vit_6b"}), base_llm, expect="\"intern_vit_6b\" is not supported")
+    checkpoint("absurd-layers", top, dict(base_llm, num_hidden_layers=1000000000), expect="1000000000 layers but the checkpoint holds only 0 tensors")
+    checkpoint("missing-tensors", top, base_llm, expect="missing: 'vision_model.embeddings.patch_embedding.weight'")
+    os.makedirs(os.path.join(OUT, "configs", "missing-subfolder", "llm"))
+    with open(os.path.join(OUT, "configs", "missing-subfolder", "llm", "model.safetensors"), "wb") as f:
+        f.write(struct.pack("<Q", 2) + b"{}")
+    cases.append({"name": "configs/missing-subfolder", "args": ["inspect", "configs/missing-subfolder"], "expect": "VILA checkpoint is missing its vision_tower/ folder"})
+
+    # ---- bundles (header-level damage)
+    hdr = bytearray(128)
+    hdr[0:8] = b"VLMKBNDL"
+    struct.pack_into("<IIQQQI", hdr, 8, 1, 0, 128, 0, 128, 64)
+    blob("bundles", "truncated", bytes(hdr[:100]), ["verify-bundle", "FILE"], "shorter than the 128-byte header", ".vlmb")
+    bad = bytearray(hdr); bad[0:8] = b"NOTABNDL"
+    blob("bundles", "bad-magic", bytes(bad), ["verify-bundle", "FILE"], "not a VLMKit bundle (bad magic)", ".vlmb")
+    fut = bytearray(hdr); struct.pack_into("<I", fut, 8, 99)
+    blob("bundles", "future-version", bytes(fut), ["verify-bundle", "FILE"], "bundle format version 99 is not supported", ".vlmb")
+    lie = bytearray(hdr); struct.pack_into("<Q", lie, 32, 1 << 40)
+    blob("bundles", "length-lie", bytes(lie), ["verify-bundle", "FILE"], "header records 1099511627776 bytes but the file has 128", ".vlmb")
+    mf = bytearray(hdr); struct.pack_into("<QQ", mf, 16, 128, 1 << 50)
+    blob("bundles", "manifest-out-of-range", bytes(mf), ["verify-bundle", "FILE"], "lies outside the file", ".vlmb")
+    cs = bytearray(hdr) + b"{}"; struct.pack_into("<QQQ", cs, 16, 128, 2, 130)
+    blob("bundles", "manifest-checksum", bytes(cs), ["verify-bundle", "FILE"], "manifest checksum mismatch", ".vlmb")
+
+    # ---- golden files
+    def golden_file(name, meta, expect):
+        header = json.dumps({"__metadata__": meta, "input.token_ids": {"dtype": "I64", "shape": [1], "data_offsets": [0, 8]}}).encode()
+        body = struct.pack("<Q", len(header)) + header + struct.pack("<q", 1)
+        path = os.path.join(OUT, "golden", name + ".safetensors")
+        with open(path, "wb") as f:
+            f.write(body)
+        cases.append({"name": "golden/" + name, "args": ["verify", "@model", "--golden", "golden/" + name + ".safetensors"], "expect": expect})
+    golden_file("not-golden", {"format": "pt"}, "not a golden file")
+    golden_file("future-version", {"format": "vlmkit-golden", "version": "7"}, "golden format version \"7\" is not supported")
+    golden_file("no-logits", {"format": "vlmkit-golden", "version": "1"}, "missing tensor 'expected.logits'")
+
+    with open(os.path.join(OUT, "expected.json"), "w") as f:
+        json.dump({"note": "written by scripts/make_bad_corpus.py; each case: exit 2, one stderr line containing 'expect'",
+                   "cases": cases}, f, indent=1, ensure_ascii=False)
+    print(f"{len(cases)} cases in {OUT}")
+
+
+main()
