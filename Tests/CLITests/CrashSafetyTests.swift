@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Killing vlmkit (SIGKILL) at random points while it writes never leaves a partial file under the
+/// target name: the target holds nothing, or the previous complete file, or the new complete file.
+@Suite(.serialized) struct CrashSafetyTests {
+    @Test func sigkillDuringExportNeverLeavesAPartialBundle() throws {
+        let dir = TestFiles.tempDir("kill")
+        let model = dir + "/tiny"
+        let synth = try CLIRunner.run(["synthesize", "--preset", "tiny", "-o", model])
+        #expect(synth.status == 0, "\(synth.stderr)")
+        let target = dir + "/m.vlmb"
+        // A previous complete bundle at the target.
+        #expect(try CLIRunner.run(["export", TestFiles.golden("models/vila-clip-linear-f16"), "-o", target]).status == 0)
+        let previous = try Data(contentsOf: URL(fileURLWithPath: target))
+        var sawNew = false, sawOld = false
+        for attempt in 0..<12 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLIRunner.binary)
+            p.arguments = ["export", model, "-o", target, "--zstd", "1"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(UInt32(attempt * 15_000 + Int.random(in: 0..<10_000)))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            let now = try Data(contentsOf: URL(fileURLWithPath: target))
+            if now == previous {
+                sawOld = true
+            } else {
+                let check = try CLIRunner.run(["verify-bundle", target, "--full"])
+                #expect(check.status == 0, "attempt \(attempt): target is not a complete bundle: \(check.stderr)")
+                sawNew = true
+            }
+        }
+        #expect(sawOld || sawNew)
+    }
+}
