@@ -27,9 +27,12 @@ public enum BundleWriter {
 
     public static func write(_ input: BundleInput, to path: String, options: Options = Options(),
                              progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> Summary {
+        let align = options.alignment
+        let payload = input.files.reduce(0) { $0 + $1.bytes.count + align }
+            + input.tensors.reduce(0) { $0 + ($1.shape.checkedByteCount($1.dtype) ?? 0) + align }
+        try FileSystem.requireSpace(payload + BundleHeader.size + (1 << 20), for: path)
         let out = try AtomicFileWriter(path: path)
         try out.write([UInt8](repeating: 0, count: BundleHeader.size))
-        let align = options.alignment
 
         func pad() throws {
             let rem = out.bytesWritten % align

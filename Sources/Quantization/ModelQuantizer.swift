@@ -54,10 +54,16 @@ public enum ModelQuantizer {
             }
         }
         let schemeOf = Dictionary(uniqueKeysWithValues: plan.map { ($0.0 + ".weight", $0.2) })
+        let estimate = graph.tensors.reduce(0) { sum, t in
+            sum + (schemeOf[t.slot].map { $0.storedBytes(rows: t.shape[0], cols: t.shape[1]) } ?? t.shape.elementCount * 2)
+        }
+        try FileSystem.requireSpace(estimate + (1 << 20), for: out)
 
         let temp = Path.join(Path.directory(of: out), ".\(Path.fileName(of: out)).partial-\(getpid())")
         try? FileManager.default.removeItem(atPath: temp)
         try FileSystem.makeDirectory(temp)
+        TemporaryFiles.register(temp)
+        defer { TemporaryFiles.unregister(temp) }
         do {
             try copyConfigs(from: graph.path, layout: graph.config.layout, to: Path.join(temp, QuantizedModelFormat.configFolder))
             var report = QuantizeReport(source: graph.path, output: out, method: options.method, recipe: options.recipe.description)

@@ -20,6 +20,7 @@ public final class AtomicFileWriter {
         temporaryPath = Path.join(dir, ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw IOError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        TemporaryFiles.register(temporaryPath)
     }
 
     deinit {
@@ -69,9 +70,11 @@ public final class AtomicFileWriter {
         guard rename(temporaryPath, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
+            TemporaryFiles.unregister(temporaryPath)
             finished = true
             throw IOError.cannotWrite(path: path, reason: "rename: \(reason)")
         }
+        TemporaryFiles.unregister(temporaryPath)
         finished = true
         let dirfd = open(Path.directory(of: path), O_RDONLY | O_DIRECTORY)
         if dirfd >= 0 { fsync(dirfd); close(dirfd) }
@@ -81,6 +84,7 @@ public final class AtomicFileWriter {
     public func abandon() {
         if fd >= 0 { close(fd); fd = -1 }
         if !finished { unlink(temporaryPath) }
+        TemporaryFiles.unregister(temporaryPath)
         finished = true
     }
 }

@@ -5,6 +5,7 @@ import GGUF
 import ModelGraph
 import Quantization
 import ReferenceRuntime
+import TensorIO
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,6 +53,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
+        try FileSystem.requireDistinct(output: output, inputs: [model])
         if format == "gguf" { return try exportGGUF() }
         if format == "mmproj" {
             let config = try ModelSource.open(model).config

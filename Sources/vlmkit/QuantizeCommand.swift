@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ModelGraph
 import Quantization
+import TensorIO
 import Tokenizer
 
 struct QuantizeCommand: ParsableCommand {
@@ -83,6 +84,7 @@ struct QuantizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        try FileSystem.requireDistinct(output: output, inputs: [model] + (calibration.map { [$0] } ?? []))
         let n = threads == 0 ? System.coreCount : threads
         Threads.apply(n)
         let base: QuantScheme = scheme == "int8" ? .int8 : .int4(groupSize: groupSize, symmetric: symmetric)

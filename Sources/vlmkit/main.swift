@@ -1,10 +1,12 @@
 import ArgumentParser
+import TensorIO
 #if canImport(Glibc)
 import Glibc
 #endif
 
 // Exit codes: 0 success, 1 verification out of tolerance (raised by `verify` itself),
 // 2 bad input or usage. Errors are one line on stderr: "vlmkit: error: <file>: <problem>".
+TemporaryFiles.cleanUpOnInterrupt()
 do {
     var command = try VLMKitCommand.parseAsRoot()
     try command.run()

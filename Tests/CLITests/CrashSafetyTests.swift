@@ -37,3 +37,27 @@ import TestSupport
         #expect(sawOld || sawNew)
     }
 }
+
+@Suite(.serialized) struct InterruptTests {
+    /// Ctrl-C (SIGINT) during a long write exits promptly with 130 and removes the temporary file.
+    @Test func sigintRemovesTemporaryFiles() throws {
+        let dir = TestFiles.tempDir("int")
+        let model = dir + "/small"
+        #expect(try CLIRunner.run(["synthesize", "--preset", "small", "-o", model]).status == 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLIRunner.binary)
+        p.arguments = ["export", model, "-o", dir + "/m.vlmb", "--zstd", "19"]
+        p.standardOutput = FileHandle.nullDevice
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        usleep(500_000)
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("interrupted; temporary files removed"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0 != "small" }
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+}

@@ -49,3 +49,13 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: dir + "/mmproj.gguf"))
     }
 }
+
+@Suite struct OverwriteInputTests {
+    @Test func exportRefusesToWriteIntoItsInput() throws {
+        let dir = FixtureEditing.copy("vila-clip-linear-f16")
+        let r = try CLIRunner.run(["export", dir, "-o", dir + "/llm/model.safetensors"])
+        #expect(r.status == 2 && r.stderr.contains("that would overwrite the input"))
+        let g = try CLIRunner.run(["export", dir, "--format", "gguf", "-o", dir + "/llm.gguf"])
+        #expect(g.status == 2 && g.stderr.contains("that would overwrite the input"))
+    }
+}

@@ -1,5 +1,5 @@
-import TestSupport
 import Foundation
+import TestSupport
 import Testing
 import TensorCore
 @testable import TensorIO
@@ -48,5 +48,24 @@ import TensorCore
         #expect(throws: Boom.self) { try failing.write(to: dir + "/m.safetensors") }
         #expect(try SafetensorsFile(path: dir + "/m.safetensors").withBytes("x") { $0.first } == 7)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["m.safetensors"])
+    }
+}
+
+@Suite struct OutputGuardTests {
+    @Test func refusesOutputsLargerThanTheFreeSpace() throws {
+        let dir = TestFiles.tempDir("space")
+        #expect { try FileSystem.requireSpace(10_000, for: dir + "/out.bin", available: 9_999) } throws: {
+            String(describing: $0).contains("needs about 10000 bytes but only 9999 are free")
+        }
+        try FileSystem.requireSpace(10, for: dir + "/out.bin")   // the real file system has room for 10 bytes
+    }
+
+    @Test func refusesToOverwriteAnInput() throws {
+        let dir = TestFiles.tempDir("guard")
+        TestFiles.write([1], to: dir + "/in.bin")
+        #expect(throws: IOError.self) { try FileSystem.requireDistinct(output: dir + "/in.bin", inputs: [dir + "/in.bin"]) }
+        #expect(throws: IOError.self) { try FileSystem.requireDistinct(output: dir + "/./in.bin", inputs: [dir + "/in.bin"]) }
+        #expect(throws: IOError.self) { try FileSystem.requireDistinct(output: dir + "/sub/x", inputs: [dir]) }
+        try FileSystem.requireDistinct(output: dir + "/out.bin", inputs: [dir + "/in.bin"])
     }
 }
