@@ -35,20 +35,43 @@ extension WeightSource {
 public struct GraphWeights: WeightSource {
     public let graph: VLMGraph
     private let bySlot: [String: TensorRef]
+    /// Whether NaN or infinite weights are accepted (`--allow-nonfinite`); by default they are errors.
+    public let allowNonFinite: Bool
 
-    public init(_ graph: VLMGraph) {
+    public init(_ graph: VLMGraph, allowNonFinite: Bool = false) {
         self.graph = graph
+        self.allowNonFinite = allowNonFinite
         bySlot = Dictionary(uniqueKeysWithValues: graph.tensors.map { ($0.slot, $0) })
     }
 
     public var config: VLMConfig { graph.config }
 
+    func load(_ ref: TensorRef) throws -> [Float] {
+        let values = try ref.float32().data
+        if !allowNonFinite, let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw NonFiniteWeight(tensor: ref.source, file: ref.info.file, index: bad, value: values[bad])
+        }
+        return values
+    }
+
     public func floats(_ slot: String) throws -> [Float]? {
-        try bySlot[slot]?.float32().data
+        try bySlot[slot].map(load)
     }
 
     public func linear(_ prefix: String) throws -> any LinearOperator {
         guard let w = bySlot[prefix + ".weight"] else { throw MissingWeight(slot: prefix + ".weight") }
-        return try FloatLinear(Affine(weight: w, bias: bySlot[prefix + ".bias"]))
+        return FloatLinear(weight: try load(w), bias: try bySlot[prefix + ".bias"].map(load),
+                           outFeatures: w.shape[0], inFeatures: w.shape[1])
+    }
+}
+
+/// A weight holding NaN or infinity, named with its file (allowed with --allow-nonfinite).
+public struct NonFiniteWeight: Error, CustomStringConvertible {
+    public let tensor: String
+    public let file: String
+    public let index: Int
+    public let value: Float
+    public var description: String {
+        "\(file): tensor '\(tensor)' holds \(value) at element \(index) (pass --allow-nonfinite to run anyway)"
     }
 }

@@ -36,12 +36,16 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Threads for matrix products (results do not depend on it).")
     var threads: Int = 0
 
+    @Flag(help: "Run even when weights hold NaN or infinity (otherwise an error naming the tensor).")
+    var allowNonfinite = false
+
     func validate() throws {
         guard maxNewTokens >= 0 else { throw ValidationError("--max-new-tokens must be 0 or more") }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or more") }
     }
 
     func run() throws {
+        ModelSource.allowNonFinite = allowNonfinite
         Threads.apply(threads)
         let source = try ModelSource.open(model)
         let file = try GoldenFile(path: inputs, requireExpected: false)

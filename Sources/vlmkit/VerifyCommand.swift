@@ -9,10 +9,13 @@ import Verification
 
 /// Opens a float checkpoint, a quantized model folder or a device bundle as weights for the runner.
 enum ModelSource {
+    /// Set by commands that take --allow-nonfinite.
+    nonisolated(unsafe) static var allowNonFinite = false
+
     static func open(_ path: String) throws -> any WeightSource {
         if DeviceBundleFile.looksLikeBundle(path) { return try DeviceBundleFile(path: path).weights() }
         if QuantizedModel.isQuantizedModel(path) { return try QuantizedModel(path: path) }
-        return GraphWeights(try ModelLoader.load(path))
+        return GraphWeights(try ModelLoader.load(path), allowNonFinite: allowNonFinite)
     }
 }
 
@@ -99,7 +102,11 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print the report as one JSON object.")
     var json = false
 
+    @Flag(help: "Run even when weights hold NaN or infinity (otherwise an error naming the tensor).")
+    var allowNonfinite = false
+
     func run() throws {
+        ModelSource.allowNonFinite = allowNonfinite
         Threads.apply(threads)
         let source = try ModelSource.open(model)
         let file = try GoldenFile(path: golden)

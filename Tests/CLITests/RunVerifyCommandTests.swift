@@ -63,3 +63,16 @@ import TestSupport
         }
     }
 }
+
+@Suite struct NonFiniteWeightTests {
+    @Test func nanWeightIsNamedUnlessAllowed() throws {
+        let dir = FixtureEditing.copy("vila-clip-linear-f16")
+        FixtureEditing.perturbF16(dir + "/mm_projector/model.safetensors", tensor: "layers.weight", index: 3, delta: .nan)
+        let golden = TestFiles.golden("cases/vila-clip-linear-f16.golden.safetensors")
+        let r = try CLIRunner.run(["verify", dir, "--golden", golden])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("tensor 'layers.weight' holds nan at element 3"), "\(r.stderr)")
+        let allowed = try CLIRunner.run(["verify", dir, "--golden", golden, "--allow-nonfinite"])
+        #expect(allowed.status == 1 && allowed.stdout.contains("first divergence at stage 'projector'"))
+    }
+}
