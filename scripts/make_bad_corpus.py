@@ -117,6 +117,12 @@ def main():
     checkpoint("unknown-vision", dict(top, vision_tower_cfg={"model_type": "intern_vit_6b"}), base_llm, expect="\"intern_vit_6b\" is not supported")
     checkpoint("absurd-layers", top, dict(base_llm, num_hidden_layers=1000000000), expect="1000000000 layers but the checkpoint holds only 0 tensors")
     checkpoint("missing-tensors", top, base_llm, expect="missing: 'vision_model.embeddings.patch_embedding.weight'")
+    checkpoint("missing-projector-type", dict(top, mm_projector_cfg={"model_type": "v2l_projector"}), base_llm,
+               expect="missing key \"mm_projector_type\"")
+    checkpoint("vocab-mismatch", top, base_llm, expect="has shape [100, 64], expected [512, 64]")
+    header = json.dumps({"model.embed_tokens.weight": {"dtype": "F16", "shape": [100, 64], "data_offsets": [0, 12800]}}).encode()
+    with open(os.path.join(OUT, "configs", "vocab-mismatch", "llm", "model.safetensors"), "wb") as f:
+        f.write(struct.pack("<Q", len(header)) + header + bytes(12800))
     os.makedirs(os.path.join(OUT, "configs", "missing-subfolder", "llm"))
     with open(os.path.join(OUT, "configs", "missing-subfolder", "llm", "model.safetensors"), "wb") as f:
         f.write(struct.pack("<Q", 2) + b"{}")
