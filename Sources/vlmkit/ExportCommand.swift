@@ -82,14 +82,7 @@ struct ExportCommand: ParsableCommand {
 extension ExportCommand {
     func exportGGUF() throws {
         let source = try ModelSource.open(model)
-        let files: any ConfigSource
-        if DeviceBundleFile.looksLikeBundle(model) {
-            files = try DeviceBundleFile(path: model).configFiles()
-        } else if QuantizedModel.isQuantizedModel(model) {
-            files = FolderConfigSource(model + "/" + QuantizedModelFormat.configFolder)
-        } else {
-            files = FolderConfigSource(model)
-        }
+        let files = try ModelTokenizer.configFiles(model)
         let progress = Progress(label: "exporting")
         let name = URL(fileURLWithPath: model).lastPathComponent
         let s = try LlamaGGUFExport.export(source: source, files: files, to: output, type: GGMLType(name: type)!, name: name) {

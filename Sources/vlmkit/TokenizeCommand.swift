@@ -7,6 +7,7 @@ import Tokenizer
 
 /// The checkpoint's tokenizer, found in the files of a checkpoint folder, quantized folder or bundle.
 enum ModelTokenizer {
+    /// The config and tokenizer files of any model vlmkit reads.
     static func configFiles(_ model: String) throws -> any ConfigSource {
         if DeviceBundleFile.looksLikeBundle(model) { return try DeviceBundleFile(path: model).configFiles() }
         if QuantizedModel.isQuantizedModel(model) { return FolderConfigSource(model + "/" + QuantizedModelFormat.configFolder) }
