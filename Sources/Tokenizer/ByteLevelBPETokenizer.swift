@@ -11,7 +11,7 @@ public struct ByteLevelBPETokenizer: Sendable {
     let ignoreMerges: Bool
     /// Ids the post-processor puts before a sequence (e.g. <|begin_of_text|>).
     public let prefixIDs: [Int]
-    let cache = WordCache()
+    let cache = WordCache<[UInt8]>()
 
     public struct LoadError: Error, CustomStringConvertible {
         public let detail: String
@@ -57,8 +57,12 @@ public struct ByteLevelBPETokenizer: Sendable {
         var ids = addSpecialTokens ? prefixIDs : []
         for segment in splitAdded(text) {
             if let id = segment.addedID { ids.append(id); continue }
-            for word in Llama3PreTokenizer.split(segment.text) {
-                ids += cache.ids(for: word) { bpe(ByteLevelAlphabet.encode(word.utf8)) }
+            let scalars = Array(segment.text.unicodeScalars)
+            var bytes: [UInt8] = []
+            Llama3PreTokenizer.forEachPiece(scalars) { range in
+                bytes.removeAll(keepingCapacity: true)
+                for s in scalars[range] { UTF8.encode(s) { bytes.append($0) } }
+                ids += cache.ids(for: bytes) { bpe(ByteLevelAlphabet.encode(bytes)) }
             }
         }
         return ids

@@ -43,15 +43,23 @@ public enum Llama3PreTokenizer {
     public static func split(_ text: String) -> [String] {
         let c = Array(text.unicodeScalars)
         var out: [String] = []
+        forEachPiece(c) { range in
+            var piece = String.UnicodeScalarView()
+            piece.append(contentsOf: c[range])
+            out.append(String(piece))
+        }
+        return out
+    }
+
+    /// Calls `body` with the scalar range of each piece, in order (no strings are built).
+    @inline(__always)
+    public static func forEachPiece(_ c: [Unicode.Scalar], _ body: (Range<Int>) -> Void) {
         var i = 0
         while i < c.count {
             let n = matchLength(c, at: i)
-            var piece = String.UnicodeScalarView()
-            piece.append(contentsOf: c[i..<(i + n)])
-            out.append(String(piece))
+            body(i..<(i + n))
             i += n
         }
-        return out
     }
 
     /// Length of the match at `i` (always ≥ 1: the last alternative or a single scalar).

@@ -6,7 +6,7 @@ public struct SentencePieceTokenizer: Sendable {
     public let model: SentencePieceModel
     let pieceIDs: [String: Int]
     let byteIDs: [Int]   // piece id of <0x00>…<0xFF>, or -1
-    let cache = WordCache()
+    let cache = WordCache<String>()
 
     public init(_ model: SentencePieceModel) {
         self.model = model

@@ -2,14 +2,14 @@ import Foundation
 
 /// Remembers the ids of words already merged (text repeats words constantly); bounded, and
 /// safe to share between threads.
-final class WordCache: @unchecked Sendable {
-    private var entries: [String: [Int]] = [:]
+final class WordCache<Key: Hashable>: @unchecked Sendable {
+    private var entries: [Key: [Int]] = [:]
     private let lock = NSLock()
     let capacity: Int
 
     init(capacity: Int = 100_000) { self.capacity = capacity }
 
-    func ids(for word: String, compute: () -> [Int]) -> [Int] {
+    func ids(for word: Key, compute: () -> [Int]) -> [Int] {
         lock.lock()
         if let hit = entries[word] { lock.unlock(); return hit }
         lock.unlock()
