@@ -102,10 +102,16 @@ public enum ModelQuantizer {
                         try compute().values
                     }
                     let groups = scheme.groupSize.map { cols / $0 }
+                    var hasZeros = false
+                    if case .int4(_, false) = scheme { hasZeros = true }
+                    // The last tensor written for a layer releases its matrix, so memory holds one
+                    // quantized layer at a time.
                     try writer.add(QuantizedModelFormat.scales(prefix), dtype: .f16, shape: groups.map { [rows, $0] } ?? [rows]) {
-                        try compute().scales.withUnsafeBytes { Array($0) }
+                        let scales = try compute().scales.withUnsafeBytes { Array($0) }
+                        if !hasZeros { box.matrix = nil }
+                        return scales
                     }
-                    if case .int4(_, false) = scheme {
+                    if hasZeros {
                         try writer.add(QuantizedModelFormat.zeros(prefix), dtype: .u8, shape: [rows, groups!]) {
                             let z = try compute().zeros!
                             box.matrix = nil
