@@ -21,7 +21,8 @@ public enum StoredModelValidation {
                 problems.mismatched.append("'\(name)' in \(store.location) is \(info.dtype.rawValue), expected a float type")
             }
         }
-        for (slot, shape) in SlotShapes.expected(config).sorted(by: { $0.key < $1.key }) {
+        let expected = SlotShapes.expected(config)
+        for (slot, shape) in expected.sorted(by: { $0.key < $1.key }) {
             let prefix = slot.hasSuffix(".weight") ? String(slot.dropLast(".weight".count)) : nil
             guard let prefix, let scheme = schemes[prefix] else {
                 expect(slot, shape, float: true)
@@ -44,7 +45,7 @@ public enum StoredModelValidation {
         for name in store.tensorNames where !expectedNames.contains(name) {
             problems.unused.append("'\(name)' in \(store.location)")
         }
-        for prefix in schemes.keys.sorted() where SlotShapes.expected(config)[prefix + ".weight"] == nil {
+        for prefix in schemes.keys.sorted() where expected[prefix + ".weight"] == nil {
             problems.unused.append("quantization entry for '\(prefix)', which the config has no Linear layer for")
         }
         guard problems.isEmpty else { throw problems }
