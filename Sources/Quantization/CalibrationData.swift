@@ -14,6 +14,14 @@ public struct CalibrationData: Sendable {
         self.pixelValues = pixelValues
     }
 
+    /// Text-only calibration: `ids` cut into sequences of at most `sequenceLength`.
+    public init<C: Collection>(ids: C, sequenceLength: Int) where C.Element == Int64, C.Index == Int {
+        sequences = stride(from: ids.startIndex, to: ids.endIndex, by: sequenceLength).map {
+            Array(ids[$0..<min(ids.endIndex, $0 + sequenceLength)])
+        }
+        pixelValues = nil
+    }
+
     public enum LoadError: Error, CustomStringConvertible {
         case badToken(file: String, word: String)
         case tokenOutOfRange(file: String, id: Int64, vocab: Int)
@@ -50,8 +58,7 @@ public struct CalibrationData: Sendable {
             if ids.count >= tokens { break }
         }
         guard !ids.isEmpty else { throw LoadError.empty(file: path) }
-        let seqs = stride(from: 0, to: ids.count, by: sequenceLength).map { Array(ids[$0..<min(ids.count, $0 + sequenceLength)]) }
-        return CalibrationData(sequences: seqs, pixelValues: nil)
+        return CalibrationData(ids: ids, sequenceLength: sequenceLength)
     }
 
     public var tokenCount: Int { sequences.reduce(0) { $0 + $1.count } }

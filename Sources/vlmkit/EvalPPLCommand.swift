@@ -55,8 +55,7 @@ struct EvalPPLCommand: ParsableCommand {
             let content = try String(contentsOfFile: text, encoding: .utf8)
             let all = tokenizer.encode(content, addSpecialTokens: false).prefix(maxTokens).map(Int64.init)
             guard !all.isEmpty else { throw ValidationError("\(text) holds no tokens") }
-            data = CalibrationData(sequences: stride(from: 0, to: all.count, by: context).map { Array(all[$0..<min(all.count, $0 + context)]) },
-                                   pixelValues: nil)
+            data = CalibrationData(ids: all, sequenceLength: context)
         } else {
             data = try CalibrationData.load(ids!, tokens: maxTokens, sequenceLength: context, vocab: source.config.llm.vocabSize)
         }

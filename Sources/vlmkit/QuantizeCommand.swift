@@ -154,7 +154,6 @@ enum CalibrationInput {
         }
         let ids = try ModelTokenizer.load(model, layout: layout).encode(content, addSpecialTokens: false).prefix(tokens).map(Int64.init)
         guard !ids.isEmpty else { throw ValidationError("\(path) holds no calibration tokens") }
-        let seqs = stride(from: 0, to: ids.count, by: sequenceLength).map { Array(ids[$0..<min(ids.count, $0 + sequenceLength)]) }
-        return CalibrationData(sequences: seqs, pixelValues: nil)
+        return CalibrationData(ids: ids, sequenceLength: sequenceLength)
     }
 }
