@@ -10,6 +10,7 @@ Writes, under golden/:
   cases/<name>.golden.safetensors      inputs and expected outputs computed by PyTorch (formats/golden.md)
   calibration/random-ids-4096.txt      calibration token ids for AWQ tests
   interop/python-written.safetensors   a file written by the `safetensors` package (read by Swift tests)
+  images/                              test images and their preprocessing (golden/images.py)
 Everything is deterministic for a given requirements.txt.
 """
 import copy
@@ -575,6 +576,8 @@ def main():
         f.write(" ".join(map(str, calib)) + "\n")
     write_interop()
     write_tokenizer_corpus()
+    import images  # golden/images.py: image files and their preprocessing by Pillow + transformers
+    images.main()
     print("golden fixtures written under", ROOT, file=sys.stderr)
 
 
