@@ -11,6 +11,7 @@ Writes, under golden/:
   calibration/random-ids-4096.txt      calibration token ids for AWQ tests
   interop/python-written.safetensors   a file written by the `safetensors` package (read by Swift tests)
   images/                              test images and their preprocessing (golden/images.py)
+  e2e/<case>.golden.safetensors        image + question → prompt ids → greedy ids (golden/e2e.py)
 Everything is deterministic for a given requirements.txt.
 """
 import copy
@@ -51,7 +52,7 @@ def reinit(module: torch.nn.Module, seed: int) -> None:
 
 def llama_config(*, kv_heads=4, rope=None, tied=False, vocab=512, hidden=64, intermediate=128, heads=4):
     kw = dict(vocab_size=vocab, hidden_size=hidden, intermediate_size=intermediate, num_hidden_layers=2,
-              num_attention_heads=heads, num_key_value_heads=kv_heads, max_position_embeddings=256,
+              num_attention_heads=heads, num_key_value_heads=kv_heads, max_position_embeddings=512,
               rms_norm_eps=1e-5, tie_word_embeddings=tied, bos_token_id=1, eos_token_id=2)
     if rope is not None:
         kw["rope_scaling"] = rope
@@ -578,6 +579,8 @@ def main():
     write_tokenizer_corpus()
     import images  # golden/images.py: image files and their preprocessing by Pillow + transformers
     images.main()
+    import e2e  # golden/e2e.py: image file + question → greedy ids through the whole Python pipeline
+    e2e.main()
     print("golden fixtures written under", ROOT, file=sys.stderr)
 
 

@@ -24,10 +24,37 @@ public enum TextTokenizer: Sendable {
         }
     }
 
-    public func decode(_ ids: [Int]) -> String {
+    /// Text of `ids`; with `skipSpecial`, special tokens (BOS, EOS, <|eot_id|>, …) are left out,
+    /// as `tokenizer.decode(ids, skip_special_tokens=True)`. SentencePiece drops control pieces always.
+    public func decode(_ ids: [Int], skipSpecial: Bool = false) -> String {
         switch self {
         case let .sentencePiece(t, _): return t.decode(ids)
-        case let .byteLevel(t): return t.decode(ids)
+        case let .byteLevel(t): return t.decode(ids, skipSpecial: skipSpecial)
+        }
+    }
+
+    /// The beginning-of-sequence id that `encode(_:addSpecialTokens: true)` puts first, if any.
+    public var bosID: Int? {
+        switch self {
+        case let .sentencePiece(_, bos): return bos
+        case let .byteLevel(t): return t.prefixIDs.first
+        }
+    }
+
+    /// The id of a token written as text ("</s>", "<|eot_id|>"), if the vocabulary has it as one token.
+    public func tokenID(_ text: String) -> Int? {
+        switch self {
+        case let .sentencePiece(t, _): return t.model.pieces.firstIndex { $0.text == text }
+        case let .byteLevel(t): return t.vocab[text]
+        }
+    }
+
+    /// The SentencePiece model's end-of-sequence id, if any (byte-level tokenizers name theirs in
+    /// the model config).
+    public var eosID: Int? {
+        switch self {
+        case let .sentencePiece(t, _): return t.model.eosID >= 0 ? t.model.eosID : nil
+        case .byteLevel: return nil
         }
     }
 }

@@ -1,4 +1,7 @@
 import ArgumentParser
+import Chat
+import Foundation
+import Imaging
 import ModelGraph
 import ReferenceRuntime
 import Verification
@@ -6,32 +9,68 @@ import Verification
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the reference CPU forward pass on prepared inputs and dump every stage.",
+        abstract: "Ask the model about images, or run it on prepared inputs and dump every stage.",
         discussion: """
-        INPUTS is a safetensors file with `input.token_ids` (I64 [T]; −200 marks where each image's \
-        tokens go) and, when the prompt has images, `input.pixel_values` (F32 [N, 3, H, W], already \
-        preprocessed). A golden file is a valid INPUTS file. The dump holds `vision_features` \
-        [N, P, Dv], `projected` [N, P', D], `logits` [L, V] for every position of the spliced prompt, \
-        and with --max-new-tokens G > 0 `generated_ids` (I64 [G], greedy, through the KV cache). \
-        Computation is float32 from the stored weights, converted exactly.
+        With --prompt (or --interactive), images are decoded (PNG, JPEG) and preprocessed as the \
+        checkpoint's preprocessor_config.json and image_aspect_ratio say, the question is wrapped in \
+        the conversation template (VILA's vicuna_v1, llama_3, hermes-2 or plain; chosen from the model \
+        name and tokenizer unless --template is given) and the answer is streamed to stdout. `<image>` \
+        in the prompt marks where each image goes; without it the images come first. Greedy unless \
+        --temperature > 0. Timing (vision, prefill, decode tokens/s) goes to stderr.
 
-        Example:
+        With --inputs, the model runs on a safetensors file holding `input.token_ids` (I64 [T], −200 \
+        per image) and `input.pixel_values` (F32 [N, 3, H, W]) — a golden file is one — and --dump \
+        writes `vision_features`, `projected`, `logits` and, with --max-new-tokens, `generated_ids`.
+
+        MODEL is a checkpoint folder (VILA or LLaVA-HF layout), a quantized model folder or a bundle.
+
+        Examples:
+          vlmkit run golden/models/vila-clip-linear-f16 --image golden/images/files/scene-97x61.jpg \\
+            --prompt "<image> What is in this picture?" --max-new-tokens 16
+          vlmkit run golden/models/vila-clip-linear-f16 --interactive
           vlmkit run golden/models/vila-clip-linear-f16 \\
             --inputs golden/cases/vila-clip-linear-f16.golden.safetensors --dump /tmp/out.safetensors --max-new-tokens 6
         """
     )
 
-    @Argument(help: "Checkpoint folder (VILA or LLaVA-HF layout) or quantized model folder.")
+    @Argument(help: "Checkpoint folder, quantized model folder or bundle.")
     var model: String
 
-    @Option(help: "Safetensors file with input.token_ids and input.pixel_values.")
-    var inputs: String
+    @Option(name: .customLong("image"), help: "An image file (PNG or JPEG); repeat for several.")
+    var images: [String] = []
 
-    @Option(help: "Where to write the outputs (safetensors).")
-    var dump: String
+    @Option(help: "The question. `<image>` marks where each image goes.")
+    var prompt: String?
 
-    @Option(help: "Greedy tokens to generate after the prompt.")
-    var maxNewTokens: Int = 0
+    @Flag(help: "Keep a conversation going: read questions from stdin (`/image PATH` attaches an image to the next one; `/exit` or end of input stops).")
+    var interactive = false
+
+    @Option(help: "Conversation template: vicuna_v1, llama_3, hermes-2 or plain (default: chosen from the model).")
+    var template: String?
+
+    @Option(help: "Override the checkpoint's image_aspect_ratio: processor, resize or pad.")
+    var imageAspectRatio: String?
+
+    @Option(help: "Tokens to generate at most (default 128 with --prompt, 0 with --inputs).")
+    var maxNewTokens: Int?
+
+    @Option(help: "Sampling temperature; 0 is greedy.")
+    var temperature: Float = 0
+
+    @Option(help: "Nucleus sampling: keep the most likely tokens up to this probability mass.")
+    var topP: Float = 1
+
+    @Option(help: "Seed for sampling (same seed, same text on every machine).")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Print one JSON object (prompt ids, generated ids, text, timing) instead of streaming text.")
+    var json = false
+
+    @Option(help: "Safetensors file with input.token_ids and input.pixel_values (instead of --prompt).")
+    var inputs: String?
+
+    @Option(help: "With --inputs: where to write every stage's outputs (safetensors).")
+    var dump: String?
 
     @Option(help: "Threads for matrix products (results do not depend on it).")
     var threads: Int = 0
@@ -40,17 +79,64 @@ struct RunCommand: ParsableCommand {
     var allowNonfinite = false
 
     func validate() throws {
-        guard maxNewTokens >= 0 else { throw ValidationError("--max-new-tokens must be 0 or more") }
+        if let m = maxNewTokens, m < 0 { throw ValidationError("--max-new-tokens must be 0 or more") }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or more") }
+        guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 or more") }
+        guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
+        if let t = template, ConversationTemplate.all[t] == nil {
+            throw ValidationError("unknown template '\(t)'; use one of \(ConversationTemplate.all.keys.sorted().joined(separator: ", "))")
+        }
+        if let a = imageAspectRatio, AspectMode(rawValue: a) == nil {
+            throw ValidationError("--image-aspect-ratio must be processor, resize or pad")
+        }
+        if inputs != nil {
+            guard dump != nil else { throw ValidationError("--inputs needs --dump") }
+            guard prompt == nil && images.isEmpty && !interactive else {
+                throw ValidationError("--inputs runs prepared inputs; it does not take --prompt, --image or --interactive")
+            }
+        } else {
+            guard prompt != nil || interactive else { throw ValidationError("give --prompt (or --interactive, or --inputs with --dump)") }
+        }
     }
 
     func run() throws {
         ModelSource.allowNonFinite = allowNonfinite
         Threads.apply(threads)
         let source = try ModelSource.open(model)
+        if let inputs, let dump {
+            try runInputs(source, inputs: inputs, dump: dump)
+            return
+        }
+        let assets = try ModelAssets(files: ModelTokenizer.configFiles(model), config: source.config)
+        for w in assets.warnings { FileHandleOutput.stderr("vlmkit: warning: " + w) }
+        let (chosen, why) = template.map { (ConversationTemplate.all[$0]!, "--template") }
+            ?? ModelAssets.chooseTemplate(model: model, tokenizer: assets.tokenizer)
+        if !json { FileHandleOutput.stderr("vlmkit: template \(chosen.name) (\(why))") }
+        let session = PromptSession(
+            assets: assets, runner: try VLMRunner(weights: source), template: chosen,
+            sampling: SamplingOptions(temperature: temperature, topP: topP, seed: seed),
+            maxNewTokens: maxNewTokens ?? 128, aspect: imageAspectRatio.flatMap(AspectMode.init(rawValue:)))
+        if interactive {
+            try InteractiveChat(session: session, firstImages: images, firstPrompt: prompt).run()
+            return
+        }
+        let result = try session.ask(prompt!, images: images) { text in
+            guard !json else { return }
+            fputs(text, stdout)
+            fflush(stdout)
+        }
+        if json {
+            print(try JSONOutput.encode(result))
+        } else {
+            print("")
+            FileHandleOutput.stderr(result.timingLine)
+        }
+    }
+
+    func runInputs(_ source: any WeightSource, inputs: String, dump: String) throws {
         let file = try GoldenFile(path: inputs, requireExpected: false)
         let runner = try VLMRunner(weights: source)
-        let out = try runner.run(file.inputs, maxNewTokens: maxNewTokens)
+        let out = try runner.run(file.inputs, maxNewTokens: maxNewTokens ?? 0)
         try RunDump.write(out, to: dump, metadata: ["format": "vlmkit-run", "model": model, "inputs": inputs])
         var lines = ["wrote \(dump): logits \(out.logits.shape)"]
         if let p = out.projected { lines.append("  \(p.shape[0]) image(s) → \(p.shape[1]) tokens each") }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Chat
 import DeviceBundle
 import Foundation
 import ModelGraph
@@ -15,11 +16,7 @@ enum ModelTokenizer {
     }
 
     static func load(_ model: String, layout: LayoutKind) throws -> TextTokenizer {
-        let files = try configFiles(model)
-        let dir = layout == .vila ? "llm/" : ""
-        let sp = files.exists(dir + "tokenizer.model") ? try files.bytes(dir + "tokenizer.model") : nil
-        let json = files.exists(dir + "tokenizer.json") ? try files.read(dir + "tokenizer.json").json : nil
-        return try TextTokenizer.load(sentencePieceModel: sp, tokenizerJSON: json, file: files.label(dir))
+        try ModelAssets.loadTokenizer(files: configFiles(model), layout: layout)
     }
 }
 

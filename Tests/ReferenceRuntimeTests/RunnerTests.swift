@@ -37,8 +37,8 @@ import ModelGraph
             try r.run(RunInputs(tokenIDs: [-200], pixelValues: Tensor(zeros: [1, 3, 28, 28])), maxNewTokens: 0)
         }
         #expect(throws: RunError.emptyPrompt) { try r.run(RunInputs(tokenIDs: [], pixelValues: nil), maxNewTokens: 0) }
-        #expect(throws: RunError.tooLong(positions: 301, limit: 256)) {
-            try r.run(RunInputs(tokenIDs: [1], pixelValues: nil), maxNewTokens: 300)
+        #expect(throws: RunError.tooLong(positions: 601, limit: 512)) {
+            try r.run(RunInputs(tokenIDs: [1], pixelValues: nil), maxNewTokens: 600)
         }
     }
 

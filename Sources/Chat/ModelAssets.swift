@@ -1,0 +1,79 @@
+import Chat
+import Foundation
+import Imaging
+import TensorCore
+import ModelGraph
+import ReferenceRuntime
+import Tokenizer
+
+/// What turns a person's image and question into model inputs: the checkpoint's tokenizer,
+/// image preprocessor and conversation template.
+public struct ModelAssets: Sendable {
+    public let config: VLMConfig
+    public let tokenizer: TextTokenizer
+    /// The model's config, tokenizer and preprocessor files.
+    public let files: any ConfigSource
+    /// Things worth telling the user (e.g. a missing preprocessor_config.json).
+    public private(set) var warnings: [String] = []
+
+    public init(files: any ConfigSource, config: VLMConfig) throws {
+        self.config = config
+        self.files = files
+        tokenizer = try Self.loadTokenizer(files: files, layout: config.layout)
+        let path = preprocessorPath
+        if !files.exists(path) {
+            warnings.append("no \(files.label(path)); using \(config.vision.kind.rawValue) processor defaults at \(config.vision.imageSize) px")
+        }
+    }
+
+    /// llm/tokenizer.model or llm/tokenizer.json (VILA), tokenizer.* (LLaVA-HF).
+    public static func loadTokenizer(files: any ConfigSource, layout: LayoutKind) throws -> TextTokenizer {
+        let dir = layout == .vila ? "llm/" : ""
+        let sp = files.exists(dir + "tokenizer.model") ? try files.bytes(dir + "tokenizer.model") : nil
+        let json = files.exists(dir + "tokenizer.json") ? try files.read(dir + "tokenizer.json").json : nil
+        return try TextTokenizer.load(sentencePieceModel: sp, tokenizerJSON: json, file: files.label(dir))
+    }
+
+    var preprocessorPath: String { config.layout == .vila ? "vision_tower/preprocessor_config.json" : "preprocessor_config.json" }
+
+    /// vision_tower/preprocessor_config.json (VILA) or preprocessor_config.json (LLaVA-HF); when
+    /// the checkpoint has none, the defaults of the tower's processor class, with a warning.
+    public func preprocessor(aspectOverride: AspectMode?) throws -> ImagePreprocessor {
+        let path = preprocessorPath
+        let processor = files.exists(path) ? try ImageProcessorConfig(files.read(path)) : ImageProcessorConfig.defaults(for: config.vision)
+        let aspect = aspectOverride ?? AspectMode(config: config.imageAspectRatio)
+        return ImagePreprocessor(config: processor, aspect: aspect)
+    }
+
+    public func pixelValues(_ images: [String], aspectOverride: AspectMode?) throws -> TensorCore.Tensor? {
+        guard !images.isEmpty else { return nil }
+        return try preprocessor(aspectOverride: aspectOverride).pixelValues(paths: images, expectedSize: config.vision.imageSize)
+    }
+
+    /// VILA's CONVERSATION_MODE_MAPPING (by model name), then the tokenizer's special tokens,
+    /// then vicuna_v1 (VILA 1.5's Llama-2 models).
+    public static func chooseTemplate(model: String, tokenizer: TextTokenizer) -> (ConversationTemplate, String) {
+        let name = model.lowercased()
+        let byName: [(String, String)] = [("vila1.5-3b", "vicuna_v1"), ("vila1.5-8b", "llama_3"), ("vila1.5-13b", "vicuna_v1"),
+                                          ("vila1.5-40b", "hermes-2"), ("llama-3", "llama_3"), ("llama3", "llama_3")]
+        for (key, template) in byName where name.contains(key) {
+            return (ConversationTemplate.all[template]!, "the model path contains \"\(key)\"")
+        }
+        if tokenizer.tokenID("<|start_header_id|>") != nil && tokenizer.tokenID("<|eot_id|>") != nil {
+            return (.llama3, "the tokenizer has Llama 3 header tokens")
+        }
+        if tokenizer.tokenID("<|im_start|>") != nil { return (.hermes2, "the tokenizer has <|im_start|>") }
+        return (.vicunaV1, "default for Llama 2 style models")
+    }
+
+    /// Token ids that end an answer: the model's EOS ids, and the template's stop string when
+    /// the vocabulary has it as one token (llama_3 stops at <|eot_id|> and <|end_of_text|>).
+    public func stopIDs(template: ConversationTemplate) -> Set<Int> {
+        var ids = Set(config.llm.eosTokenIDs)
+        if let e = tokenizer.eosID { ids.insert(e) }
+        for s in [template.stopString, template.sep2 ?? "", template.style == .llama3 ? template.sep : ""] where !s.isEmpty {
+            if let id = tokenizer.tokenID(s) { ids.insert(id) }
+        }
+        return ids
+    }
+}
