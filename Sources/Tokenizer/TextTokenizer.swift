@@ -49,6 +49,14 @@ public enum TextTokenizer: Sendable {
         }
     }
 
+    /// The vocabulary entry of `id` as stored ("▁the", "Ġthe", "<0x0A>"), if it exists.
+    public func piece(_ id: Int) -> String? {
+        switch self {
+        case let .sentencePiece(t, _): return id >= 0 && id < t.model.pieces.count ? t.model.pieces[id].text : nil
+        case let .byteLevel(t): return t.idToToken[id]
+        }
+    }
+
     /// The SentencePiece model's end-of-sequence id, if any (byte-level tokenizers name theirs in
     /// the model config).
     public var eosID: Int? {

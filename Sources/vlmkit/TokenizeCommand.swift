@@ -23,62 +23,86 @@ enum ModelTokenizer {
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
-        abstract: "Encode text with the model's tokenizer (or decode ids with --decode).",
+        abstract: "Encode text with the model's tokenizer, or decode ids (--decode), as llama-tokenize does.",
         discussion: """
         Uses llm/tokenizer.model (SentencePiece, Llama 2 style) when present, else tokenizer.json \
-        (byte-level BPE, Llama 3 style). Encoding matches the `sentencepiece` and `tokenizers` \
-        libraries exactly on the committed corpus (golden/tokenizer/corpus.json).
+        (byte-level BPE with the Llama 3 pre-tokenizer, or SentencePiece-style BPE with byte fallback). \
+        Ids match the `sentencepiece` and `tokenizers` libraries exactly on golden/tokenizer/corpus.json. \
+        The beginning-of-sequence token the model expects is added unless --no-bos.
 
         Examples:
-          vlmkit tokenize golden/models/vila-clip-linear-f16 --text "What is in this image?"
-          vlmkit tokenize golden/models/vila-clip-linear-f16 --decode "1 332 324"
+          vlmkit tokenize golden/models/vila-clip-linear-f16 "What is in this image?"
+          vlmkit tokenize golden/models/vila-clip-linear-f16 "What is in this image?" --json
+          vlmkit tokenize golden/models/vila-clip-linear-f16 --decode 1 332 324
+          vlmkit tokenize golden/models/vila-clip-linear-f16 --file book.txt --count
         """
     )
 
     @Argument(help: "Checkpoint folder, quantized model folder or bundle.")
     var model: String
 
-    @Option(help: "Text to encode.")
+    @Argument(help: "The text to encode (words are joined with spaces), or with --decode the ids.")
+    var words: [String] = []
+
+    @Option(help: "Text to encode (instead of the TEXT argument).")
     var text: String?
 
     @Option(help: "Encode the contents of this UTF-8 file.")
     var file: String?
 
-    @Flag(help: "Print only the number of tokens and the encoding speed (to stderr).")
-    var count = false
-
-    @Option(help: "Whitespace-separated ids to decode.")
-    var decode: String?
+    @Flag(help: "Decode: the arguments are token ids (spaces or commas between them).")
+    var decode = false
 
     @Flag(help: "Do not add the beginning-of-sequence token.")
+    var noBOS = false
+
+    @Flag(name: .customLong("no-special"), help: .hidden)
     var noSpecial = false
 
+    @Flag(help: "Print only the number of tokens, and the encoding speed (to stderr).")
+    var count = false
+
+    @Flag(help: "Print JSON: ids and their pieces (or the decoded text).")
+    var json = false
+
     func validate() throws {
-        guard [text != nil, decode != nil, file != nil].filter({ $0 }).count == 1 else {
-            throw ValidationError("give exactly one of --text, --file and --decode")
+        let sources = [text != nil, file != nil, !words.isEmpty].filter { $0 }.count
+        guard sources == 1 else {
+            throw ValidationError(decode ? "give the ids to decode" : "give the text as an argument, or --text or --file (one of them)")
         }
+        if decode && words.isEmpty { throw ValidationError("--decode takes the ids as arguments") }
     }
 
     func run() throws {
         let layout = try ModelSource.open(model).config.layout
         let tokenizer = try ModelTokenizer.load(model, layout: layout)
-        if let input = try text ?? file.map({ try String(contentsOfFile: $0, encoding: .utf8) }) {
-            let start = Progress.now()
-            let ids = tokenizer.encode(input, addSpecialTokens: !noSpecial)
-            let seconds = Progress.now() - start
-            if count {
-                print(ids.count)
-                let mb = Double(input.utf8.count) / 1e6
-                FileHandleOutput.stderr("\(String(format: "%.2f", mb)) MB in \(String(format: "%.3f", seconds)) s: \(String(format: "%.1f", mb / max(seconds, 1e-9))) MB/s")
-            } else {
-                print(ids.map(String.init).joined(separator: " "))
-            }
-        } else if let decode {
-            let ids = try decode.split(whereSeparator: { $0 == " " || $0 == "," }).map { word -> Int in
-                guard let v = Int(word) else { throw ValidationError("'\(word)' is not a token id") }
+        if decode {
+            let ids = try words.joined(separator: " ").split(whereSeparator: { $0 == " " || $0 == "," }).map { word -> Int in
+                guard let v = Int(word), v >= 0 else { throw ValidationError("'\(word)' is not a token id") }
                 return v
             }
-            print(tokenizer.decode(ids))
+            let out = tokenizer.decode(ids)
+            if json {
+                struct Decoded: Encodable { let ids: [Int]; let text: String }
+                print(try JSONOutput.encode(Decoded(ids: ids, text: out)))
+            } else {
+                print(out)
+            }
+            return
+        }
+        let input = try text ?? file.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? words.joined(separator: " ")
+        let start = Progress.now()
+        let ids = tokenizer.encode(input, addSpecialTokens: !(noBOS || noSpecial))
+        let seconds = Progress.now() - start
+        if count {
+            print(ids.count)
+            let mb = Double(input.utf8.count) / 1e6
+            FileHandleOutput.stderr("\(String(format: "%.2f", mb)) MB in \(String(format: "%.3f", seconds)) s: \(String(format: "%.1f", mb / max(seconds, 1e-9))) MB/s")
+        } else if json {
+            struct Encoded: Encodable { let ids: [Int]; let pieces: [String]; let count: Int }
+            print(try JSONOutput.encode(Encoded(ids: ids, pieces: ids.map { tokenizer.piece($0) ?? "" }, count: ids.count)))
+        } else {
+            print(ids.map(String.init).joined(separator: " "))
         }
     }
 }

@@ -16,14 +16,20 @@ enum CLIRunner {
         return dir.appendingPathComponent("vlmkit").path
     }
 
-    static func run(_ args: [String]) throws -> Result {
+    static func run(_ args: [String], stdin: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        let input = Pipe()
+        if stdin != nil { p.standardInput = input }
         try p.run()
+        if let stdin {
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try input.fileHandleForWriting.close()
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Chat
+import Imaging
+import TensorCore
+import TensorIO
+
+struct PreprocessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preprocess",
+        abstract: "Decode and preprocess images exactly as `run` feeds them; write input.pixel_values.",
+        discussion: """
+        Writes a safetensors file with `input.pixel_values` (F32 [N, 3, H, W]): the images decoded \
+        (PNG, JPEG; as Pillow's convert("RGB")), then VILA's image_aspect_ratio step (resize or pad) \
+        and the checkpoint's preprocessor_config.json (CLIPImageProcessor: resize shortest side, \
+        centre crop; SigLIP: resize to square; then rescale and normalise). The result can serve as, \
+        or be compared with, a golden file's input. Bit-identical to Pillow + transformers on \
+        golden/images (formats/images.md).
+
+        Example:
+          vlmkit preprocess golden/models/vila-clip-linear-f16 golden/images/files/scene-97x61.jpg -o /tmp/pixels.safetensors
+        """
+    )
+
+    @Argument(help: "Checkpoint folder, quantized model folder or bundle.")
+    var model: String
+
+    @Argument(help: "Image files (PNG or JPEG).")
+    var images: [String]
+
+    @Option(name: .shortAndLong, help: "Output safetensors file.")
+    var output: String
+
+    @Option(help: "Override the checkpoint's image_aspect_ratio: processor, resize or pad.")
+    var imageAspectRatio: String?
+
+    func validate() throws {
+        guard !images.isEmpty else { throw ValidationError("give at least one image") }
+        if let a = imageAspectRatio, AspectMode(rawValue: a) == nil {
+            throw ValidationError("--image-aspect-ratio must be processor, resize or pad")
+        }
+    }
+
+    func run() throws {
+        let config = try ModelSource.open(model).config
+        let assets = try ModelAssets(files: ModelTokenizer.configFiles(model), config: config)
+        for w in assets.warnings { FileHandleOutput.stderr("vlmkit: warning: " + w) }
+        try FileSystem.requireDistinct(output: output, inputs: [model] + images)
+        let aspect = imageAspectRatio.flatMap(AspectMode.init(rawValue:))
+        let preprocessor = try assets.preprocessor(aspectOverride: aspect)
+        let pixels = try preprocessor.pixelValues(paths: images, expectedSize: config.vision.imageSize)
+        var writer = SafetensorsWriter(metadata: [
+            "format": "vlmkit-pixels", "model": model, "images": JSONValue.array(images.map { .string($0) }).serialized,
+            "image_aspect_ratio": preprocessor.aspect.rawValue, "processor": preprocessor.config.processorType,
+        ])
+        try writer.add("input.pixel_values", tensor: pixels)
+        _ = try writer.write(to: output)
+        print("wrote \(output): input.pixel_values \(pixels.shape) (\(preprocessor.config.processorType), image_aspect_ratio \(preprocessor.aspect.rawValue))")
+    }
+}
