@@ -529,6 +529,52 @@ def write_tokenizer_corpus() -> None:
     write_json(os.path.join(ROOT, "tokenizer", "corpus.json"), corpus)
 
 
+def metaspace_tokenizer(sp_model: str, legacy: bool):
+    """A Llama-2-style tokenizer.json built from a SentencePiece model the way Hugging Face's
+    converter does: the vocabulary with scores' order, merges for every split of every piece
+    (ordered by the merged piece's id, then the parts' ids), byte fallback, and either the 2023
+    normalizer (Prepend ▁ + Replace) or the later Metaspace pre-tokenizer (prepend_scheme first)."""
+    import sentencepiece as spm
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    sp = spm.SentencePieceProcessor(model_file=sp_model)
+    vocab = {sp.id_to_piece(i): i for i in range(sp.get_piece_size())}
+    merges = []
+    for piece, pid in sorted(vocab.items(), key=lambda kv: kv[1]):
+        if sp.is_control(pid) or sp.is_unknown(pid) or sp.is_byte(pid):
+            continue
+        local = [(piece[:i], piece[i:]) for i in range(1, len(piece)) if piece[:i] in vocab and piece[i:] in vocab]
+        merges += sorted(local, key=lambda lr: (vocab[lr[0]], vocab[lr[1]]))
+    tok = Tokenizer(models.BPE(vocab, merges, unk_token="<unk>", fuse_unk=True, byte_fallback=True))
+    tok.add_special_tokens([AddedToken("<unk>", normalized=False, special=True), AddedToken("<s>", normalized=False, special=True),
+                            AddedToken("</s>", normalized=False, special=True)])
+    if legacy:
+        tok.normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")])
+    else:
+        tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first", split=False)
+    tok.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                     decoders.Strip(content=" ", left=1, right=0)])
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A", pair="<s> $A <s> $B", special_tokens=[("<s>", 1)])
+    return tok
+
+
+def write_metaspace_corpus() -> None:
+    """Llama-2-style tokenizer.json files (both spellings) and their ids from `tokenizers`."""
+    sp_model = os.path.join(MODELS, "vila-siglip-downsample-f32", "llm", "tokenizer.model")
+    texts = TOKENIZER_TEXTS + ["USER: hi</s>ASSISTANT: ok</s>", "<s>starts special", "  two leading spaces", "\n", "tab\tend"]
+    out = {"generator": GENERATOR + ", tokenizers", "texts": texts, "tokenizers": {}}
+    for name, legacy in [("llama2-legacy", True), ("llama2-metaspace", False)]:
+        tok = metaspace_tokenizer(sp_model, legacy)
+        folder = os.path.join(ROOT, "tokenizer", name)
+        os.makedirs(folder, exist_ok=True)
+        tok.save(os.path.join(folder, "tokenizer.json"))
+        out["tokenizers"][name] = {
+            "file": f"tokenizer/{name}/tokenizer.json",
+            "ids_with_special": [tok.encode(t).ids for t in texts],
+            "decoded": [tok.decode(tok.encode(t, add_special_tokens=False).ids, skip_special_tokens=False) for t in texts],
+            "decoded_skip_special": [tok.decode(tok.encode(t).ids, skip_special_tokens=True) for t in texts]}
+    write_json(os.path.join(ROOT, "tokenizer", "metaspace-corpus.json"), out)
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(MODELS, exist_ok=True)
@@ -577,6 +623,7 @@ def main():
         f.write(" ".join(map(str, calib)) + "\n")
     write_interop()
     write_tokenizer_corpus()
+    write_metaspace_corpus()
     import images  # golden/images.py: image files and their preprocessing by Pillow + transformers
     images.main()
     import e2e  # golden/e2e.py: image file + question → greedy ids through the whole Python pipeline

@@ -7,7 +7,7 @@ public struct ByteLevelBPETokenizer: Sendable {
     public let vocab: [String: Int]
     public let idToToken: [Int: String]
     let ranks: [String: Int]            // "a b" → rank
-    let added: [(content: String, id: Int, special: Bool)]
+    let added: AddedTokens
     let ignoreMerges: Bool
     /// Ids the post-processor puts before a sequence (e.g. <|begin_of_text|>).
     public let prefixIDs: [Int]
@@ -20,7 +20,6 @@ public struct ByteLevelBPETokenizer: Sendable {
 
     public init(json t: JSONValue) throws {
         guard let model = t["model"], model["type"]?.stringValue == "BPE" else { throw LoadError(detail: "model is not BPE") }
-        guard model["byte_fallback"]?.boolValue != true else { throw LoadError(detail: "byte_fallback BPE is SentencePiece-style; use tokenizer.model") }
         var vocab: [String: Int] = [:]
         for (token, id) in model["vocab"]?.objectValue ?? [] {
             guard let i = id.intValue else { throw LoadError(detail: "token \(token) has no integer id") }
@@ -31,31 +30,19 @@ public struct ByteLevelBPETokenizer: Sendable {
             if let s = m.stringValue { ranks[s] = r }
             else if let p = m.arrayValue, p.count == 2, let a = p[0].stringValue, let b = p[1].stringValue { ranks[a + " " + b] = r }
         }
-        var added: [(String, Int, Bool)] = []
-        for a in t["added_tokens"]?.arrayValue ?? [] {
-            guard let content = a["content"]?.stringValue, let id = a["id"]?.intValue, !content.isEmpty else { continue }
-            added.append((content, id, a["special"]?.boolValue ?? false))
-            vocab[content] = id
-        }
+        let added = AddedTokens(json: t["added_tokens"])
+        for a in added.tokens { vocab[a.content] = a.id }
         self.vocab = vocab
         idToToken = Dictionary(vocab.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
         self.ranks = ranks
-        self.added = added.sorted { $0.0.count > $1.0.count }
+        self.added = added
         ignoreMerges = model["ignore_merges"]?.boolValue ?? false
-        // TemplateProcessing "single": the special tokens before $A.
-        var prefix: [Int] = []
-        if let single = t["post_processor"]?["single"]?.arrayValue {
-            for piece in single {
-                if piece["Sequence"] != nil { break }
-                if let id = piece["SpecialToken"]?["id"]?.stringValue, let i = vocab[id] { prefix.append(i) }
-            }
-        }
-        prefixIDs = prefix
+        prefixIDs = postProcessorPrefix(t, vocab: vocab)
     }
 
     public func encode(_ text: String, addSpecialTokens: Bool = false) -> [Int] {
         var ids = addSpecialTokens ? prefixIDs : []
-        for segment in splitAdded(text) {
+        for segment in added.split(text) {
             if let id = segment.addedID { ids.append(id); continue }
             let scalars = Array(segment.text.unicodeScalars)
             var bytes: [UInt8] = []
@@ -66,33 +53,6 @@ public struct ByteLevelBPETokenizer: Sendable {
             }
         }
         return ids
-    }
-
-    /// Text with added tokens cut out: the leftmost occurrence, longest first on ties.
-    func splitAdded(_ text: String) -> [(text: String, addedID: Int?)] {
-        let scalars = Array(text.unicodeScalars)
-        let firsts = Set(added.compactMap { $0.content.unicodeScalars.first })
-        var out: [(String, Int?)] = []
-        var plainStart = 0, i = 0
-        func flushPlain(_ end: Int) {
-            if end > plainStart { out.append((String(String.UnicodeScalarView(scalars[plainStart..<end])), nil)) }
-        }
-        while i < scalars.count {
-            if firsts.contains(scalars[i]),
-               let hit = added.first(where: { a in
-                   let t = Array(a.content.unicodeScalars)
-                   return i + t.count <= scalars.count && scalars[i..<(i + t.count)].elementsEqual(t)
-               }) {
-                flushPlain(i)
-                out.append((hit.content, hit.id))
-                i += hit.content.unicodeScalars.count
-                plainStart = i
-            } else {
-                i += 1
-            }
-        }
-        flushPlain(scalars.count)
-        return out
     }
 
     /// Merges one pre-token by rank: repeatedly the lowest-ranked adjacent pair, leftmost first.
@@ -118,7 +78,7 @@ public struct ByteLevelBPETokenizer: Sendable {
         var bytes: [UInt8] = []
         func flush() { if !bytes.isEmpty { out += String(decoding: bytes, as: UTF8.self); bytes = [] } }
         for id in ids {
-            if let a = added.first(where: { $0.id == id }) {
+            if let a = added.byID[id] {
                 flush()
                 if !(skipSpecial && a.special) { out += a.content }
                 continue

@@ -4,16 +4,19 @@ import TensorIO
 public enum TextTokenizer: Sendable {
     case sentencePiece(SentencePieceTokenizer, bosID: Int?)
     case byteLevel(ByteLevelBPETokenizer)
+    /// Llama-2-style tokenizer.json (BPE with byte fallback over ▁-spaced text).
+    case metaspace(MetaspaceBPETokenizer)
 
-    /// Prefers `tokenizer.model` (SentencePiece, Llama 2) when given, else `tokenizer.json`
-    /// (byte-level BPE, Llama 3). `addBOS` follows tokenizer_config.json's add_bos_token.
+    /// Prefers `tokenizer.json`, as transformers' fast tokenizers do: byte-level BPE (Llama 3) or
+    /// BPE with byte fallback (Llama 2). Without it, `tokenizer.model` (SentencePiece).
     public static func load(sentencePieceModel: [UInt8]?, tokenizerJSON: JSONValue?, file: String) throws -> TextTokenizer {
-        if let bytes = sentencePieceModel {
-            let model = try SentencePieceModel(bytes: bytes, file: file)
-            return .sentencePiece(SentencePieceTokenizer(model), bosID: model.bosID >= 0 ? model.bosID : nil)
+        if let json = tokenizerJSON {
+            if json["model"]?["byte_fallback"]?.boolValue == true { return .metaspace(try MetaspaceBPETokenizer(json: json)) }
+            return .byteLevel(try ByteLevelBPETokenizer(json: json))
         }
-        guard let json = tokenizerJSON else { throw ByteLevelBPETokenizer.LoadError(detail: "no tokenizer.json or tokenizer.model in \(file)") }
-        return .byteLevel(try ByteLevelBPETokenizer(json: json))
+        guard let bytes = sentencePieceModel else { throw ByteLevelBPETokenizer.LoadError(detail: "no tokenizer.json or tokenizer.model in \(file)") }
+        let model = try SentencePieceModel(bytes: bytes, file: file)
+        return .sentencePiece(SentencePieceTokenizer(model), bosID: model.bosID >= 0 ? model.bosID : nil)
     }
 
     /// Token ids of `text`, with the beginning-of-sequence token first when `addSpecialTokens`.
@@ -21,6 +24,7 @@ public enum TextTokenizer: Sendable {
         switch self {
         case let .sentencePiece(t, bos): return (addSpecialTokens ? bos.map { [$0] } ?? [] : []) + t.encode(text)
         case let .byteLevel(t): return t.encode(text, addSpecialTokens: addSpecialTokens)
+        case let .metaspace(t): return t.encode(text, addSpecialTokens: addSpecialTokens)
         }
     }
 
@@ -30,6 +34,7 @@ public enum TextTokenizer: Sendable {
         switch self {
         case let .sentencePiece(t, _): return t.decode(ids)
         case let .byteLevel(t): return t.decode(ids, skipSpecial: skipSpecial)
+        case let .metaspace(t): return t.decode(ids, skipSpecial: skipSpecial)
         }
     }
 
@@ -38,6 +43,7 @@ public enum TextTokenizer: Sendable {
         switch self {
         case let .sentencePiece(_, bos): return bos
         case let .byteLevel(t): return t.prefixIDs.first
+        case let .metaspace(t): return t.prefixIDs.first
         }
     }
 
@@ -46,6 +52,7 @@ public enum TextTokenizer: Sendable {
         switch self {
         case let .sentencePiece(t, _): return t.model.pieces.firstIndex { $0.text == text }
         case let .byteLevel(t): return t.vocab[text]
+        case let .metaspace(t): return t.vocab[text]
         }
     }
 
@@ -54,6 +61,7 @@ public enum TextTokenizer: Sendable {
         switch self {
         case let .sentencePiece(t, _): return id >= 0 && id < t.model.pieces.count ? t.model.pieces[id].text : nil
         case let .byteLevel(t): return t.idToToken[id]
+        case let .metaspace(t): return t.idToToken[id]
         }
     }
 
@@ -62,7 +70,7 @@ public enum TextTokenizer: Sendable {
     public var eosID: Int? {
         switch self {
         case let .sentencePiece(t, _): return t.model.eosID >= 0 ? t.model.eosID : nil
-        case .byteLevel: return nil
+        case .byteLevel, .metaspace: return nil
         }
     }
 }

@@ -1,0 +1,156 @@
+import TensorIO
+
+/// A Llama-2-style tokenizer.json: BPE with byte fallback over text whose spaces become ▁
+/// ("Metaspace"), as Hugging Face converts SentencePiece models. Two spellings exist: the 2023
+/// one (normalizer Prepend("▁") + Replace(" ", "▁"), applied to every piece of text between
+/// added tokens) and the later one (pre-tokenizer Metaspace with prepend_scheme first | always
+/// | never). Merges go by rank; characters outside the vocabulary become <0xNN> byte tokens.
+public struct MetaspaceBPETokenizer: Sendable {
+    public enum Prepend: String, Sendable { case everySegment, first, never }
+
+    public let vocab: [String: Int]
+    public let idToToken: [Int: String]
+    let ranks: [String: Int]
+    let added: AddedTokens
+    let byteIDs: [Int]
+    let unkID: Int?
+    let prepend: Prepend
+    /// The Metaspace pre-tokenizer adds no ▁ to text that already starts with one (a leading
+    /// space); the 2023 Prepend normalizer always adds it.
+    let prependUnlessBlank: Bool
+    /// True when every piece has ▁ only as a leading run, so no merge crosses the boundary
+    /// before a ▁ that follows another character and text can be merged word by word.
+    let wordwise: Bool
+    public let prefixIDs: [Int]
+    let cache = WordCache<String>()
+
+    public init(json t: JSONValue) throws {
+        guard let model = t["model"], model["type"]?.stringValue == "BPE", model["byte_fallback"]?.boolValue == true else {
+            throw ByteLevelBPETokenizer.LoadError(detail: "model is not BPE with byte_fallback")
+        }
+        var vocab: [String: Int] = [:]
+        for (token, id) in model["vocab"]?.objectValue ?? [] {
+            guard let i = id.intValue else { throw ByteLevelBPETokenizer.LoadError(detail: "token \(token) has no integer id") }
+            vocab[token] = i
+        }
+        var ranks: [String: Int] = [:]
+        for (r, m) in (model["merges"]?.arrayValue ?? []).enumerated() {
+            if let s = m.stringValue { ranks[s] = ranks[s] ?? r }
+            else if let p = m.arrayValue, p.count == 2, let a = p[0].stringValue, let b = p[1].stringValue { ranks[a + " " + b] = ranks[a + " " + b] ?? r }
+        }
+        added = AddedTokens(json: t["added_tokens"])
+        for a in added.tokens { vocab[a.content] = a.id }
+        self.vocab = vocab
+        idToToken = Dictionary(vocab.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+        self.ranks = ranks
+        var bytes = [Int](repeating: -1, count: 256)
+        for b in 0..<256 {
+            let hex = String(b, radix: 16, uppercase: true)
+            if let id = vocab["<0x" + (hex.count == 1 ? "0" : "") + hex + ">"] { bytes[b] = id }
+        }
+        byteIDs = bytes
+        unkID = model["unk_token"]?.stringValue.flatMap { vocab[$0] }
+
+        // Where the ▁ in front of the text comes from.
+        let normalizers = t["normalizer"].map { n in n["type"]?.stringValue == "Sequence" ? (n["normalizers"]?.arrayValue ?? []) : [n] } ?? []
+        prependUnlessBlank = !normalizers.contains(where: { $0["type"]?.stringValue == "Prepend" })
+        if normalizers.contains(where: { $0["type"]?.stringValue == "Prepend" && $0["prepend"]?.stringValue == "\u{2581}" }) {
+            prepend = .everySegment
+        } else if let pre = t["pre_tokenizer"], pre["type"]?.stringValue == "Metaspace" {
+            switch pre["prepend_scheme"]?.stringValue ?? (pre["add_prefix_space"]?.boolValue == false ? "never" : "always") {
+            case "first": prepend = .first
+            case "never": prepend = .never
+            default: prepend = .everySegment
+            }
+        } else {
+            prepend = .never
+        }
+        wordwise = vocab.keys.allSatisfy { piece in
+            let s = Array(piece.unicodeScalars)
+            let lead = s.prefix(while: { $0 == "\u{2581}" }).count
+            return !s[lead...].contains("\u{2581}")
+        }
+        prefixIDs = postProcessorPrefix(t, vocab: vocab)
+    }
+
+    public func encode(_ text: String, addSpecialTokens: Bool = false) -> [Int] {
+        var ids = addSpecialTokens ? prefixIDs : []
+        for (index, segment) in added.split(text).enumerated() {
+            if let id = segment.addedID { ids.append(id); continue }
+            let spaced = segment.text.replacingSpaces()
+            var lead = prepend == .everySegment || (prepend == .first && index == 0)
+            if prependUnlessBlank && spaced.hasPrefix("\u{2581}") { lead = false }
+            let normalized = Array(((lead ? "\u{2581}" : "") + spaced).unicodeScalars)
+            guard wordwise else { ids += bpe(normalized); continue }
+            var start = 0
+            for i in 1..<max(normalized.count, 1) where normalized[i] == "\u{2581}" && normalized[i - 1] != "\u{2581}" {
+                ids += word(normalized[start..<i])
+                start = i
+            }
+            if start < normalized.count { ids += word(normalized[start...]) }
+        }
+        return ids
+    }
+
+    func word(_ scalars: ArraySlice<Unicode.Scalar>) -> [Int] {
+        let key = String(String.UnicodeScalarView(scalars))
+        return cache.ids(for: key) { bpe(Array(scalars)) }
+    }
+
+    /// Merges by rank (lowest first, leftmost on ties), then maps symbols to ids; a symbol
+    /// outside the vocabulary becomes its UTF-8 bytes, or the unknown token (runs fused).
+    func bpe(_ scalars: [Unicode.Scalar]) -> [Int] {
+        var symbols = scalars.map { String($0) }
+        while symbols.count > 1 {
+            var best = -1, bestRank = Int.max
+            for k in 0..<(symbols.count - 1) {
+                if let r = ranks[symbols[k] + " " + symbols[k + 1]], r < bestRank { bestRank = r; best = k }
+            }
+            if best < 0 { break }
+            symbols[best] += symbols[best + 1]
+            symbols.remove(at: best + 1)
+        }
+        var ids: [Int] = []
+        var lastWasUnk = false
+        for s in symbols {
+            if let id = vocab[s] { ids.append(id); lastWasUnk = false; continue }
+            let bytes = Array(s.utf8)
+            if bytes.allSatisfy({ byteIDs[Int($0)] >= 0 }) {
+                ids += bytes.map { byteIDs[Int($0)] }
+                lastWasUnk = false
+            } else if let unk = unkID, !lastWasUnk {
+                ids.append(unk)
+                lastWasUnk = true
+            }
+        }
+        return ids
+    }
+
+    /// The decoder chain of these files: ▁ → space, runs of byte tokens → UTF-8 (each byte of
+    /// an invalid run → U+FFFD), concatenated, one leading space stripped.
+    public func decode(_ ids: [Int], skipSpecial: Bool = false) -> String {
+        var out = ""
+        var bytes: [UInt8] = []
+        func flush() {
+            guard !bytes.isEmpty else { return }
+            if let s = String(validatingUTF8: bytes.map { CChar(bitPattern: $0) } + [0]) { out += s }
+            else { out += String(repeating: "\u{FFFD}", count: bytes.count) }
+            bytes = []
+        }
+        for id in ids {
+            if let a = added.byID[id] {
+                if skipSpecial && a.special { continue }
+                flush()
+                out += a.content
+                continue
+            }
+            guard let token = idToToken[id] else { continue }
+            if let b = byteIDs.firstIndex(of: id) { bytes.append(UInt8(b)); continue }
+            flush()
+            out += String(String.UnicodeScalarView(token.unicodeScalars.map { $0 == "\u{2581}" ? " " : $0 }))
+        }
+        flush()
+        if out.hasPrefix(" ") { out.removeFirst() }
+        return out
+    }
+}
