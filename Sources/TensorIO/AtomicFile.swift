@@ -33,13 +33,23 @@ public final class AtomicFileWriter {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
+                let reason = Self.explain(errno, written: bytesWritten + done)
                 abandon()
                 throw IOError.cannotWrite(path: path, reason: reason)
             }
             done += n
         }
         bytesWritten += done
+    }
+
+    /// strerror, plus what it means here for the errors a full disk or a size limit give.
+    static func explain(_ code: Int32, written: Int) -> String {
+        let base = String(cString: strerror(code))
+        switch code {
+        case ENOSPC, EDQUOT: return "\(base) after \(written) bytes; the partial output was removed"
+        case EFBIG: return "\(base) (a file size limit, e.g. ulimit -f) after \(written) bytes; the partial output was removed"
+        default: return base
+        }
     }
 
     public func write(_ bytes: [UInt8]) throws {

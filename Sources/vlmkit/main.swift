@@ -7,6 +7,8 @@ import Glibc
 // Exit codes: 0 success, 1 verification out of tolerance (raised by `verify` itself),
 // 2 bad input or usage. Errors are one line on stderr: "vlmkit: error: <file>: <problem>".
 TemporaryFiles.cleanUpOnInterrupt()
+// A file size limit (ulimit -f) must surface as a write error (EFBIG) we clean up after, not kill us.
+signal(SIGXFSZ, SIG_IGN)
 do {
     var command = try VLMKitCommand.parseAsRoot()
     try command.run()

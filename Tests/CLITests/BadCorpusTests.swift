@@ -3,7 +3,8 @@ import Testing
 import TestSupport
 
 /// Every crafted hostile input under Tests/Fixtures/bad (written by scripts/make_bad_corpus.py) gives
-/// exit code 2 and one line on stderr naming the problem — never a crash, a hang or output.
+/// exit code 2 and one line on stderr naming the problem — never a crash, a hang or output — and
+/// its peak memory stays within the input's size plus a small constant over a run that fails at once.
 @Suite struct BadCorpusTests {
     static let root = TestFiles.repoRoot + "/Tests/Fixtures/bad"
 
@@ -19,6 +20,14 @@ import TestSupport
         let data = try! Data(contentsOf: URL(fileURLWithPath: root + "/expected.json"))
         return try! JSONDecoder().decode(File.self, from: data).cases
     }()
+
+    /// Peak RSS of a run that fails before reading anything (process start-up, libraries).
+    static let baselineKiB: Int = {
+        (try? CLIRunner.run(["inspect", "/nonexistent/model"]).maxRSSKiB) ?? 0
+    }()
+
+    /// Allowed above the baseline besides the input's own bytes.
+    static let slackKiB = 8 * 1024
 
     @Test func corpusIsLargeEnough() {
         #expect(Self.cases.count >= 40)
@@ -36,5 +45,12 @@ import TestSupport
         let lines = r.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(c.name): \(r.stderr)")
         #expect(r.stderr.contains(c.expect), "\(c.name): expected '\(c.expect)' in \(r.stderr)")
+        // Memory: whatever the file claims, no more than its size plus a constant.
+        let inputKiB = args.dropFirst().reduce(0) { total, a in
+            total + ((try? FileManager.default.attributesOfItem(atPath: a)[.size] as? Int) ?? 0) / 1024
+        }
+        #expect(Self.baselineKiB > 0)
+        #expect(r.maxRSSKiB <= Self.baselineKiB + inputKiB + Self.slackKiB,
+                "\(c.name): peak RSS \(r.maxRSSKiB) KiB, baseline \(Self.baselineKiB) KiB, input \(inputKiB) KiB")
     }
 }

@@ -1,11 +1,17 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Runs the built `vlmkit` binary (built beside the test bundle) and captures its output.
+/// Runs the built `vlmkit` binary (built beside the test bundle) and captures its output and its
+/// peak resident memory (wait4's ru_maxrss).
 enum CLIRunner {
     struct Result {
         let status: Int32
         let stdout: String
         let stderr: String
+        /// Peak resident set size of the child, KiB.
+        var maxRSSKiB: Int = 0
     }
 
     static var binary: String {
@@ -17,22 +23,45 @@ enum CLIRunner {
     }
 
     static func run(_ args: [String], stdin: String? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        let input = Pipe()
-        if stdin != nil { p.standardInput = input }
-        try p.run()
-        if let stdin {
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try input.fileHandleForWriting.close()
-        }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try spawn(binary, [binary] + args, stdin: stdin)
+    }
+
+    /// Runs `bash -c SCRIPT vlmkit ARGS…` (the script sees the binary as $0), e.g. to set a ulimit first.
+    static func runShell(_ script: String, _ args: [String]) throws -> Result {
+        try spawn("/bin/bash", ["bash", "-c", script, binary] + args, stdin: nil)
+    }
+
+    struct SpawnError: Error { let code: Int32 }
+
+    /// posix_spawn with stdout/stderr into temporary files (no pipe can fill up) and wait4 for the
+    /// child's resource usage.
+    static func spawn(_ path: String, _ argv: [String], stdin: String?) throws -> Result {
+        let base = NSTemporaryDirectory() + "/vlmkit-cli-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let outPath = base + ".out", errPath = base + ".err", inPath = base + ".in"
+        defer { for p in [outPath, errPath, inPath] { unlink(p) } }
+        FileManager.default.createFile(atPath: inPath, contents: Data((stdin ?? "").utf8))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+
+        var cArgs = argv.map { strdup($0) } + [nil]
+        defer { for a in cArgs { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, nil, &cArgs, environ)
+        guard rc == 0 else { throw SpawnError(code: rc) }
+
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let exited = (status & 0x7f) == 0
+        let code = exited ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let out = FileManager.default.contents(atPath: outPath) ?? Data()
+        let err = FileManager.default.contents(atPath: errPath) ?? Data()
+        return Result(status: code, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
+                      maxRSSKiB: Int(usage.ru_maxrss))
     }
 }

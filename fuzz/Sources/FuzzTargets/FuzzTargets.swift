@@ -1,6 +1,7 @@
 import Foundation
 import DeviceBundle
 import GGUF
+import Imaging
 import ModelGraph
 import TensorIO
 import Tokenizer
@@ -29,6 +30,12 @@ struct FuzzMain {
     }
 }
 
+/// A CLIP tower at 28 px, for the preprocessing run after each decoded image.
+let fuzzVision: VisionConfig = {
+    let json = try! JSONParser.parse(#"{"model_type": "clip_vision_model", "image_size": 28, "patch_size": 14, "hidden_size": 8, "intermediate_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2}"#)
+    return try! VisionConfig(ConfigObject(json: json, file: "fuzz"))
+}()
+
 func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     func viaFile(_ name: String, _ body: (String) throws -> Void) {
@@ -43,6 +50,7 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         if let json = try? JSONParser.parse(bytes), let c = try? ConfigObject(json: json, file: "fuzz") {
             _ = try? LlamaConfig(c)
             _ = try? VisionConfig(c)
+            _ = try? ImageProcessorConfig(c)
         }
     case "bundle":
         viaFile("b.vlmb") { p in
@@ -61,8 +69,17 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             _ = t.decode(t.encode("fuzz the tokenizer ▁ 東京 😀"))
         }
     case "tokenizer-json":
-        if let json = try? JSONParser.parse(bytes), let t = try? ByteLevelBPETokenizer(json: json) {
-            _ = t.decode(t.encode("fuzz the tokenizer <|x|> 東京 😀"))
+        if let json = try? JSONParser.parse(bytes), let t = try? TextTokenizer.load(sentencePieceModel: nil, tokenizerJSON: json, file: "fuzz") {
+            _ = t.decode(t.encode("fuzz the tokenizer <|x|> </s> 東京 😀  x", addSpecialTokens: true), skipSpecial: true)
+        }
+    case "image":
+        // Small pixel limit: the decoder must refuse big claims from the header alone.
+        let image = bytes.withUnsafeBytes { try? ImageDecoder.decode(bytes: $0, label: "fuzz", maxPixels: 1 << 20) }
+        if let image {
+            for aspect in AspectMode.allCases {
+                let p = ImagePreprocessor(config: .defaults(for: fuzzVision), aspect: aspect)
+                _ = try? p.pixels(image)
+            }
         }
     default:
         viaFile("s.safetensors") { p in
