@@ -27,10 +27,20 @@ public struct PreprocessError: Error, CustomStringConvertible, Equatable {
 public struct ImagePreprocessor: Sendable {
     public let config: ImageProcessorConfig
     public let aspect: AspectMode
+    /// No intermediate image may exceed this many pixels: padding a 100000×1 image to a square,
+    /// or resizing its short side up, would otherwise allocate gigabytes (Pillow would try).
+    public var maxPixels = ImageDecoder.defaultMaxPixels
 
     public init(config: ImageProcessorConfig, aspect: AspectMode) {
         self.config = config
         self.aspect = aspect
+    }
+
+    func checkSize(_ w: Int, _ h: Int, _ step: String) throws {
+        let (p, overflow) = w.multipliedReportingOverflow(by: h)
+        guard !overflow, p <= maxPixels else {
+            throw PreprocessError(message: "\(step) gives a \(w)x\(h) image, more than the limit of \(maxPixels) pixels")
+        }
     }
 
     /// The 8-bit image after every geometric step (aspect handling, resize, crop), before
@@ -52,6 +62,8 @@ public struct ImagePreprocessor: Sendable {
             }
             image = PILResampler.resize(image, width: target.height, height: target.width, filter: .bicubic)
         case .pad:
+            let side = max(image.width, image.height)
+            try checkSize(side, side, "padding \(image.width)x\(image.height) to a square (image_aspect_ratio pad)")
             let bg = config.imageMean.map { UInt8(clamping: Int($0 * 255)) }
             image = image.expandedToSquare(background: (bg[0], bg[1], bg[2]))
         }
@@ -60,11 +72,13 @@ public struct ImagePreprocessor: Sendable {
         if config.doResize {
             let (h, w) = outputSize(height: image.height, width: image.width)
             guard h > 0 && w > 0 else { throw PreprocessError(message: "resizing \(image.width)x\(image.height) gives an empty image") }
+            try checkSize(w, h, "resizing \(image.width)x\(image.height)")
             image = PILResampler.resize(image, width: w, height: h, filter: config.resample)
         }
         if config.doCenterCrop, let crop = config.cropSize {
             // transformers' center_crop: offsets rounded down, zero padding when the crop is larger.
             let top = (image.height - crop.height).floorDiv2, left = (image.width - crop.width).floorDiv2
+            try checkSize(max(crop.width, image.width), max(crop.height, image.height), "center crop")
             if top >= 0 && left >= 0 {
                 image = image.cropped(top: top, left: left, height: crop.height, width: crop.width)
             } else {
@@ -87,7 +101,7 @@ public struct ImagePreprocessor: Sendable {
         case let .exact(h, w): return (h, w)
         case let .shortestEdge(s):
             let short = min(height, width), long = max(height, width)
-            let newLong = Int(Double(s * long) / Double(short))
+            let newLong = Int(min(Double(s) * Double(long) / Double(short), Double(Int32.max)))
             return width <= height ? (newLong, s) : (s, newLong)
         }
     }

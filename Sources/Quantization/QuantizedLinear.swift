@@ -3,14 +3,17 @@ import ReferenceRuntime
 
 /// A Linear layer executed directly from quantized weights with float activations.
 ///
-/// The fast path dequantizes blocks of output rows into a small buffer and multiplies them with
-/// OpenBLAS sgemm, so a whole dequantized weight never exists in memory; `naiveForward` is
-/// its oracle (one weight at a time, Double accumulation).
+/// For a few activation rows (decoding) the weight is read straight from storage by SIMD
+/// matrix-vector kernels (QuantizedGEMV); for more (prefill) blocks of output rows are dequantized
+/// into a small buffer and multiplied with OpenBLAS sgemm, so a whole dequantized weight never
+/// exists in memory. `naiveForward` is the oracle of both (one weight at a time, Double accumulation).
 public struct QuantizedLinear: LinearOperator {
     public let matrix: QuantizedMatrix
     public let bias: [Float]?
     /// Output rows dequantized per block.
-    public static let blockRows = 64
+    public static let blockRows = 512
+    /// Up to this many activation rows (decoding) go through the direct matrix-vector kernel.
+    public static let gemvRows = 4
 
     public init(_ matrix: QuantizedMatrix, bias: [Float]?) {
         precondition(bias == nil || bias!.count == matrix.rows)
@@ -27,6 +30,12 @@ public struct QuantizedLinear: LinearOperator {
         var y = [Float](repeating: 0, count: m * n)
         if let bias { for i in 0..<m { for j in 0..<n { y[i * n + j] = bias[j] } } }
         guard m > 0, n > 0, k > 0 else { return y }
+        if m <= Self.gemvRows {
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in QuantizedGEMV.run(matrix, x: xp.baseAddress!, m: m, y: yp.baseAddress!) }
+            }
+            return y
+        }
         let blockRows = Self.blockRows
         var block = [Float](repeating: 0, count: blockRows * k)
         x.withUnsafeBufferPointer { xp in
@@ -35,7 +44,10 @@ public struct QuantizedLinear: LinearOperator {
                     var r0 = 0
                     while r0 < n {
                         let nb = min(blockRows, n - r0)
-                        for r in 0..<nb { matrix.dequantizeRow(r0 + r, into: bp.baseAddress! + r * k) }
+                        let bpBase = bp.baseAddress!
+                        Parallel.forEachChunk(nb, minimumPerChunk: 32) { rows in
+                            for r in rows { matrix.dequantizeRow(r0 + r, into: bpBase + r * k) }
+                        }
                         // y[:, r0..<r0+nb] (+)= x · blockᵀ
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(nb), Int32(k),
                                     1, xp.baseAddress, Int32(k), bp.baseAddress, Int32(k),

@@ -34,21 +34,35 @@ public struct QuantizedMatrix: Sendable, Equatable {
         case .int8:
             let s = FloatConversion.f16ToF32(scales[r])
             values.withUnsafeBufferPointer { v in
-                let base = r * cols
-                for c in 0..<cols { out[c] = Float(Int8(bitPattern: v[base + c])) * s }
+                let row = UnsafeRawPointer(v.baseAddress! + r * cols)
+                let o = UnsafeMutableRawPointer(out)
+                var c = 0
+                while c + 16 <= cols {
+                    let q = row.loadUnaligned(fromByteOffset: c, as: SIMD16<Int8>.self)
+                    o.storeBytes(of: SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: q)) * s, toByteOffset: c * 4, as: SIMD16<Float>.self)
+                    c += 16
+                }
+                while c < cols { out[c] = Float(Int8(bitPattern: v[r * cols + c])) * s; c += 1 }
             }
         case let .int4(g, _):
             let gpr = cols / g
             values.withUnsafeBufferPointer { v in
                 let base = r * cols / 2
-                for grp in 0..<gpr {
-                    let s = FloatConversion.f16ToF32(scales[r * gpr + grp])
-                    let z = Float(zeros?[r * gpr + grp] ?? 8)
-                    let start = grp * g
-                    for c in stride(from: start, to: start + g, by: 2) {
-                        let byte = v[base + c / 2]
-                        out[c] = (Float(byte & 0x0F) - z) * s
-                        out[c + 1] = (Float(byte >> 4) - z) * s
+                // One table of the 16 decoded values per group, then two lookups per byte.
+                var table = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0),
+                             Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
+                withUnsafeMutableBytes(of: &table) { tb in
+                    let t = tb.baseAddress!.assumingMemoryBound(to: Float.self)
+                    for grp in 0..<gpr {
+                        let s = FloatConversion.f16ToF32(scales[r * gpr + grp])
+                        let z = Float(zeros?[r * gpr + grp] ?? 8)
+                        for u in 0..<16 { t[u] = (Float(u) - z) * s }
+                        let start = grp * g
+                        for c in stride(from: start, to: start + g, by: 2) {
+                            let byte = v[base + c / 2]
+                            out[c] = t[Int(byte & 0x0F)]
+                            out[c + 1] = t[Int(byte >> 4)]
+                        }
                     }
                 }
             }

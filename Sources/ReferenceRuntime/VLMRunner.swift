@@ -73,7 +73,7 @@ public final class VLMRunner: @unchecked Sendable {
 
     /// Sets OpenBLAS's thread count (results do not depend on it).
     public static func setThreads(_ n: Int) {
-        openblas_set_num_threads(Int32(max(1, n)))
+        Parallel.setThreads(n)
     }
 
     /// Prompt embeddings [L, H] with each image marker replaced by that image's projected tokens,

@@ -75,3 +75,18 @@ import Testing
         #expect(try decode(Self.bytes("palette-40x40.png")).transparentColor != nil)
     }
 }
+
+/// Found by fuzzing: a long thin image padded to a square (or its short side resized up) must be
+/// refused by size before anything is allocated.
+@Suite struct PreprocessLimitTests {
+    @Test func thinImagesAreRefusedNotAllocated() throws {
+        let thin = RGBImage(width: 100_000, height: 1, fill: (1, 2, 3))
+        let clip = ImageProcessorConfig(processorType: "CLIPImageProcessor", doResize: true, size: .shortestEdge(336), resample: .bicubic,
+                                        doCenterCrop: true, cropSize: (336, 336), doRescale: true, rescaleFactor: 1 / 255,
+                                        doNormalize: true, imageMean: ImageProcessorConfig.clipMean, imageStd: ImageProcessorConfig.clipStd)
+        #expect(throws: PreprocessError.self) { try ImagePreprocessor(config: clip, aspect: .pad).geometry(thin) }
+        #expect(throws: PreprocessError.self) { try ImagePreprocessor(config: clip, aspect: .processor).geometry(thin) }
+        // The same image squashed to the crop size first is fine.
+        #expect(try ImagePreprocessor(config: clip, aspect: .resize).geometry(thin).width == 336)
+    }
+}

@@ -77,7 +77,8 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         let image = bytes.withUnsafeBytes { try? ImageDecoder.decode(bytes: $0, label: "fuzz", maxPixels: 1 << 20) }
         if let image {
             for aspect in AspectMode.allCases {
-                let p = ImagePreprocessor(config: .defaults(for: fuzzVision), aspect: aspect)
+                var p = ImagePreprocessor(config: .defaults(for: fuzzVision), aspect: aspect)
+                p.maxPixels = 1 << 20
                 _ = try? p.pixels(image)
             }
         }

@@ -1,0 +1,97 @@
+import COpenBLAS
+import Foundation
+import ModelGraph
+
+/// Timings of the runner on one model, with OpenBLAS sgemm alone on the same matrix shapes as the
+/// anchor for the compute-bound stages (vision, prefill). Random inputs; nothing is checked.
+public struct RuntimeBenchmark: Encodable, Sendable {
+    public var threads: Int
+    public var images: Int
+    public var visionMsPerImage: Double
+    /// Linear-layer FLOPs of one image through the tower, and sgemm's time for them.
+    public var visionGFLOPs: Double
+    public var visionSgemmMs: Double
+    public var promptTokens: Int
+    public var prefillSeconds: Double
+    public var prefillGFLOPs: Double
+    public var prefillSgemmSeconds: Double
+    public var decodeTokens: Int
+    public var decodeSeconds: Double
+
+    public var prefillTokensPerSecond: Double { Double(promptTokens) / prefillSeconds }
+    public var decodeTokensPerSecond: Double { Double(decodeTokens) / decodeSeconds }
+
+    /// (M, N, K) of every Linear layer of the language model for `tokens` rows, lm_head on the last row only.
+    public static func llmShapes(_ c: LlamaConfig, tokens: Int) -> [(Int, Int, Int)] {
+        let h = c.hiddenSize, kv = c.numKVHeads * c.headDim, q = c.numHeads * c.headDim
+        let layer = [(tokens, q, h), (tokens, kv, h), (tokens, kv, h), (tokens, h, q),
+                     (tokens, c.intermediateSize, h), (tokens, c.intermediateSize, h), (tokens, h, c.intermediateSize)]
+        return Array(repeating: layer, count: c.numLayers).flatMap { $0 } + [(1, c.vocabSize, h)]
+    }
+
+    /// The vision tower's Linear layers (and the patch embedding as a matrix product) for one image.
+    public static func visionShapes(_ v: VisionConfig, layersUsed: Int) -> [(Int, Int, Int)] {
+        let n = v.numPositions, h = v.hiddenSize
+        let layer = [(n, 3 * h, h), (n, h, h), (n, v.intermediateSize, h), (n, h, v.intermediateSize)]
+        return [(v.numPatches, h, v.numChannels * v.patchSize * v.patchSize)] + Array(repeating: layer, count: layersUsed).flatMap { $0 }
+    }
+
+    public static func flops(_ shapes: [(Int, Int, Int)]) -> Double {
+        shapes.reduce(0) { $0 + 2 * Double($1.0) * Double($1.1) * Double($1.2) }
+    }
+
+    /// Seconds for sgemm to run every shape once (best of `repeats`).
+    public static func sgemmSeconds(_ shapes: [(Int, Int, Int)], repeats: Int = 3) -> Double {
+        var buffers: [String: ([Float], [Float], [Float])] = [:]
+        for (m, n, k) in shapes where buffers["\(m),\(n),\(k)"] == nil {
+            buffers["\(m),\(n),\(k)"] = ([Float](repeating: 0.01, count: m * k), [Float](repeating: 0.02, count: n * k), [Float](repeating: 0, count: m * n))
+        }
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let start = Date()
+            for (m, n, k) in shapes {
+                var (a, b, c) = buffers["\(m),\(n),\(k)"]!
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, &a, Int32(k), &b, Int32(k), 0, &c, Int32(n))
+            }
+            best = min(best, Date().timeIntervalSince(start))
+        }
+        return best
+    }
+
+    /// Runs `images` random images through vision + projector, a prompt of `promptTokens` random
+    /// ids, then `decodeTokens` steps of decoding through the KV cache.
+    public static func run(_ runner: VLMRunner, images: Int, promptTokens: Int, decodeTokens: Int) -> RuntimeBenchmark {
+        let c = runner.config
+        var rng = SystemRandomNumberGenerator()
+        let perImage = c.vision.numChannels * c.vision.imageSize * c.vision.imageSize
+        let pixels = (0..<perImage).map { _ in Float.random(in: -1...1, using: &rng) }
+        var visionTime = 0.0
+        for _ in 0..<images {
+            let t = Date()
+            let f = runner.vision.forward(pixels: pixels[...])
+            _ = runner.projector.forward(f, tokens: runner.vision.outputTokens)
+            visionTime += Date().timeIntervalSince(t)
+        }
+        let vShapes = visionShapes(c.vision, layersUsed: c.visionLayersUsed)
+
+        let ids = (0..<promptTokens).map { _ in Int.random(in: 0..<c.llm.vocabSize, using: &rng) }
+        var embeddings: [Float] = []
+        for t in ids { embeddings += runner.llm.embedding(of: t) }
+        var cache = runner.llm.makeCache()
+        let t0 = Date()
+        var logits = runner.llm.forward(embeddings, tokens: promptTokens, cache: &cache, allLogits: false)
+        let prefill = Date().timeIntervalSince(t0)
+        let t1 = Date()
+        for _ in 0..<decodeTokens {
+            let next = Kernels.argmax(logits[...])
+            logits = runner.llm.forward(Array(runner.llm.embedding(of: next)), tokens: 1, cache: &cache, allLogits: false)
+        }
+        let decode = Date().timeIntervalSince(t1)
+        let pShapes = llmShapes(c.llm, tokens: promptTokens)
+        return RuntimeBenchmark(
+            threads: Parallel.threads, images: images, visionMsPerImage: images == 0 ? 0 : visionTime * 1000 / Double(images),
+            visionGFLOPs: flops(vShapes) / 1e9, visionSgemmMs: images == 0 ? 0 : sgemmSeconds(vShapes) * 1000,
+            promptTokens: promptTokens, prefillSeconds: prefill, prefillGFLOPs: flops(pShapes) / 1e9,
+            prefillSgemmSeconds: sgemmSeconds(pShapes), decodeTokens: decodeTokens, decodeSeconds: decode)
+    }
+}

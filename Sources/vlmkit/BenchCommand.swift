@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import ReferenceRuntime
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the runner on a model: vision ms per image, prefill and decode tokens/s, against sgemm alone.",
+        discussion: """
+        Random images and token ids (nothing is checked; tests check correctness). The compute-bound \
+        stages are compared with OpenBLAS sgemm running the same Linear-layer shapes alone: \
+        `vision_gflops / (vision_ms / 1000)` against `vision_gflops / (vision_sgemm_ms / 1000)`, and the \
+        same for prefill. scripts/bench runs this beside llama.cpp and writes the table in BENCHMARKS.md.
+
+        Example:
+          vlmkit synthesize --preset llama-1b -o /tmp/l1b
+          vlmkit bench /tmp/l1b --images 1 --prompt-tokens 128 --decode-tokens 32 --threads 2
+        """
+    )
+
+    @Argument(help: "Checkpoint folder, quantized model folder or bundle.")
+    var model: String
+
+    @Option(help: "Images through vision tower + projector.")
+    var images = 1
+
+    @Option(help: "Prompt length for prefill.")
+    var promptTokens = 128
+
+    @Option(help: "Tokens to decode after the prompt.")
+    var decodeTokens = 32
+
+    @Option(help: "Threads (0: all cores).")
+    var threads = 0
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func validate() throws {
+        guard images >= 0, promptTokens >= 1, decodeTokens >= 0, threads >= 0 else {
+            throw ValidationError("counts must be non-negative and --prompt-tokens at least 1")
+        }
+    }
+
+    func run() throws {
+        Threads.apply(threads)
+        let start = Date()
+        let runner = try VLMRunner(weights: try ModelSource.open(model))
+        let load = Date().timeIntervalSince(start)
+        guard promptTokens + decodeTokens <= runner.config.llm.maxPositionEmbeddings else {
+            throw ValidationError("prompt + decode tokens exceed max_position_embeddings (\(runner.config.llm.maxPositionEmbeddings))")
+        }
+        let b = RuntimeBenchmark.run(runner, images: images, promptTokens: promptTokens, decodeTokens: decodeTokens)
+        if json {
+            print(try JSONOutput.encode(b))
+            return
+        }
+        func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
+        print("model \(model): load \(f(load, 2)) s, \(b.threads) thread(s)")
+        if images > 0 {
+            let ours = b.visionGFLOPs / (b.visionMsPerImage / 1000), anchor = b.visionGFLOPs / (b.visionSgemmMs / 1000)
+            print("vision   \(f(b.visionMsPerImage)) ms/image  \(f(ours)) GFLOP/s  (sgemm alone \(f(anchor)) GFLOP/s, ratio \(f(ours / anchor, 2)))")
+        }
+        let ours = b.prefillGFLOPs / b.prefillSeconds, anchor = b.prefillGFLOPs / b.prefillSgemmSeconds
+        print("prefill  \(b.promptTokens) tokens  \(f(b.prefillTokensPerSecond)) tok/s  \(f(ours)) GFLOP/s  (sgemm alone \(f(anchor)) GFLOP/s, ratio \(f(ours / anchor, 2)))")
+        if decodeTokens > 0 { print("decode   \(b.decodeTokens) tokens  \(f(b.decodeTokensPerSecond, 2)) tok/s") }
+    }
+}
