@@ -23,12 +23,14 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         // Thin C wrappers that keep libpng's and libjpeg's setjmp/longjmp error handling out of Swift.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+        // Decode-time matrix-vector kernels over quantized weights (AVX2+FMA chosen at run time, portable C otherwise).
+        .target(name: "CKernels"),
 
         .target(name: "TensorCore"),
         .target(name: "TensorIO", dependencies: ["TensorCore", "CJSONC"]),
         .target(name: "ModelGraph", dependencies: ["TensorCore", "TensorIO"]),
         .target(name: "ReferenceRuntime", dependencies: ["TensorCore", "ModelGraph", "COpenBLAS"]),
-        .target(name: "Quantization", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "COpenBLAS"]),
+        .target(name: "Quantization", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "COpenBLAS", "CKernels"]),
         .target(name: "Verification", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime"]),
         .target(name: "DeviceBundle", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "CZstd",
                                                      .product(name: "Crypto", package: "swift-crypto")]),

@@ -26,7 +26,17 @@ public enum Matmul {
             for i in 0..<m { for j in 0..<n { y[i * n + j] = bias[j] } }
         }
         if m == 0 || n == 0 { return y }
-        if k > 0 {
+        if k > 0 && m == 1 {
+            // One row (decoding): sgemv reads the weight once without sgemm's packing copies.
+            x.withUnsafeBufferPointer { xp in
+                weight.withUnsafeBufferPointer { wp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, wp.baseAddress, Int32(k),
+                                    xp.baseAddress, 1, bias == nil ? 0 : 1, yp.baseAddress, 1)
+                    }
+                }
+            }
+        } else if k > 0 {
             x.withUnsafeBufferPointer { xp in
                 weight.withUnsafeBufferPointer { wp in
                     y.withUnsafeMutableBufferPointer { yp in

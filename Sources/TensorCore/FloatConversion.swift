@@ -5,6 +5,9 @@
 public enum FloatConversion {
     /// IEEE 754 binary16 → binary32, exact (subnormals, infinities and NaN payloads kept).
     @inline(__always)
+    /// f16ToF32 of every bit pattern, for bulk conversion.
+    public static let f16Table: [Float] = (0..<65536).map { f16ToF32(UInt16($0)) }
+
     public static func f16ToF32(_ h: UInt16) -> Float {
         let sign = UInt32(h & 0x8000) << 16
         let exp = UInt32(h >> 10) & 0x1F

@@ -28,7 +28,10 @@ public enum TensorConversion {
         case .f32:
             for i in 0..<count { dst[i] = src.loadUnaligned(fromByteOffset: i * 4, as: Float.self) }
         case .f16:
-            for i in 0..<count { dst[i] = FloatConversion.f16ToF32(src.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)) }
+            // A table of all 65536 values (built once from f16ToF32): one load per element.
+            FloatConversion.f16Table.withUnsafeBufferPointer { t in
+                for i in 0..<count { dst[i] = t[Int(src.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))] }
+            }
         case .bf16:
             for i in 0..<count { dst[i] = FloatConversion.bf16ToF32(src.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)) }
         case .f64:

@@ -1,4 +1,6 @@
 import ArgumentParser
+import TensorIO
+import Tokenizer
 import ModelGraph
 import TensorCore
 
@@ -41,10 +43,13 @@ struct SynthesizeCommand: ParsableCommand {
         }
         guard shardMiB > 0 else { throw ValidationError("--shard-mib must be positive") }
         let progress = Progress(label: "writing")
-        _ = try SyntheticCheckpoint.write(p, to: output, dtype: dt, seed: seed, shardBytes: shardMiB << 20) {
+        let config = try SyntheticCheckpoint.write(p, to: output, dtype: dt, seed: seed, shardBytes: shardMiB << 20) {
             progress.update(done: $0, total: $1)
         }
         progress.finish()
+        // A byte-level tokenizer of the model's vocabulary size, so that GGUF export and llama.cpp work.
+        try FileSystem.writeText(SyntheticTokenizer.json(vocabSize: config.llm.vocabSize).serialized, to: output + "/llm/tokenizer.json")
+        try FileSystem.writeText(SyntheticTokenizer.config(vocabSize: config.llm.vocabSize).serialized, to: output + "/llm/tokenizer_config.json")
         print(output)
     }
 }

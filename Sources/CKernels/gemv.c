@@ -1,0 +1,183 @@
+#include "vlm_kernels.h"
+
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+static float f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+    if (exp == 0) {
+        if (man == 0) {
+            bits = sign;
+        } else {  // subnormal: normalise
+            exp = 127 - 15 + 1;
+            while (!(man & 0x400)) { man <<= 1; exp--; }
+            bits = sign | (exp << 23) | ((man & 0x3ff) << 13);
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000 | (man << 13);
+    } else {
+        bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+// ---------------------------------------------------------------- portable
+static float dot_int8_generic(const int8_t *w, const float *x, size_t k) {
+    float acc[8] = {0};
+    size_t c = 0;
+    for (; c + 8 <= k; c += 8)
+        for (int l = 0; l < 8; l++) acc[l] += (float)w[c + l] * x[c + l];
+    float s = 0;
+    for (int l = 0; l < 8; l++) s += acc[l];
+    for (; c < k; c++) s += (float)w[c] * x[c];
+    return s;
+}
+
+static float dot_int4_generic(const uint8_t *w, const float *e, const float *o, size_t bytes) {
+    float lo[8] = {0}, hi[8] = {0};
+    size_t j = 0;
+    for (; j + 8 <= bytes; j += 8)
+        for (int l = 0; l < 8; l++) {
+            lo[l] += (float)(w[j + l] & 0x0f) * e[j + l];
+            hi[l] += (float)(w[j + l] >> 4) * o[j + l];
+        }
+    float s = 0;
+    for (int l = 0; l < 8; l++) s += lo[l] + hi[l];
+    for (; j < bytes; j++) s += (float)(w[j] & 0x0f) * e[j] + (float)(w[j] >> 4) * o[j];
+    return s;
+}
+
+// ---------------------------------------------------------------- AVX2 + FMA
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static float hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+__attribute__((target("avx2,fma"))) static float dot_int8_avx2(const int8_t *w, const float *x, size_t k) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    size_t c = 0;
+    for (; c + 32 <= k; c += 32) {
+        __m128i b0 = _mm_loadl_epi64((const __m128i *)(w + c)), b1 = _mm_loadl_epi64((const __m128i *)(w + c + 8));
+        __m128i b2 = _mm_loadl_epi64((const __m128i *)(w + c + 16)), b3 = _mm_loadl_epi64((const __m128i *)(w + c + 24));
+        a0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b0)), _mm256_loadu_ps(x + c), a0);
+        a1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b1)), _mm256_loadu_ps(x + c + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b2)), _mm256_loadu_ps(x + c + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b3)), _mm256_loadu_ps(x + c + 24), a3);
+    }
+    float s = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; c < k; c++) s += (float)w[c] * x[c];
+    return s;
+}
+
+__attribute__((target("avx2,fma"))) static float dot_int4_avx2(const uint8_t *w, const float *e, const float *o, size_t bytes) {
+    __m256 lo0 = _mm256_setzero_ps(), lo1 = _mm256_setzero_ps(), hi0 = _mm256_setzero_ps(), hi1 = _mm256_setzero_ps();
+    const __m128i mask = _mm_set1_epi8(0x0f);
+    size_t j = 0;
+    for (; j + 16 <= bytes; j += 16) {
+        __m128i b = _mm_loadu_si128((const __m128i *)(w + j));
+        __m128i l = _mm_and_si128(b, mask), h = _mm_and_si128(_mm_srli_epi16(b, 4), mask);
+        lo0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(l)), _mm256_loadu_ps(e + j), lo0);
+        lo1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(l, 8))), _mm256_loadu_ps(e + j + 8), lo1);
+        hi0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(h)), _mm256_loadu_ps(o + j), hi0);
+        hi1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(h, 8))), _mm256_loadu_ps(o + j + 8), hi1);
+    }
+    float s = hsum256(_mm256_add_ps(_mm256_add_ps(lo0, lo1), _mm256_add_ps(hi0, hi1)));
+    for (; j < bytes; j++) s += (float)(w[j] & 0x0f) * e[j] + (float)(w[j] >> 4) * o[j];
+    return s;
+}
+
+/// One int4 row, all groups, everything inlined.
+__attribute__((target("avx2,fma,f16c"))) static float row_int4_avx2(const uint8_t *row, const uint16_t *scales, const uint8_t *zeros,
+                                                                   size_t groups, size_t half, const float *e, const float *o,
+                                                                   const float *sums) {
+    float acc = 0;
+    const __m128i mask = _mm_set1_epi8(0x0f);
+    for (size_t gi = 0; gi < groups; gi++) {
+        const uint8_t *w = row + gi * half;
+        const float *eg = e + gi * half, *og = o + gi * half;
+        __m256 lo0 = _mm256_setzero_ps(), lo1 = _mm256_setzero_ps(), hi0 = _mm256_setzero_ps(), hi1 = _mm256_setzero_ps();
+        size_t j = 0;
+        for (; j + 16 <= half; j += 16) {
+            __m128i b = _mm_loadu_si128((const __m128i *)(w + j));
+            __m128i l = _mm_and_si128(b, mask), h = _mm_and_si128(_mm_srli_epi16(b, 4), mask);
+            lo0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(l)), _mm256_loadu_ps(eg + j), lo0);
+            lo1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(l, 8))), _mm256_loadu_ps(eg + j + 8), lo1);
+            hi0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(h)), _mm256_loadu_ps(og + j), hi0);
+            hi1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(h, 8))), _mm256_loadu_ps(og + j + 8), hi1);
+        }
+        float d = hsum256(_mm256_add_ps(_mm256_add_ps(lo0, lo1), _mm256_add_ps(hi0, hi1)));
+        for (; j < half; j++) d += (float)(w[j] & 0x0f) * eg[j] + (float)(w[j] >> 4) * og[j];
+        float s = _cvtsh_ss(scales[gi]);
+        float z = zeros ? (float)zeros[gi] : 8.0f;
+        acc += s * (d - z * sums[gi]);
+    }
+    return acc;
+}
+#endif
+
+// ---------------------------------------------------------------- dispatch
+typedef float (*dot8_fn)(const int8_t *, const float *, size_t);
+typedef float (*dot4_fn)(const uint8_t *, const float *, const float *, size_t);
+
+int vlm_kernels_use_avx2(void) {
+#if defined(__x86_64__)
+    static int cached = -1;
+    if (cached < 0) cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    return cached;
+#else
+    return 0;
+#endif
+}
+
+static dot8_fn pick8(void) {
+#if defined(__x86_64__)
+    if (vlm_kernels_use_avx2()) return dot_int8_avx2;
+#endif
+    return dot_int8_generic;
+}
+
+static dot4_fn pick4(void) {
+#if defined(__x86_64__)
+    if (vlm_kernels_use_avx2()) return dot_int4_avx2;
+#endif
+    return dot_int4_generic;
+}
+
+void vlm_gemv_int8(const int8_t *w, const uint16_t *scales, size_t k, const float *x, float *y,
+                   size_t row_begin, size_t row_end) {
+    dot8_fn dot = pick8();
+    for (size_t r = row_begin; r < row_end; r++) y[r] += f16_to_f32(scales[r]) * dot(w + r * k, x, k);
+}
+
+void vlm_gemv_int4(const uint8_t *w, const uint16_t *scales, const uint8_t *zeros, size_t k, size_t g,
+                   const float *x_even, const float *x_odd, const float *group_sums, float *y,
+                   size_t row_begin, size_t row_end) {
+    size_t groups = k / g, half = g / 2;
+#if defined(__x86_64__)
+    if (vlm_kernels_use_avx2()) {
+        for (size_t r = row_begin; r < row_end; r++)
+            y[r] += row_int4_avx2(w + r * (k / 2), scales + r * groups, zeros ? zeros + r * groups : NULL, groups, half,
+                                  x_even, x_odd, group_sums);
+        return;
+    }
+#endif
+    dot4_fn dot = pick4();
+    for (size_t r = row_begin; r < row_end; r++) {
+        const uint8_t *row = w + r * (k / 2);
+        float acc = 0;
+        for (size_t gi = 0; gi < groups; gi++) {
+            float s = f16_to_f32(scales[r * groups + gi]);
+            float z = zeros ? (float)zeros[r * groups + gi] : 8.0f;
+            float d = dot(row + gi * half, x_even + gi * half, x_odd + gi * half, half);
+            acc += s * (d - z * group_sums[gi]);
+        }
+        y[r] += acc;
+    }
+}

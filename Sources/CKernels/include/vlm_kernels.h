@@ -1,0 +1,24 @@
+// Matrix-vector kernels over quantized weights, for decoding. Each has an AVX2+FMA version chosen
+// at run time when the CPU has it, and a portable one; both read the weight once, straight from
+// storage. Rows [row_begin, row_end) of y are written (accumulated into: y[r] += …).
+#ifndef VLM_KERNELS_H
+#define VLM_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// int8 rows (k signed bytes each), one f16 scale per row: y[r] += scale[r] · Σ w[r,c]·x[c].
+void vlm_gemv_int8(const int8_t *w, const uint16_t *scales, size_t k, const float *x, float *y,
+                   size_t row_begin, size_t row_end);
+
+/// int4 rows (k/2 bytes each: even column in the low nibble), groups of g columns with an f16
+/// scale and a zero-point (zeros == NULL: 8). x_even/x_odd are x's even and odd columns;
+/// group_sums[gi] = Σ x over group gi. y[r] += Σ_g s·(Σ u·x − z·group_sum).
+void vlm_gemv_int4(const uint8_t *w, const uint16_t *scales, const uint8_t *zeros, size_t k, size_t g,
+                   const float *x_even, const float *x_odd, const float *group_sums, float *y,
+                   size_t row_begin, size_t row_end);
+
+/// 1 when the AVX2+FMA versions are in use (for benchmark reports).
+int vlm_kernels_use_avx2(void);
+
+#endif

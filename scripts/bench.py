@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""VLMKit's benchmark beside llama.cpp (issue 8). Run through scripts/bench, which builds vlmkit in
+release mode and provides a Python with llama-cpp-python (the llama.cpp quantizer and runtime).
+
+Everything runs on synthetic checkpoints (`vlmkit synthesize`: random weights, real shapes), in one
+run, on the same machine, with the same thread count. Prints a markdown table (ours, the anchor,
+the ratio) and writes the raw figures as JSON. Speed is measured here, never in tests.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import struct
+import subprocess
+import sys
+import time
+
+GIB = 1 << 30
+MB = 1e6
+
+
+def run(cmd):
+    """Runs a command; returns (seconds, stdout, stderr)."""
+    t = time.time()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed:\n{p.stderr}")
+    return time.time() - t, p.stdout, p.stderr
+
+
+def run_rss(cmd):
+    """Runs a command and returns (seconds, peak RSS bytes, stdout) using wait4's ru_maxrss."""
+    t = time.time()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out = p.stdout.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    seconds = time.time() - t
+    if status != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed with status {status}")
+    return seconds, ru.ru_maxrss * 1024, out.decode()
+
+
+def drop_caches() -> bool:
+    try:
+        os.sync()
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def safetensors_sizes(folder):
+    """Total bytes of .safetensors files under folder and the largest tensor (from the headers)."""
+    total, largest = 0, 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            if not name.endswith(".safetensors"):
+                continue
+            path = os.path.join(root, name)
+            total += os.path.getsize(path)
+            with open(path, "rb") as f:
+                n = struct.unpack("<Q", f.read(8))[0]
+                header = json.loads(f.read(n))
+            for k, v in header.items():
+                if k != "__metadata__":
+                    largest = max(largest, v["data_offsets"][1] - v["data_offsets"][0])
+    return total, largest
+
+
+def llamacpp_quantize(src, dst, ftype_name, threads):
+    """llama.cpp's quantizer (llama_model_quantize) in a child process, timed there."""
+    code = f"""
+import time, llama_cpp
+p = llama_cpp.llama_model_quantize_default_params()
+p.nthread = {threads}
+p.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_{ftype_name}
+t = time.time()
+rc = llama_cpp.llama_model_quantize({src!r}.encode(), {dst!r}.encode(), p)
+print(time.time() - t if rc == 0 else -1)
+"""
+    seconds, rss, out = run_rss([sys.executable, "-c", code])
+    inner = float(out.strip().splitlines()[-1])
+    if inner < 0:
+        sys.exit(f"bench: llama.cpp could not quantize {src} to {ftype_name}")
+    return inner, rss
+
+
+def llamacpp_runtime(gguf, threads, prompt, decode):
+    code = f"""
+import json, random, time, llama_cpp
+llm = llama_cpp.Llama(model_path={gguf!r}, n_threads={threads}, n_threads_batch={threads}, n_ctx={prompt + decode + 16},
+                      n_batch={prompt}, n_ubatch={prompt}, verbose=False)
+random.seed(0)
+ids = [random.randrange(0, 30000) for _ in range({prompt})]
+llm.eval(ids[:8]); llm.reset()  # warm up
+t = time.time(); llm.eval(ids); prefill = time.time() - t
+t = time.time()
+for i in range({decode}):
+    llm.eval([ids[i % len(ids)]])
+decode = time.time() - t
+print(json.dumps({{"prefill_seconds": prefill, "decode_seconds": decode}}))
+"""
+    _, rss, out = run_rss([sys.executable, "-c", code])
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--vlmkit", default=".build/release/vlmkit")
+    ap.add_argument("--work", default="/tmp/vlmkit-bench", help="folder for the synthetic models and outputs")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--prompt", type=int, default=128, help="prefill tokens")
+    ap.add_argument("--decode", type=int, default=32, help="decode tokens")
+    ap.add_argument("--conversion-presets", default="llama-1b,vila1.5-3b")
+    ap.add_argument("--awq", action="store_true", help="also time AWQ on the ~1B model with 8192 calibration tokens (~15 min)")
+    ap.add_argument("--json", default="bench-results.json")
+    a = ap.parse_args()
+    v, T = os.path.abspath(a.vlmkit), a.threads
+    os.makedirs(a.work, exist_ok=True)
+    W = lambda *p: os.path.join(a.work, *p)
+    results = {"machine": platform.processor() or platform.machine(), "threads": T, "date": time.strftime("%Y-%m-%d"),
+               "cpu": open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": \t") if os.path.exists("/proc/cpuinfo") else "",
+               "cold_cache": drop_caches()}
+    rows = []
+
+    # 1. Conversion: safetensors f16 → bundle f16, against cp of the same bytes.
+    for preset in a.conversion_presets.split(","):
+        model = W(preset)
+        if not os.path.exists(model):
+            run([v, "synthesize", "--preset", preset, "-o", model])
+        total, largest = safetensors_sizes(model)
+        shutil.rmtree(W(preset + "-copy"), ignore_errors=True)
+        drop_caches()
+        cp_s, _, _ = run_rss(["cp", "-r", model, W(preset + "-copy")])
+        shutil.rmtree(W(preset + "-copy"))
+        if os.path.exists(W(preset + ".vlmb")):
+            os.remove(W(preset + ".vlmb"))
+        drop_caches()
+        ex_s, ex_rss, _ = run_rss([v, "export", model, "-o", W(preset + ".vlmb")])
+        os.remove(W(preset + ".vlmb"))
+        bound = 2 * largest + 256 * (1 << 20)
+        rows.append((f"conversion {preset} ({total / GIB:.2f} GiB f16 → bundle)", f"{total / MB / ex_s:.0f} MB/s", f"cp {total / MB / cp_s:.0f} MB/s",
+                     f"{cp_s / ex_s:.2f}", "≥ 0.5"))
+        rows.append((f"conversion {preset} peak RSS", f"{ex_rss / (1 << 20):.0f} MiB", f"2 × largest tensor + 256 MiB = {bound / (1 << 20):.0f} MiB",
+                     f"{ex_rss / bound:.2f}", "≤ 1.0"))
+        results[f"conversion.{preset}"] = dict(bytes=total, largest_tensor=largest, cp_seconds=cp_s, export_seconds=ex_s, export_peak_rss=ex_rss)
+
+    # 2. Quantization of the ~1B model, ours against llama.cpp's quantizer (same threads).
+    model = W("llama-1b")
+    total, _ = safetensors_sizes(model)
+    gguf = W("llama-1b-f16.gguf")
+    if not os.path.exists(gguf):
+        run([v, "export", model, "--format", "gguf", "--type", "f16", "-o", gguf])
+    gsize = os.path.getsize(gguf)
+    lc = {}
+    for ft in ["Q4_0", "Q8_0"]:
+        out = W(f"llama-1b-{ft.lower()}.gguf")
+        if os.path.exists(out):
+            os.remove(out)
+        drop_caches()
+        lc[ft] = llamacpp_quantize(gguf, out, ft, T)
+    for label, args, anchor in [("int4 g32 RTN", ["--scheme", "int4", "-g", "32"], "Q4_0"),
+                                ("int4 g128 RTN", ["--scheme", "int4", "-g", "128"], "Q4_0"),
+                                ("int8 RTN", ["--scheme", "int8"], "Q8_0")]:
+        out = W("llama-1b-" + label.replace(" ", "-"))
+        shutil.rmtree(out, ignore_errors=True)
+        drop_caches()
+        s, rss, _ = run_rss([v, "quantize", model, "-o", out, *args, "--threads", str(T)])
+        ours, theirs = total / MB / s, gsize / MB / lc[anchor][0]
+        rows.append((f"quantize ~1B {label}", f"{ours:.0f} MB/s ({s:.1f} s)", f"llama.cpp {anchor} {theirs:.0f} MB/s ({lc[anchor][0]:.1f} s)",
+                     f"{ours / theirs:.2f}", "≥ 1.0"))
+        results[f"quantize.{label}"] = dict(seconds=s, peak_rss=rss, input_bytes=total, llamacpp_seconds=lc[anchor][0], llamacpp_input_bytes=gsize)
+
+    # 3. AWQ (optional: ~15 minutes).
+    if a.awq:
+        ids = W("calib-8192.txt")
+        import random
+        random.seed(1)
+        with open(ids, "w") as f:
+            f.write(" ".join(str(random.randrange(0, 30000)) for _ in range(8192)))
+        out = W("llama-1b-awq")
+        shutil.rmtree(out, ignore_errors=True)
+        s, rss, _ = run_rss([v, "quantize", model, "-o", out, "--scheme", "int4", "-g", "128", "--method", "awq",
+                             "--calibration", ids, "--calibration-tokens", "8192", "--threads", str(T)])
+        rows.append(("AWQ ~1B int4 g128, 8192 tokens", f"{s / 60:.1f} min, peak RSS {rss / GIB:.1f} GiB", "target 15 min", f"{s / 900:.2f}", "≤ 1.0"))
+        results["awq"] = dict(seconds=s, peak_rss=rss)
+
+    # 4. Runner: ours on f16 / int8 / int4 g32, llama.cpp on the GGUF of the same LLM (f16 / Q8_0 / Q4_0).
+    for label, ours_model, anchor_gguf in [("f16", model, gguf), ("int8", W("llama-1b-int8-RTN"), W("llama-1b-q8_0.gguf")),
+                                           ("int4 g32", W("llama-1b-int4-g32-RTN"), W("llama-1b-q4_0.gguf"))]:
+        _, rss, out = run_rss([v, "bench", ours_model, "--images", "1" if label == "f16" else "0", "--prompt-tokens", str(a.prompt),
+                               "--decode-tokens", str(a.decode), "--threads", str(T), "--json"])
+        b = json.loads(out)
+        lcr = llamacpp_runtime(anchor_gguf, T, a.prompt, a.decode)
+        anchor_name = {"f16": "f16", "int8": "Q8_0", "int4 g32": "Q4_0"}[label]
+        ours_pf, theirs_pf = a.prompt / b["prefill_seconds"], a.prompt / lcr["prefill_seconds"]
+        ours_dc, theirs_dc = a.decode / b["decode_seconds"], a.decode / lcr["decode_seconds"]
+        sg = b["prefill_gflops"] / b["prefill_sgemm_seconds"]
+        rows.append((f"prefill {a.prompt} tok, {label}", f"{ours_pf:.1f} tok/s = {b['prefill_gflops'] / b['prefill_seconds']:.1f} GFLOP/s",
+                     f"sgemm alone {sg:.1f} GFLOP/s (llama.cpp {anchor_name}: {theirs_pf:.1f} tok/s)",
+                     f"{(b['prefill_gflops'] / b['prefill_seconds']) / sg:.2f} ({ours_pf / theirs_pf:.2f} vs llama.cpp)", "≥ 0.7 of sgemm"))
+        rows.append((f"decode {a.decode} tok, {label}", f"{ours_dc:.2f} tok/s", f"llama.cpp {anchor_name} {theirs_dc:.2f} tok/s",
+                     f"{ours_dc / theirs_dc:.2f}", "≥ 1.0" if label != "f16" else "—"))
+        if label == "f16":
+            vs = b["vision_gflops"] / (b["vision_sgemm_ms"] / 1000)
+            vo = b["vision_gflops"] / (b["vision_ms_per_image"] / 1000)
+            rows.append(("vision encode (CLIP ViT-L/14-336), 1 image", f"{b['vision_ms_per_image']:.0f} ms = {vo:.1f} GFLOP/s",
+                         f"sgemm alone {vs:.1f} GFLOP/s", f"{vo / vs:.2f}", "≥ 0.7"))
+        results[f"runner.{label}"] = dict(ours=b, llamacpp=lcr, ours_peak_rss=rss)
+
+    print(f"\nvlmkit bench — {results['cpu']} — {T} threads — {results['date']} — cold cache: {results['cold_cache']}\n")
+    print("| measure | ours | anchor | ratio | target |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    with open(a.json, "w") as f:
+        json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
