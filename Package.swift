@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "TensorCore"),
         .target(name: "TensorIO", dependencies: ["TensorCore", "CJSONC"]),
         .target(name: "ModelGraph", dependencies: ["TensorCore", "TensorIO"]),
-        .target(name: "ReferenceRuntime", dependencies: ["TensorCore", "ModelGraph", "COpenBLAS"]),
+        .target(name: "ReferenceRuntime", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "COpenBLAS", "CKernels"]),
         .target(name: "Quantization", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "COpenBLAS", "CKernels"]),
         .target(name: "Verification", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime"]),
         .target(name: "DeviceBundle", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "CZstd",

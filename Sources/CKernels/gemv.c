@@ -93,11 +93,13 @@ __attribute__((target("avx2,fma"))) static float dot_int4_avx2(const uint8_t *w,
     return s;
 }
 
-/// One int4 row, all groups, everything inlined.
+/// One int4 row, all groups, everything inlined: per group the nibble products stay in vector
+/// lanes, scaled by the group's scale into one accumulator (one horizontal sum per row).
 __attribute__((target("avx2,fma,f16c"))) static float row_int4_avx2(const uint8_t *row, const uint16_t *scales, const uint8_t *zeros,
                                                                    size_t groups, size_t half, const float *e, const float *o,
                                                                    const float *sums) {
-    float acc = 0;
+    __m256 acc = _mm256_setzero_ps();
+    float zero_terms = 0;
     const __m128i mask = _mm_set1_epi8(0x0f);
     for (size_t gi = 0; gi < groups; gi++) {
         const uint8_t *w = row + gi * half;
@@ -112,15 +114,137 @@ __attribute__((target("avx2,fma,f16c"))) static float row_int4_avx2(const uint8_
             hi0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(h)), _mm256_loadu_ps(og + j), hi0);
             hi1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(h, 8))), _mm256_loadu_ps(og + j + 8), hi1);
         }
-        float d = hsum256(_mm256_add_ps(_mm256_add_ps(lo0, lo1), _mm256_add_ps(hi0, hi1)));
-        for (; j < half; j++) d += (float)(w[j] & 0x0f) * eg[j] + (float)(w[j] >> 4) * og[j];
+        float tail = 0;
+        for (; j < half; j++) tail += (float)(w[j] & 0x0f) * eg[j] + (float)(w[j] >> 4) * og[j];
         float s = _cvtsh_ss(scales[gi]);
         float z = zeros ? (float)zeros[gi] : 8.0f;
-        acc += s * (d - z * sums[gi]);
+        __m256 d = _mm256_add_ps(_mm256_add_ps(lo0, lo1), _mm256_add_ps(hi0, hi1));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(s), d, acc);
+        zero_terms += s * (tail - z * sums[gi]);
     }
-    return acc;
+    return hsum256(acc) + zero_terms;
 }
 #endif
+
+// ---------------------------------------------------------------- half precision
+static inline float bf16_to_f32(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static float dot_half_generic(const uint16_t *w, int bf16, const float *x, size_t k) {
+    float acc[8] = {0};
+    size_t c = 0;
+    if (bf16) {
+        for (; c + 8 <= k; c += 8)
+            for (int l = 0; l < 8; l++) acc[l] += bf16_to_f32(w[c + l]) * x[c + l];
+    } else {
+        for (; c + 8 <= k; c += 8)
+            for (int l = 0; l < 8; l++) acc[l] += f16_to_f32(w[c + l]) * x[c + l];
+    }
+    float s = 0;
+    for (int l = 0; l < 8; l++) s += acc[l];
+    for (; c < k; c++) s += (bf16 ? bf16_to_f32(w[c]) : f16_to_f32(w[c])) * x[c];
+    return s;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma,f16c"))) static float dot_half_avx2(const uint16_t *w, int bf16, const float *x, size_t k) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    size_t c = 0;
+    if (bf16) {
+        for (; c + 32 <= k; c += 32) {
+            __m256 w0 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(w + c))), 16));
+            __m256 w1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(w + c + 8))), 16));
+            __m256 w2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(w + c + 16))), 16));
+            __m256 w3 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(w + c + 24))), 16));
+            a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + c), a0);
+            a1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + c + 8), a1);
+            a2 = _mm256_fmadd_ps(w2, _mm256_loadu_ps(x + c + 16), a2);
+            a3 = _mm256_fmadd_ps(w3, _mm256_loadu_ps(x + c + 24), a3);
+        }
+    } else {
+        for (; c + 32 <= k; c += 32) {
+            a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + c))), _mm256_loadu_ps(x + c), a0);
+            a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + c + 8))), _mm256_loadu_ps(x + c + 8), a1);
+            a2 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + c + 16))), _mm256_loadu_ps(x + c + 16), a2);
+            a3 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + c + 24))), _mm256_loadu_ps(x + c + 24), a3);
+        }
+    }
+    float s = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; c < k; c++) s += (bf16 ? bf16_to_f32(w[c]) : f16_to_f32(w[c])) * x[c];
+    return s;
+}
+
+__attribute__((target("avx2,f16c"))) static void widen_f16_avx2(const uint16_t *w, float *out, size_t n) {
+    size_t c = 0;
+    for (; c + 8 <= n; c += 8) _mm256_storeu_ps(out + c, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + c))));
+    for (; c < n; c++) out[c] = f16_to_f32(w[c]);
+}
+#endif
+
+static float dot_f32_generic(const float *w, const float *x, size_t k) {
+    float acc[8] = {0};
+    size_t c = 0;
+    for (; c + 8 <= k; c += 8)
+        for (int l = 0; l < 8; l++) acc[l] += w[c + l] * x[c + l];
+    float s = 0;
+    for (int l = 0; l < 8; l++) s += acc[l];
+    for (; c < k; c++) s += w[c] * x[c];
+    return s;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static float dot_f32_avx2(const float *w, const float *x, size_t k) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    size_t c = 0;
+    for (; c + 32 <= k; c += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c), _mm256_loadu_ps(x + c), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c + 8), _mm256_loadu_ps(x + c + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c + 16), _mm256_loadu_ps(x + c + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c + 24), _mm256_loadu_ps(x + c + 24), a3);
+    }
+    float s = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; c < k; c++) s += w[c] * x[c];
+    return s;
+}
+#endif
+
+void vlm_gemv_f32(const float *w, size_t k, const float *x, float *y, size_t row_begin, size_t row_end) {
+#if defined(__x86_64__)
+    if (vlm_kernels_use_avx2()) {
+        for (size_t r = row_begin; r < row_end; r++) y[r] += dot_f32_avx2(w + r * k, x, k);
+        return;
+    }
+#endif
+    for (size_t r = row_begin; r < row_end; r++) y[r] += dot_f32_generic(w + r * k, x, k);
+}
+
+void vlm_gemv_half(const uint16_t *w, int bf16, size_t k, const float *x, float *y, size_t row_begin, size_t row_end) {
+#if defined(__x86_64__)
+    if (vlm_kernels_use_avx2()) {
+        for (size_t r = row_begin; r < row_end; r++) y[r] += dot_half_avx2(w + r * k, bf16, x, k);
+        return;
+    }
+#endif
+    for (size_t r = row_begin; r < row_end; r++) y[r] += dot_half_generic(w + r * k, bf16, x, k);
+}
+
+void vlm_widen_half(const uint16_t *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end) {
+    const uint16_t *src = w + row_begin * k;
+    float *dst = out + row_begin * k;
+    size_t n = (row_end - row_begin) * k;
+    if (bf16) {
+        for (size_t c = 0; c < n; c++) dst[c] = bf16_to_f32(src[c]);
+        return;
+    }
+#if defined(__x86_64__)
+    if (vlm_kernels_use_avx2()) { widen_f16_avx2(src, dst, n); return; }
+#endif
+    for (size_t c = 0; c < n; c++) dst[c] = f16_to_f32(src[c]);
+}
 
 // ---------------------------------------------------------------- dispatch
 typedef float (*dot8_fn)(const int8_t *, const float *, size_t);

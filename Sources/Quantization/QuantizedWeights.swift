@@ -39,6 +39,7 @@ public struct QuantizedWeights: WeightSource, @unchecked Sendable {
     public func linear(_ prefix: String) throws -> any LinearOperator {
         let bias = try floats(prefix + ".bias")
         guard let scheme = schemes[prefix] else {
+            if let half = try HalfLinear.load(store, name: prefix + ".weight", bias: bias, allowNonFinite: true) { return half }
             let w = try store.float32(prefix + ".weight")
             return FloatLinear(weight: w.data, bias: bias, outFeatures: w.shape[0], inFeatures: w.shape[1])
         }

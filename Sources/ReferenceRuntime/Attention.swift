@@ -52,6 +52,9 @@ public enum Attention {
         precondition(q.count == tq * qStride && k.count == tk * kvStride && v.count == tk * kvStride)
         var out = [Float](repeating: 0, count: tq * qStride)
         guard tq > 0, tk > 0 else { return out }
+        if tq <= Self.directRows {
+            return direct(q: q, k: k, v: v, tq: tq, tk: tk, heads: heads, kvHeads: kvHeads, headDim: hd, causalOffset: causalOffset)
+        }
         let scale = Float(1 / Double(hd).squareRoot())
         var scores = [Float](repeating: 0, count: tq * tk)
         q.withUnsafeBufferPointer { qp in
@@ -75,6 +78,51 @@ public enum Attention {
                                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(tq), Int32(hd), Int32(tk),
                                             1, sp.baseAddress, Int32(tk), vp.baseAddress! + kh * hd, Int32(kvStride),
                                             0, op.baseAddress! + h * hd, Int32(qStride))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Up to this many query rows (decoding) are computed by `direct`: two small sgemm calls per
+    /// head cost more in OpenBLAS set-up than the arithmetic itself.
+    public static let directRows = 4
+
+    /// Attention for a few query rows with plain loops over unsafe buffers; `naive` is its oracle.
+    static func direct(q: [Float], k: [Float], v: [Float], tq: Int, tk: Int,
+                       heads: Int, kvHeads: Int, headDim hd: Int, causalOffset: Int?) -> [Float] {
+        let group = heads / kvHeads
+        let qStride = heads * hd, kvStride = kvHeads * hd
+        let scale = Float(1 / Double(hd).squareRoot())
+        var out = [Float](repeating: 0, count: tq * qStride)
+        var scores = [Float](repeating: 0, count: tk)
+        q.withUnsafeBufferPointer { qp in
+            k.withUnsafeBufferPointer { kp in
+                v.withUnsafeBufferPointer { vp in
+                    out.withUnsafeMutableBufferPointer { op in
+                        scores.withUnsafeMutableBufferPointer { sp in
+                            let s = sp.baseAddress!
+                            for h in 0..<heads {
+                                let kh = h / group
+                                for i in 0..<tq {
+                                    let visible = causalOffset.map { min(tk, $0 + i + 1) } ?? tk
+                                    let qRow = qp.baseAddress! + i * qStride + h * hd
+                                    for j in 0..<visible {
+                                        let kRow = kp.baseAddress! + j * kvStride + kh * hd
+                                        var dot: Float = 0
+                                        for d in 0..<hd { dot += qRow[d] * kRow[d] }
+                                        s[j] = dot * scale
+                                    }
+                                    Kernels.softmax(s, count: visible)
+                                    let oRow = op.baseAddress! + i * qStride + h * hd
+                                    for j in 0..<visible {
+                                        let w = s[j], vRow = vp.baseAddress! + j * kvStride + kh * hd
+                                        for d in 0..<hd { oRow[d] += w * vRow[d] }
+                                    }
+                                }
                             }
                         }
                     }

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 
 /// y = x · Wᵀ (+ b) for a row-major activation x [m, k] and a weight W [n, k] stored as
@@ -27,12 +28,15 @@ public enum Matmul {
         }
         if m == 0 || n == 0 { return y }
         if k > 0 && m == 1 {
-            // One row (decoding): sgemv reads the weight once without sgemm's packing copies.
+            // One row (decoding): our matrix-vector kernel reads the weight once, without sgemm's
+            // packing copies, on our threads (OpenBLAS's would spin between calls).
             x.withUnsafeBufferPointer { xp in
                 weight.withUnsafeBufferPointer { wp in
                     y.withUnsafeMutableBufferPointer { yp in
-                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, wp.baseAddress, Int32(k),
-                                    xp.baseAddress, 1, bias == nil ? 0 : 1, yp.baseAddress, 1)
+                        let yb = yp.baseAddress!
+                        Parallel.forEachChunk(n, minimumPerChunk: 16) { rows in
+                            vlm_gemv_f32(wp.baseAddress!, k, xp.baseAddress!, yb, rows.lowerBound, rows.upperBound)
+                        }
                     }
                 }
             }

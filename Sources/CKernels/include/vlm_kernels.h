@@ -18,6 +18,16 @@ void vlm_gemv_int4(const uint8_t *w, const uint16_t *scales, const uint8_t *zero
                    const float *x_even, const float *x_odd, const float *group_sums, float *y,
                    size_t row_begin, size_t row_end);
 
+/// Half-precision rows (k values each, IEEE f16 when bf16 == 0, bfloat16 otherwise):
+/// y[r] += Σ w[r,c]·x[c], each weight widened exactly to f32.
+void vlm_gemv_half(const uint16_t *w, int bf16, size_t k, const float *x, float *y, size_t row_begin, size_t row_end);
+
+/// f32 rows: y[r] += Σ w[r,c]·x[c].
+void vlm_gemv_f32(const float *w, size_t k, const float *x, float *y, size_t row_begin, size_t row_end);
+
+/// Widens rows [row_begin, row_end) of a half-precision matrix to f32 into out (row-major, k per row).
+void vlm_widen_half(const uint16_t *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end);
+
 /// 1 when the AVX2+FMA versions are in use (for benchmark reports).
 int vlm_kernels_use_avx2(void);
 

@@ -1,0 +1,102 @@
+import CKernels
+import COpenBLAS
+import TensorCore
+import TensorIO
+
+/// A Linear layer kept in its stored half precision (f16 or bf16): half the memory of f32 and
+/// half the bytes read per decoded token. A few rows (decoding) go through a C matrix-vector
+/// kernel that widens each weight exactly as it reads it; more rows (prefill, vision) widen
+/// 512-row blocks into a buffer and use OpenBLAS sgemm. Widening is exact, so the result is the
+/// f32 `FloatLinear`'s up to summation order; `naiveForward` (Double accumulation) is the oracle.
+public struct HalfLinear: LinearOperator {
+    public let weight: [UInt16]
+    public let isBF16: Bool
+    public let bias: [Float]?
+    public let inFeatures: Int
+    public let outFeatures: Int
+    public static let blockRows = 512
+    public static let gemvRows = 4
+
+    public init(weight: [UInt16], isBF16: Bool, bias: [Float]?, outFeatures: Int, inFeatures: Int) {
+        precondition(weight.count == outFeatures * inFeatures && (bias == nil || bias!.count == outFeatures))
+        self.weight = weight
+        self.isBF16 = isBF16
+        self.bias = bias
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+    }
+
+    /// A stored 2-D f16/bf16 tensor as a HalfLinear (nil for other dtypes); NaN/Inf are errors
+    /// unless allowed, as for float weights.
+    public static func load(_ store: any TensorStore, name: String, bias: [Float]?, allowNonFinite: Bool) throws -> HalfLinear? {
+        guard let info = store.info(name), info.dtype == .f16 || info.dtype == .bf16, info.shape.rank == 2 else { return nil }
+        let halves = try store.withBytes(name) { raw in
+            (0..<(raw.count / 2)).map { raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self) }
+        }
+        if !allowNonFinite {
+            let exponent: UInt16 = info.dtype == .f16 ? 0x7C00 : 0x7F80
+            if let bad = halves.firstIndex(where: { $0 & exponent == exponent }) {
+                let value = info.dtype == .f16 ? FloatConversion.f16ToF32(halves[bad]) : FloatConversion.bf16ToF32(halves[bad])
+                throw NonFiniteWeight(tensor: name, file: info.file, index: bad, value: value)
+            }
+        }
+        return HalfLinear(weight: halves, isBF16: info.dtype == .bf16, bias: bias, outFeatures: info.shape[0], inFeatures: info.shape[1])
+    }
+
+    public func widened(_ i: Int) -> Float {
+        isBF16 ? FloatConversion.bf16ToF32(weight[i]) : FloatConversion.f16ToF32(weight[i])
+    }
+
+    public func forward(_ x: [Float], rows m: Int) -> [Float] {
+        let k = inFeatures, n = outFeatures
+        precondition(x.count == m * k)
+        var y = [Float](repeating: 0, count: m * n)
+        if let bias { for i in 0..<m { for j in 0..<n { y[i * n + j] = bias[j] } } }
+        guard m > 0, n > 0, k > 0 else { return y }
+        let bf = Int32(isBF16 ? 1 : 0)
+        weight.withUnsafeBufferPointer { wp in
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    let w = wp.baseAddress!, yb = yp.baseAddress!
+                    if m <= Self.gemvRows {
+                        for i in 0..<m {
+                            Parallel.forEachChunk(n, minimumPerChunk: 16) { rows in
+                                vlm_gemv_half(w, bf, k, xp.baseAddress! + i * k, yb + i * n, rows.lowerBound, rows.upperBound)
+                            }
+                        }
+                        return
+                    }
+                    var block = [Float](repeating: 0, count: min(Self.blockRows, n) * k)
+                    block.withUnsafeMutableBufferPointer { bp in
+                        let b = bp.baseAddress!
+                        var r0 = 0
+                        while r0 < n {
+                            let nb = min(Self.blockRows, n - r0)
+                            Parallel.forEachChunk(nb, minimumPerChunk: 32) { rows in
+                                vlm_widen_half(w + r0 * k, bf, k, b, rows.lowerBound, rows.upperBound)
+                            }
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(nb), Int32(k),
+                                        1, xp.baseAddress, Int32(k), b, Int32(k), bias == nil ? 0 : 1, yb + r0, Int32(n))
+                            r0 += nb
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// The oracle: Double accumulation of exactly widened weights.
+    public func naiveForward(_ x: [Float], rows m: Int) -> [Float] {
+        let k = inFeatures, n = outFeatures
+        var y = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var acc = Double(bias?[j] ?? 0)
+                for c in 0..<k { acc += Double(x[i * k + c]) * Double(widened(j * k + c)) }
+                y[i * n + j] = Float(acc)
+            }
+        }
+        return y
+    }
+}
