@@ -116,6 +116,8 @@ def main():
     ap.add_argument("--conversion-presets", default="llama-1b,vila1.5-3b")
     ap.add_argument("--awq", action="store_true", help="also time AWQ on the ~1B model with 8192 calibration tokens (~15 min)")
     ap.add_argument("--json", default="bench-results.json")
+    ap.add_argument("--phases", default="conversion,quantization,runner",
+                    help="comma-separated subset of conversion,quantization,runner (runner needs quantization's outputs)")
     a = ap.parse_args()
     v, T = os.path.abspath(a.vlmkit), a.threads
     os.makedirs(a.work, exist_ok=True)
@@ -125,8 +127,14 @@ def main():
                "cold_cache": drop_caches()}
     rows = []
 
+    def save():
+        results["rows"] = rows
+        with open(a.json, "w") as f:
+            json.dump(results, f, indent=2)
+
     # 1. Conversion: safetensors f16 → bundle f16, against cp of the same bytes.
-    for preset in a.conversion_presets.split(","):
+    phases = set(a.phases.split(","))
+    for preset in (a.conversion_presets.split(",") if "conversion" in phases else []):
         model = W(preset)
         if not os.path.exists(model):
             run([v, "synthesize", "--preset", preset, "-o", model])
@@ -146,6 +154,7 @@ def main():
         rows.append((f"conversion {preset} peak RSS", f"{ex_rss / (1 << 20):.0f} MiB", f"2 × largest tensor + 256 MiB = {bound / (1 << 20):.0f} MiB",
                      f"{ex_rss / bound:.2f}", "≤ 1.0"))
         results[f"conversion.{preset}"] = dict(bytes=total, largest_tensor=largest, cp_seconds=cp_s, export_seconds=ex_s, export_peak_rss=ex_rss)
+        save()
 
     # 2. Quantization of the ~1B model, ours against llama.cpp's quantizer (same threads).
     model = W("llama-1b")
@@ -155,15 +164,15 @@ def main():
         run([v, "export", model, "--format", "gguf", "--type", "f16", "-o", gguf])
     gsize = os.path.getsize(gguf)
     lc = {}
-    for ft in ["Q4_0", "Q8_0"]:
+    for ft in (["Q4_0", "Q8_0"] if "quantization" in phases else []):
         out = W(f"llama-1b-{ft.lower()}.gguf")
         if os.path.exists(out):
             os.remove(out)
         drop_caches()
         lc[ft] = llamacpp_quantize(gguf, out, ft, T)
-    for label, args, anchor in [("int4 g32 RTN", ["--scheme", "int4", "-g", "32"], "Q4_0"),
-                                ("int4 g128 RTN", ["--scheme", "int4", "-g", "128"], "Q4_0"),
-                                ("int8 RTN", ["--scheme", "int8"], "Q8_0")]:
+    for label, args, anchor in ([("int4 g32 RTN", ["--scheme", "int4", "-g", "32"], "Q4_0"),
+                                 ("int4 g128 RTN", ["--scheme", "int4", "-g", "128"], "Q4_0"),
+                                 ("int8 RTN", ["--scheme", "int8"], "Q8_0")] if "quantization" in phases else []):
         out = W("llama-1b-" + label.replace(" ", "-"))
         shutil.rmtree(out, ignore_errors=True)
         drop_caches()
@@ -172,6 +181,7 @@ def main():
         rows.append((f"quantize ~1B {label}", f"{ours:.0f} MB/s ({s:.1f} s)", f"llama.cpp {anchor} {theirs:.0f} MB/s ({lc[anchor][0]:.1f} s)",
                      f"{ours / theirs:.2f}", "≥ 1.0"))
         results[f"quantize.{label}"] = dict(seconds=s, peak_rss=rss, input_bytes=total, llamacpp_seconds=lc[anchor][0], llamacpp_input_bytes=gsize)
+        save()
 
     # 3. AWQ (optional: ~15 minutes).
     if a.awq:
@@ -186,10 +196,12 @@ def main():
                              "--calibration", ids, "--calibration-tokens", "8192", "--threads", str(T)])
         rows.append(("AWQ ~1B int4 g128, 8192 tokens", f"{s / 60:.1f} min, peak RSS {rss / GIB:.1f} GiB", "target 15 min", f"{s / 900:.2f}", "≤ 1.0"))
         results["awq"] = dict(seconds=s, peak_rss=rss)
+        save()
 
     # 4. Runner: ours on f16 / int8 / int4 g32, llama.cpp on the GGUF of the same LLM (f16 / Q8_0 / Q4_0).
-    for label, ours_model, anchor_gguf in [("f16", model, gguf), ("int8", W("llama-1b-int8-RTN"), W("llama-1b-q8_0.gguf")),
-                                           ("int4 g32", W("llama-1b-int4-g32-RTN"), W("llama-1b-q4_0.gguf"))]:
+    runner_cases = [("f16", model, gguf), ("int8", W("llama-1b-int8-RTN"), W("llama-1b-q8_0.gguf")),
+                    ("int4 g32", W("llama-1b-int4-g32-RTN"), W("llama-1b-q4_0.gguf"))]
+    for label, ours_model, anchor_gguf in (runner_cases if "runner" in phases else []):
         _, rss, out = run_rss([v, "bench", ours_model, "--images", "1" if label == "f16" else "0", "--prompt-tokens", str(a.prompt),
                                "--decode-tokens", str(a.decode), "--threads", str(T), "--json"])
         b = json.loads(out)
@@ -209,14 +221,14 @@ def main():
             rows.append(("vision encode (CLIP ViT-L/14-336), 1 image", f"{b['vision_ms_per_image']:.0f} ms = {vo:.1f} GFLOP/s",
                          f"sgemm alone {vs:.1f} GFLOP/s", f"{vo / vs:.2f}", "≥ 0.7"))
         results[f"runner.{label}"] = dict(ours=b, llamacpp=lcr, ours_peak_rss=rss)
+        save()
 
     print(f"\nvlmkit bench — {results['cpu']} — {T} threads — {results['date']} — cold cache: {results['cold_cache']}\n")
     print("| measure | ours | anchor | ratio | target |")
     print("|---|---|---|---|---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
-    with open(a.json, "w") as f:
-        json.dump(results, f, indent=2)
+    save()
 
 
 if __name__ == "__main__":

@@ -9,11 +9,11 @@ public struct RuntimeBenchmark: Encodable, Sendable {
     public var images: Int
     public var visionMsPerImage: Double
     /// Linear-layer FLOPs of one image through the tower, and sgemm's time for them.
-    public var visionGFLOPs: Double
+    public var visionGflops: Double
     public var visionSgemmMs: Double
     public var promptTokens: Int
     public var prefillSeconds: Double
-    public var prefillGFLOPs: Double
+    public var prefillGflops: Double
     public var prefillSgemmSeconds: Double
     public var decodeTokens: Int
     public var decodeSeconds: Double
@@ -90,8 +90,8 @@ public struct RuntimeBenchmark: Encodable, Sendable {
         let pShapes = llmShapes(c.llm, tokens: promptTokens)
         return RuntimeBenchmark(
             threads: Parallel.threads, images: images, visionMsPerImage: images == 0 ? 0 : visionTime * 1000 / Double(images),
-            visionGFLOPs: flops(vShapes) / 1e9, visionSgemmMs: images == 0 ? 0 : sgemmSeconds(vShapes) * 1000,
-            promptTokens: promptTokens, prefillSeconds: prefill, prefillGFLOPs: flops(pShapes) / 1e9,
+            visionGflops: flops(vShapes) / 1e9, visionSgemmMs: images == 0 ? 0 : sgemmSeconds(vShapes) * 1000,
+            promptTokens: promptTokens, prefillSeconds: prefill, prefillGflops: flops(pShapes) / 1e9,
             prefillSgemmSeconds: sgemmSeconds(pShapes), decodeTokens: decodeTokens, decodeSeconds: decode)
     }
 }

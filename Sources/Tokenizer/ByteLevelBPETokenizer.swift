@@ -58,17 +58,7 @@ public struct ByteLevelBPETokenizer: Sendable {
     /// Merges one pre-token by rank: repeatedly the lowest-ranked adjacent pair, leftmost first.
     func bpe(_ word: String) -> [Int] {
         if ignoreMerges, let id = vocab[word] { return [id] }
-        var symbols = word.unicodeScalars.map { String($0) }
-        while symbols.count > 1 {
-            var best = -1, bestRank = Int.max
-            for k in 0..<(symbols.count - 1) {
-                if let r = ranks[symbols[k] + " " + symbols[k + 1]], r < bestRank { bestRank = r; best = k }
-            }
-            if best < 0 { break }
-            symbols[best] += symbols[best + 1]
-            symbols.remove(at: best + 1)
-        }
-        return symbols.compactMap { vocab[$0] }
+        return mergeByRank(word.unicodeScalars.map { String($0) }, ranks: ranks).compactMap { vocab[$0] }
     }
 
     /// Token ids back to text: added tokens as written, the rest through the byte-level alphabet

@@ -100,16 +100,7 @@ public struct MetaspaceBPETokenizer: Sendable {
     /// Merges by rank (lowest first, leftmost on ties), then maps symbols to ids; a symbol
     /// outside the vocabulary becomes its UTF-8 bytes, or the unknown token (runs fused).
     func bpe(_ scalars: [Unicode.Scalar]) -> [Int] {
-        var symbols = scalars.map { String($0) }
-        while symbols.count > 1 {
-            var best = -1, bestRank = Int.max
-            for k in 0..<(symbols.count - 1) {
-                if let r = ranks[symbols[k] + " " + symbols[k + 1]], r < bestRank { bestRank = r; best = k }
-            }
-            if best < 0 { break }
-            symbols[best] += symbols[best + 1]
-            symbols.remove(at: best + 1)
-        }
+        let symbols = mergeByRank(scalars.map { String($0) }, ranks: ranks)
         var ids: [Int] = []
         var lastWasUnk = false
         for s in symbols {

@@ -58,10 +58,10 @@ struct BenchCommand: ParsableCommand {
         func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
         print("model \(model): load \(f(load, 2)) s, \(b.threads) thread(s)")
         if images > 0 {
-            let ours = b.visionGFLOPs / (b.visionMsPerImage / 1000), anchor = b.visionGFLOPs / (b.visionSgemmMs / 1000)
+            let ours = b.visionGflops / (b.visionMsPerImage / 1000), anchor = b.visionGflops / (b.visionSgemmMs / 1000)
             print("vision   \(f(b.visionMsPerImage)) ms/image  \(f(ours)) GFLOP/s  (sgemm alone \(f(anchor)) GFLOP/s, ratio \(f(ours / anchor, 2)))")
         }
-        let ours = b.prefillGFLOPs / b.prefillSeconds, anchor = b.prefillGFLOPs / b.prefillSgemmSeconds
+        let ours = b.prefillGflops / b.prefillSeconds, anchor = b.prefillGflops / b.prefillSgemmSeconds
         print("prefill  \(b.promptTokens) tokens  \(f(b.prefillTokensPerSecond)) tok/s  \(f(ours)) GFLOP/s  (sgemm alone \(f(anchor)) GFLOP/s, ratio \(f(ours / anchor, 2)))")
         if decodeTokens > 0 { print("decode   \(b.decodeTokens) tokens  \(f(b.decodeTokensPerSecond, 2)) tok/s") }
     }

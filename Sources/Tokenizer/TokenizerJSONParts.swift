@@ -1,5 +1,7 @@
 import TensorIO
 
+// Pieces shared by the tokenizer.json readers: added tokens, the post-processor prefix, BPE merging.
+
 /// The `added_tokens` of a tokenizer.json (<s>, </s>, <|eot_id|>, …): cut out of the text before
 /// anything else (leftmost occurrence, longest first on ties), as `tokenizers` does.
 struct AddedTokens: Sendable {
@@ -55,4 +57,20 @@ func postProcessorPrefix(_ t: JSONValue, vocab: [String: Int]) -> [Int] {
         }
     }
     return prefix
+}
+
+/// Hugging Face BPE: repeatedly merges the adjacent pair with the lowest merge rank ("a b" → rank),
+/// leftmost first on ties, until no pair has a rank.
+func mergeByRank(_ start: [String], ranks: [String: Int]) -> [String] {
+    var symbols = start
+    while symbols.count > 1 {
+        var best = -1, bestRank = Int.max
+        for k in 0..<(symbols.count - 1) {
+            if let r = ranks[symbols[k] + " " + symbols[k + 1]], r < bestRank { bestRank = r; best = k }
+        }
+        if best < 0 { break }
+        symbols[best] += symbols[best + 1]
+        symbols.remove(at: best + 1)
+    }
+    return symbols
 }
