@@ -68,11 +68,15 @@ public enum Attention {
                                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tq), Int32(tk), Int32(hd),
                                             scale, qp.baseAddress! + h * hd, Int32(qStride),
                                             kp.baseAddress! + kh * hd, Int32(kvStride), 0, sp.baseAddress, Int32(tk))
-                                for i in 0..<tq {
-                                    let row = sp.baseAddress! + i * tk
-                                    let visible = causalOffset.map { min(tk, $0 + i + 1) } ?? tk
-                                    Kernels.softmax(row, count: visible)
-                                    for j in visible..<tk { row[j] = 0 }
+                                // Rows are independent: split over threads (same result for any count).
+                                let scoreBase = sp.baseAddress!
+                                Parallel.forEachChunk(tq, minimumPerChunk: 16) { rows in
+                                    for i in rows {
+                                        let row = scoreBase + i * tk
+                                        let visible = causalOffset.map { min(tk, $0 + i + 1) } ?? tk
+                                        Kernels.softmax(row, count: visible)
+                                        for j in visible..<tk { row[j] = 0 }
+                                    }
                                 }
                                 // out_h[tq, hd] = P · V_h
                                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(tq), Int32(hd), Int32(tk),

@@ -61,6 +61,17 @@ public enum Kernels {
         x / (1 + Float(exp(-Double(x))))
     }
 
+    /// Applies `f` to every element, split over threads (elementwise: same result for any count).
+    public static func map(_ x: inout [Float], _ f: (Float) -> Float) {
+        let n = x.count
+        x.withUnsafeMutableBufferPointer { p in
+            let b = p.baseAddress!
+            Parallel.forEachChunk(n, minimumPerChunk: 4096) { r in
+                for i in r { b[i] = f(b[i]) }
+            }
+        }
+    }
+
     /// The activation function HF names `name`, or nil if unsupported.
     public static func activation(named name: String) -> (@Sendable (Float) -> Float)? {
         switch name {

@@ -29,10 +29,11 @@ public struct RuntimeBenchmark: Encodable, Sendable {
         return Array(repeating: layer, count: c.numLayers).flatMap { $0 } + [(1, c.vocabSize, h)]
     }
 
-    /// The vision tower's Linear layers (and the patch embedding as a matrix product) for one image.
+    /// The vision tower's Linear layers (q, k, v, o, fc1, fc2 as the encoder runs them, and the
+    /// patch embedding as a matrix product) for one image.
     public static func visionShapes(_ v: VisionConfig, layersUsed: Int) -> [(Int, Int, Int)] {
         let n = v.numPositions, h = v.hiddenSize
-        let layer = [(n, 3 * h, h), (n, h, h), (n, v.intermediateSize, h), (n, h, v.intermediateSize)]
+        let layer = [(n, h, h), (n, h, h), (n, h, h), (n, h, h), (n, v.intermediateSize, h), (n, h, v.intermediateSize)]
         return [(v.numPatches, h, v.numChannels * v.patchSize * v.patchSize)] + Array(repeating: layer, count: layersUsed).flatMap { $0 }
     }
 

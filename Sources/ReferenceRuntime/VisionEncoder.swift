@@ -85,7 +85,7 @@ public struct VisionEncoder: Sendable {
         h = out
         Kernels.layerNorm(&h, width: d, weight: l.norm2.weight, bias: l.norm2.bias, eps: eps)
         var m = l.fc1.forward(h, rows: tokens)
-        for i in 0..<m.count { m[i] = act(m[i]) }
+        Kernels.map(&m, act)
         Kernels.add(&out, l.fc2.forward(m, rows: tokens))
         return out
     }

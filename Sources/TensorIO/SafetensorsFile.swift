@@ -23,6 +23,10 @@ public final class SafetensorsFile: TensorStore, @unchecked Sendable {
 
     public func info(_ name: String) -> TensorInfo? { byName[name] }
 
+    public func release(_ name: String) {
+        if let info = byName[name] { mapped.adviseDontNeed(info.byteRange) }
+    }
+
     public func bytes(_ name: String) throws -> UnsafeRawBufferPointer {
         guard let info = byName[name] else { throw SafetensorsError.tensorNotFound(file: path, tensor: name) }
         return mapped.slice(info.byteRange)

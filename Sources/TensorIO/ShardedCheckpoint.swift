@@ -71,6 +71,8 @@ public final class ShardedCheckpoint: TensorStore, @unchecked Sendable {
         guard let file = owner[name] else { throw SafetensorsError.tensorNotFound(file: indexPath, tensor: name) }
         return try file.bytes(name)
     }
+
+    public func release(_ name: String) { owner[name]?.release(name) }
 }
 
 /// Opens what a Hugging Face model folder stores its weights in: `model.safetensors`, or

@@ -34,13 +34,20 @@ public protocol TensorStore: AnyObject, Sendable {
     func bytes(_ name: String) throws -> UnsafeRawBufferPointer
     /// `__metadata__` of the file (of the first shard for sharded checkpoints).
     var metadata: [String: String] { get }
+    /// Tells the kernel a tensor's mapped pages are not needed any more (they stay in the page
+    /// cache, but leave this process's resident set), so that streaming over a model keeps memory
+    /// at one tensor. Reading the tensor again later is still correct. Default: nothing.
+    func release(_ name: String)
 }
 
 extension TensorStore {
+    public func release(_ name: String) {}
+
     /// Loads one tensor converted exactly to Float32.
     public func float32(_ name: String) throws -> Tensor {
         guard let info = info(name) else { throw SafetensorsError.tensorNotFound(file: location, tensor: name) }
         let raw = try bytes(name)
+        defer { release(name) }
         do {
             return Tensor(shape: info.shape, data: try TensorConversion.toFloat32(raw, dtype: info.dtype))
         } catch {
@@ -61,8 +68,10 @@ extension TensorStore {
 
     public func contains(_ name: String) -> Bool { info(name) != nil }
 
-    /// Calls `body` with the stored bytes of one tensor, keeping the mapping alive meanwhile.
+    /// Calls `body` with the stored bytes of one tensor, keeping the mapping alive meanwhile, then
+    /// releases the tensor's pages (`release`): copy out what must outlive the call.
     public func withBytes<R>(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        try withExtendedLifetime(self) { try body(try bytes(name)) }
+        defer { release(name) }
+        return try withExtendedLifetime(self) { try body(try bytes(name)) }
     }
 }
