@@ -22,7 +22,7 @@ public struct MetaspaceBPETokenizer: Sendable {
     /// before a ▁ that follows another character and text can be merged word by word.
     let wordwise: Bool
     public let prefixIDs: [Int]
-    let cache = WordCache<String>()
+    let cache = WordCache<[UInt8]>()
 
     public init(json t: JSONValue) throws {
         guard let model = t["model"], model["type"]?.stringValue == "BPE", model["byte_fallback"]?.boolValue == true else {
@@ -75,26 +75,36 @@ public struct MetaspaceBPETokenizer: Sendable {
 
     public func encode(_ text: String, addSpecialTokens: Bool = false) -> [Int] {
         var ids = addSpecialTokens ? prefixIDs : []
+        let blankScalar: Unicode.Scalar = "\u{2581}"
+        var word: [Unicode.Scalar] = []
+        var key: [UInt8] = []
+        func flush() {
+            guard !word.isEmpty else { return }
+            key.removeAll(keepingCapacity: true)
+            for s in word { UTF8.encode(s) { key.append($0) } }
+            let symbols = word
+            ids += cache.ids(for: key) { bpe(symbols) }
+            word.removeAll(keepingCapacity: true)
+        }
         for (index, segment) in added.split(text).enumerated() {
             if let id = segment.addedID { ids.append(id); continue }
-            let spaced = segment.text.replacingSpaces()
+            // Spaces become ▁; a ▁ goes in front as the normalizer / pre-tokenizer says; words
+            // start at a ▁ that follows something else (when the vocabulary allows merging
+            // word by word), else the whole segment is one word.
             var lead = prepend == .everySegment || (prepend == .first && index == 0)
-            if prependUnlessBlank && spaced.hasPrefix("\u{2581}") { lead = false }
-            let normalized = Array(((lead ? "\u{2581}" : "") + spaced).unicodeScalars)
-            guard wordwise else { ids += bpe(normalized); continue }
-            var start = 0
-            for i in 1..<max(normalized.count, 1) where normalized[i] == "\u{2581}" && normalized[i - 1] != "\u{2581}" {
-                ids += word(normalized[start..<i])
-                start = i
+            if prependUnlessBlank, let first = segment.text.unicodeScalars.first, first == " " || first == blankScalar { lead = false }
+            var previousBlank = false
+            if lead { word.append(blankScalar); previousBlank = true }
+            for raw in segment.text.unicodeScalars {
+                let s = raw == " " ? blankScalar : raw
+                let blank = s == blankScalar
+                if wordwise && blank && !previousBlank { flush() }
+                word.append(s)
+                previousBlank = blank
             }
-            if start < normalized.count { ids += word(normalized[start...]) }
+            flush()
         }
         return ids
-    }
-
-    func word(_ scalars: ArraySlice<Unicode.Scalar>) -> [Int] {
-        let key = String(String.UnicodeScalarView(scalars))
-        return cache.ids(for: key) { bpe(Array(scalars)) }
     }
 
     /// Merges by rank (lowest first, leftmost on ties), then maps symbols to ids; a symbol
