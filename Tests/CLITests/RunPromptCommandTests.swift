@@ -85,4 +85,20 @@ import Testing
         let nothing = try CLIRunner.run(["run", model])
         #expect(nothing.status == 2)
     }
+
+    /// MODEL may be a quantized folder or a bundle: the tokenizer, preprocessor and config travel with them.
+    @Test func runsQuantizedModelsAndBundles() throws {
+        let dir = TestFiles.tempDir()
+        let model = TestFiles.golden("models/vila-clip-linear-f16")
+        #expect(try CLIRunner.run(["quantize", model, "-o", dir + "/q8", "--scheme", "int8"]).status == 0)
+        #expect(try CLIRunner.run(["export", dir + "/q8", "-o", dir + "/q8.vlmb"]).status == 0)
+        for m in [dir + "/q8", dir + "/q8.vlmb"] {
+            let r = try CLIRunner.run(["run", m, "--image", TestFiles.golden("images/files/scene-97x61.jpg"),
+                                       "--prompt", "What is this?", "--max-new-tokens", "5", "--json"])
+            #expect(r.status == 0, "\(m): \(r.stderr)")
+            let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            #expect((o?["generated_ids"] as? [Int])?.isEmpty == false, "\(m)")
+            #expect(o?["images"] as? Int == 1)
+        }
+    }
 }
