@@ -61,20 +61,8 @@ public struct GraphWeights: WeightSource {
     public func linear(_ prefix: String) throws -> any LinearOperator {
         guard let w = bySlot[prefix + ".weight"] else { throw MissingWeight(slot: prefix + ".weight") }
         let bias = try bySlot[prefix + ".bias"].map(load)
-        if w.dtype == .f16 || w.dtype == .bf16, w.shape.rank == 2 {
-            // Kept in half precision (exact widening happens in the kernels).
-            let halves = try w.withRawBytes { raw in
-                (0..<(raw.count / 2)).map { raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self) }
-            }
-            if !allowNonFinite {
-                let exponent: UInt16 = w.dtype == .f16 ? 0x7C00 : 0x7F80
-                if let bad = halves.firstIndex(where: { $0 & exponent == exponent }) {
-                    let value = w.dtype == .f16 ? FloatConversion.f16ToF32(halves[bad]) : FloatConversion.bf16ToF32(halves[bad])
-                    throw NonFiniteWeight(tensor: w.source, file: w.info.file, index: bad, value: value)
-                }
-            }
-            return HalfLinear(weight: halves, isBF16: w.dtype == .bf16, bias: bias, outFeatures: w.shape[0], inFeatures: w.shape[1])
-        }
+        // f16/bf16 weights stay half precision (exact widening happens in the kernels).
+        if let half = try HalfLinear.load(w.store, name: w.source, bias: bias, allowNonFinite: allowNonFinite) { return half }
         return FloatLinear(weight: try load(w), bias: bias, outFeatures: w.shape[0], inFeatures: w.shape[1])
     }
 }
