@@ -43,16 +43,29 @@ public struct RuntimeBenchmark: Encodable, Sendable {
 
     /// Seconds for sgemm to run every shape once (best of `repeats`).
     public static func sgemmSeconds(_ shapes: [(Int, Int, Int)], repeats: Int = 3) -> Double {
-        var buffers: [String: ([Float], [Float], [Float])] = [:]
-        for (m, n, k) in shapes where buffers["\(m),\(n),\(k)"] == nil {
-            buffers["\(m),\(n),\(k)"] = ([Float](repeating: 0.01, count: m * k), [Float](repeating: 0.02, count: n * k), [Float](repeating: 0, count: m * n))
+        // Buffers allocated before timing, one set per distinct shape; the timed loop only calls sgemm.
+        typealias Buffers = (a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>)
+        var byShape: [String: Buffers] = [:]
+        var plan: [(m: Int, n: Int, k: Int, buffers: Buffers)] = []
+        for (m, n, k) in shapes {
+            let key = "\(m),\(n),\(k)"
+            if byShape[key] == nil {
+                let a = UnsafeMutablePointer<Float>.allocate(capacity: m * k), b = UnsafeMutablePointer<Float>.allocate(capacity: n * k)
+                let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+                a.initialize(repeating: 0.01, count: m * k)
+                b.initialize(repeating: 0.02, count: n * k)
+                c.initialize(repeating: 0, count: m * n)
+                byShape[key] = (a, b, c)
+            }
+            plan.append((m, n, k, byShape[key]!))
         }
+        defer { for buffers in byShape.values { buffers.a.deallocate(); buffers.b.deallocate(); buffers.c.deallocate() } }
         var best = Double.infinity
         for _ in 0..<repeats {
             let start = Date()
-            for (m, n, k) in shapes {
-                var (a, b, c) = buffers["\(m),\(n),\(k)"]!
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, &a, Int32(k), &b, Int32(k), 0, &c, Int32(n))
+            for p in plan {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(p.m), Int32(p.n), Int32(p.k), 1, p.buffers.a, Int32(p.k),
+                            p.buffers.b, Int32(p.k), 0, p.buffers.c, Int32(p.n))
             }
             best = min(best, Date().timeIntervalSince(start))
         }
