@@ -76,23 +76,6 @@ __attribute__((target("avx2,fma"))) static float dot_int8_avx2(const int8_t *w, 
     return s;
 }
 
-__attribute__((target("avx2,fma"))) static float dot_int4_avx2(const uint8_t *w, const float *e, const float *o, size_t bytes) {
-    __m256 lo0 = _mm256_setzero_ps(), lo1 = _mm256_setzero_ps(), hi0 = _mm256_setzero_ps(), hi1 = _mm256_setzero_ps();
-    const __m128i mask = _mm_set1_epi8(0x0f);
-    size_t j = 0;
-    for (; j + 16 <= bytes; j += 16) {
-        __m128i b = _mm_loadu_si128((const __m128i *)(w + j));
-        __m128i l = _mm_and_si128(b, mask), h = _mm_and_si128(_mm_srli_epi16(b, 4), mask);
-        lo0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(l)), _mm256_loadu_ps(e + j), lo0);
-        lo1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(l, 8))), _mm256_loadu_ps(e + j + 8), lo1);
-        hi0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(h)), _mm256_loadu_ps(o + j), hi0);
-        hi1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(h, 8))), _mm256_loadu_ps(o + j + 8), hi1);
-    }
-    float s = hsum256(_mm256_add_ps(_mm256_add_ps(lo0, lo1), _mm256_add_ps(hi0, hi1)));
-    for (; j < bytes; j++) s += (float)(w[j] & 0x0f) * e[j] + (float)(w[j] >> 4) * o[j];
-    return s;
-}
-
 /// One int4 row, all groups, everything inlined: per group the nibble products stay in vector
 /// lanes, scaled by the group's scale into one accumulator (one horizontal sum per row).
 __attribute__((target("avx2,fma,f16c"))) static float row_int4_avx2(const uint8_t *row, const uint16_t *scales, const uint8_t *zeros,
@@ -247,9 +230,6 @@ void vlm_widen_half(const uint16_t *w, int bf16, size_t k, float *out, size_t ro
 }
 
 // ---------------------------------------------------------------- dispatch
-typedef float (*dot8_fn)(const int8_t *, const float *, size_t);
-typedef float (*dot4_fn)(const uint8_t *, const float *, const float *, size_t);
-
 int vlm_kernels_use_avx2(void) {
 #if defined(__x86_64__)
     static int cached = -1;
@@ -260,24 +240,15 @@ int vlm_kernels_use_avx2(void) {
 #endif
 }
 
-static dot8_fn pick8(void) {
-#if defined(__x86_64__)
-    if (vlm_kernels_use_avx2()) return dot_int8_avx2;
-#endif
-    return dot_int8_generic;
-}
-
-static dot4_fn pick4(void) {
-#if defined(__x86_64__)
-    if (vlm_kernels_use_avx2()) return dot_int4_avx2;
-#endif
-    return dot_int4_generic;
-}
-
 void vlm_gemv_int8(const int8_t *w, const uint16_t *scales, size_t k, const float *x, float *y,
                    size_t row_begin, size_t row_end) {
-    dot8_fn dot = pick8();
-    for (size_t r = row_begin; r < row_end; r++) y[r] += f16_to_f32(scales[r]) * dot(w + r * k, x, k);
+#if defined(__x86_64__)
+    if (vlm_kernels_use_avx2()) {
+        for (size_t r = row_begin; r < row_end; r++) y[r] += f16_to_f32(scales[r]) * dot_int8_avx2(w + r * k, x, k);
+        return;
+    }
+#endif
+    for (size_t r = row_begin; r < row_end; r++) y[r] += f16_to_f32(scales[r]) * dot_int8_generic(w + r * k, x, k);
 }
 
 void vlm_gemv_int4(const uint8_t *w, const uint16_t *scales, const uint8_t *zeros, size_t k, size_t g,
@@ -292,14 +263,13 @@ void vlm_gemv_int4(const uint8_t *w, const uint16_t *scales, const uint8_t *zero
         return;
     }
 #endif
-    dot4_fn dot = pick4();
     for (size_t r = row_begin; r < row_end; r++) {
         const uint8_t *row = w + r * (k / 2);
         float acc = 0;
         for (size_t gi = 0; gi < groups; gi++) {
             float s = f16_to_f32(scales[r * groups + gi]);
             float z = zeros ? (float)zeros[r * groups + gi] : 8.0f;
-            float d = dot(row + gi * half, x_even + gi * half, x_odd + gi * half, half);
+            float d = dot_int4_generic(row + gi * half, x_even + gi * half, x_odd + gi * half, half);
             acc += s * (d - z * group_sums[gi]);
         }
         y[r] += acc;
