@@ -1,12 +1,11 @@
 import CKernels
-import COpenBLAS
 import TensorCore
 import TensorIO
 
 /// A Linear layer kept in its stored half precision (f16 or bf16): half the memory of f32 and
 /// half the bytes read per decoded token. A few rows (decoding) go through a C matrix-vector
 /// kernel that widens each weight exactly as it reads it; more rows (prefill, vision) widen
-/// 512-row blocks into a buffer and use OpenBLAS sgemm. Widening is exact, so the result is the
+/// blocks of rows and use sgemm (BlockedLinear). Widening is exact, so the result is the
 /// f32 `FloatLinear`'s up to summation order; `naiveForward` (Double accumulation) is the oracle.
 public struct HalfLinear: LinearOperator {
     public let weight: [UInt16]
@@ -14,8 +13,6 @@ public struct HalfLinear: LinearOperator {
     public let bias: [Float]?
     public let inFeatures: Int
     public let outFeatures: Int
-    public static let blockRows = 512
-    public static let gemvRows = 4
 
     public init(weight: [UInt16], isBF16: Bool, bias: [Float]?, outFeatures: Int, inFeatures: Int) {
         precondition(weight.count == outFeatures * inFeatures && (bias == nil || bias!.count == outFeatures))
@@ -48,42 +45,17 @@ public struct HalfLinear: LinearOperator {
     }
 
     public func forward(_ x: [Float], rows m: Int) -> [Float] {
-        let k = inFeatures, n = outFeatures
-        precondition(x.count == m * k)
-        var y = [Float](repeating: 0, count: m * n)
-        if let bias { for i in 0..<m { for j in 0..<n { y[i * n + j] = bias[j] } } }
-        guard m > 0, n > 0, k > 0 else { return y }
-        let bf = Int32(isBF16 ? 1 : 0)
-        weight.withUnsafeBufferPointer { wp in
-            x.withUnsafeBufferPointer { xp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    let w = wp.baseAddress!, yb = yp.baseAddress!
-                    if m <= Self.gemvRows {
-                        for i in 0..<m {
-                            Parallel.forEachChunk(n, minimumPerChunk: 16) { rows in
-                                vlm_gemv_half(w, bf, k, xp.baseAddress! + i * k, yb + i * n, rows.lowerBound, rows.upperBound)
-                            }
-                        }
-                        return
-                    }
-                    var block = [Float](repeating: 0, count: min(Self.blockRows, n) * k)
-                    block.withUnsafeMutableBufferPointer { bp in
-                        let b = bp.baseAddress!
-                        var r0 = 0
-                        while r0 < n {
-                            let nb = min(Self.blockRows, n - r0)
-                            Parallel.forEachChunk(nb, minimumPerChunk: 32) { rows in
-                                vlm_widen_half(w + r0 * k, bf, k, b, rows.lowerBound, rows.upperBound)
-                            }
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(nb), Int32(k),
-                                        1, xp.baseAddress, Int32(k), b, Int32(k), bias == nil ? 0 : 1, yb + r0, Int32(n))
-                            r0 += nb
-                        }
+        let k = inFeatures, n = outFeatures, bf = Int32(isBF16 ? 1 : 0)
+        return weight.withUnsafeBufferPointer { wp in
+            let w = wp.baseAddress!
+            return BlockedLinear.forward(x, rows: m, k: k, n: n, bias: bias, gemv: { xp, yp in
+                for i in 0..<m {
+                    Parallel.forEachChunk(n, minimumPerChunk: 16) { rows in
+                        vlm_gemv_half(w, bf, k, xp + i * k, yp + i * n, rows.lowerBound, rows.upperBound)
                     }
                 }
-            }
+            }, widenRow: { r, out in vlm_widen_half(w + r * k, bf, k, out, 0, 1) })
         }
-        return y
     }
 
     /// The oracle: Double accumulation of exactly widened weights.
