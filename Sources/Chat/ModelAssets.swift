@@ -71,7 +71,7 @@ public struct ModelAssets: Sendable {
     public func stopIDs(template: ConversationTemplate) -> Set<Int> {
         var ids = Set(config.llm.eosTokenIDs)
         if let e = tokenizer.eosID { ids.insert(e) }
-        for s in [template.stopString, template.sep2 ?? "", template.style == .llama3 ? template.sep : ""] where !s.isEmpty {
+        for s in [template.stopString] + (template.sep2.map { [$0] } ?? []) {
             if let id = tokenizer.tokenID(s) { ids.insert(id) }
         }
         return ids

@@ -41,7 +41,7 @@ public final class PromptSession {
     public let session: GenerationSession
     public let template: ConversationTemplate
     public let stopIDs: Set<Int>
-    let preprocessor: () throws -> ImagePreprocessor
+    let aspect: AspectMode?
     var sampler: Sampler
     let maxNewTokens: Int
     var turns = 0
@@ -54,7 +54,7 @@ public final class PromptSession {
         stopIDs = assets.stopIDs(template: template)
         sampler = Sampler(sampling)
         self.maxNewTokens = maxNewTokens
-        preprocessor = { try assets.preprocessor(aspectOverride: aspect) }
+        self.aspect = aspect
     }
 
     /// The ids this turn feeds: the whole templated prompt first, later only the continuation.
@@ -70,8 +70,7 @@ public final class PromptSession {
     /// it becomes final.
     public func ask(_ question: String, images: [String], emit: (String) -> Void) throws -> TurnResult {
         let ids = try promptIDs(question: question, imageCount: images.count)
-        let pixels = images.isEmpty ? nil
-            : try preprocessor().pixelValues(paths: images, expectedSize: assets.config.vision.imageSize)
+        let pixels = try assets.pixelValues(images, aspectOverride: aspect)
         let timing = try session.feed(RunInputs(tokenIDs: ids, pixelValues: pixels))
         turns += 1
 

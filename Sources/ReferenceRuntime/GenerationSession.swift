@@ -31,8 +31,7 @@ public final class GenerationSession {
     public func feed(_ inputs: RunInputs) throws -> FeedTiming {
         try runner.validate(inputs)
         let n = inputs.imageCount
-        let perImage = (try? runner.config.imageTokens.get()) ?? 0
-        let planned = inputs.tokenIDs.count - n + n * perImage
+        let planned = runner.splicedLength(inputs)
         guard cache.length + planned <= limit else {
             throw RunError.tooLong(positions: cache.length + planned, limit: limit)
         }

@@ -117,14 +117,19 @@ public final class VLMRunner: @unchecked Sendable {
         }
     }
 
+    /// Positions the prompt takes once each image marker is replaced by the image's tokens.
+    public func splicedLength(_ inputs: RunInputs) -> Int {
+        let n = inputs.imageCount
+        return inputs.tokenIDs.count - n + n * ((try? config.imageTokens.get()) ?? 0)
+    }
+
     public func run(_ inputs: RunInputs, maxNewTokens: Int) throws -> RunOutputs {
         try validate(inputs)
         let n = inputs.imageCount
         let v = config.vision
         let vocab = config.llm.vocabSize
         // Check the spliced length before allocating anything for it.
-        let perImage = (try? config.imageTokens.get()) ?? 0
-        let planned = inputs.tokenIDs.count - n + n * perImage
+        let planned = splicedLength(inputs)
         guard maxNewTokens >= 0, planned <= config.llm.maxPositionEmbeddings - min(maxNewTokens, config.llm.maxPositionEmbeddings) else {
             throw RunError.tooLong(positions: planned + max(0, maxNewTokens), limit: config.llm.maxPositionEmbeddings)
         }
