@@ -115,7 +115,6 @@ int vlm_decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, vlm_im
     if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     int gray16 = depth == 16 && color == PNG_COLOR_TYPE_GRAY;
     if (depth == 16 && !gray16) png_set_strip_16(png);
-    if (gray16) png_set_strip_alpha(png);
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
 
