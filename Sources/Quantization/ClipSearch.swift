@@ -1,5 +1,5 @@
-import COpenBLAS
 import Foundation
+import ReferenceRuntime
 
 /// AWQ's clipping search: for every output row and group, the clamp range ±m·(1 − i/20),
 /// i = 0 … 9, whose fake-quantized group output on calibration inputs is closest (MSE over
@@ -15,9 +15,9 @@ enum ClipSearch {
                 x.withUnsafeBufferPointer { xp in
                     m.withUnsafeBufferPointer { wp in
                         y.withUnsafeMutableBufferPointer { yp in
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(rows), Int32(g), 1,
-                                        xp.baseAddress! + j * g, Int32(cols), wp.baseAddress! + j * g, Int32(cols),
-                                        0, yp.baseAddress, Int32(rows))
+                            Gemm.sgemm(m: n, n: rows, k: g, a: xp.baseAddress! + j * g, lda: cols,
+                                       b: wp.baseAddress! + j * g, ldb: cols, transposedB: true, beta: 0,
+                                       c: yp.baseAddress!, ldc: rows)
                         }
                     }
                 }

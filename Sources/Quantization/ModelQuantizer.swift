@@ -142,7 +142,7 @@ public enum ModelQuantizer {
                 ("tensors", .object(manifestTensors)),
             ])
             try FileSystem.writeText(manifest.serialized + "\n", to: Path.join(temp, QuantizedModelFormat.manifestName))
-            guard rename(temp, out) == 0 else {
+            guard TemporaryFiles.commitRename(temp, to: out) == 0 else {
                 throw IOError.cannotWrite(path: out, reason: String(cString: strerror(errno)))
             }
             return report

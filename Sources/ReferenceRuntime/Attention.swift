@@ -65,9 +65,9 @@ public enum Attention {
                             for h in 0..<heads {
                                 let kh = h / group
                                 // scores[tq, tk] = scale · Q_h · K_hᵀ
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tq), Int32(tk), Int32(hd),
-                                            scale, qp.baseAddress! + h * hd, Int32(qStride),
-                                            kp.baseAddress! + kh * hd, Int32(kvStride), 0, sp.baseAddress, Int32(tk))
+                                Gemm.sgemm(m: tq, n: tk, k: hd, alpha: scale, a: qp.baseAddress! + h * hd, lda: qStride,
+                                           b: kp.baseAddress! + kh * hd, ldb: kvStride, transposedB: true,
+                                           beta: 0, c: sp.baseAddress!, ldc: tk)
                                 // Rows are independent: split over threads (same result for any count).
                                 let scoreBase = sp.baseAddress!
                                 Parallel.forEachChunk(tq, minimumPerChunk: 16) { rows in
@@ -79,9 +79,9 @@ public enum Attention {
                                     }
                                 }
                                 // out_h[tq, hd] = P · V_h
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(tq), Int32(hd), Int32(tk),
-                                            1, sp.baseAddress, Int32(tk), vp.baseAddress! + kh * hd, Int32(kvStride),
-                                            0, op.baseAddress! + h * hd, Int32(qStride))
+                                Gemm.sgemm(m: tq, n: hd, k: tk, a: sp.baseAddress!, lda: tk,
+                                           b: vp.baseAddress! + kh * hd, ldb: kvStride, transposedB: false,
+                                           beta: 0, c: op.baseAddress! + h * hd, ldc: qStride)
                             }
                         }
                     }

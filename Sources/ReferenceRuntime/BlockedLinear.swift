@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// y = x · Wᵀ + b for a weight W [n, k] that is not held as f32 (half precision, quantized).
 /// Up to `gemvRows` activation rows (decoding) go to a matrix-vector kernel that reads the stored
 /// weight directly; more rows (prefill, vision) widen `blockRows` rows of W at a time into a
@@ -35,8 +33,8 @@ public enum BlockedLinear {
                             for r in rows { widenRow(r0 + r, b + r * k) }
                         }
                         // y[:, r0..<r0+nb] (+)= x · blockᵀ
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(nb), Int32(k),
-                                    1, xp.baseAddress, Int32(k), b, Int32(k), bias == nil ? 0 : 1, yp.baseAddress! + r0, Int32(n))
+                        Gemm.sgemm(m: m, n: nb, k: k, a: xp.baseAddress!, lda: k, b: b, ldb: k, transposedB: true,
+                                   beta: bias == nil ? 0 : 1, c: yp.baseAddress! + r0, ldc: n)
                         r0 += nb
                     }
                 }

@@ -19,7 +19,7 @@ public enum Matmul {
         return y
     }
 
-    /// The same through OpenBLAS sgemm.
+    /// The same through OpenBLAS sgemm (`Gemm`).
     public static func blas(x: [Float], m: Int, k: Int, weight: [Float], n: Int, bias: [Float]? = nil) -> [Float] {
         precondition(x.count == m * k && weight.count == n * k)
         var y = [Float](repeating: 0, count: m * n)
@@ -44,9 +44,8 @@ public enum Matmul {
             x.withUnsafeBufferPointer { xp in
                 weight.withUnsafeBufferPointer { wp in
                     y.withUnsafeMutableBufferPointer { yp in
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
-                                    1, xp.baseAddress, Int32(k), wp.baseAddress, Int32(k),
-                                    bias == nil ? 0 : 1, yp.baseAddress, Int32(n))
+                        Gemm.sgemm(m: m, n: n, k: k, a: xp.baseAddress!, lda: k, b: wp.baseAddress!, ldb: k,
+                                   transposedB: true, beta: bias == nil ? 0 : 1, c: yp.baseAddress!, ldc: n)
                     }
                 }
             }

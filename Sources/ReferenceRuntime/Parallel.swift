@@ -1,23 +1,66 @@
 import COpenBLAS
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// The thread count for our own kernels and OpenBLAS, set once by the command line (--threads).
-/// Work is split into fixed chunks whose results do not depend on which thread runs them, so
-/// outputs are bit-identical for any thread count.
+/// How many threads our kernels use for the computation in progress. The count is a task-local
+/// value, set around a computation with `withThreads` (the command line does it once for the
+/// whole command), so two computations in one process — tests run in parallel, say — never see
+/// each other's count.
+///
+/// Work is split into pieces chosen from the shapes alone, never from the thread count, so
+/// outputs are bit-identical for any count. OpenBLAS is always called single-threaded from our
+/// threads (see `Gemm`): its own threading splits products by the thread count and, on some
+/// CPUs (measured on AMD Zen 3 with OpenBLAS 0.3.21), rounds differently with 2 threads than with 1.
 public enum Parallel {
-    nonisolated(unsafe) public private(set) static var threads = 1
+    @TaskLocal public static var threads: Int = 1
 
-    public static func setThreads(_ n: Int) {
-        threads = max(1, n)
-        openblas_set_num_threads(Int32(threads))
+    /// The most threads we run: the machine's online cores, at most `hardLimit`.
+    public static let hardLimit = 64
+
+    public static var availableCores: Int {
+        max(1, min(hardLimit, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
     }
 
-    /// Runs body(range) over `count` items in `threads` contiguous chunks.
+    /// The count a request turns into (0 = every core) and, when it was lowered, why.
+    public static func resolve(_ requested: Int) -> (threads: Int, note: String?) {
+        let cores = availableCores
+        if requested <= 0 { return (cores, nil) }
+        if requested > cores {
+            return (cores, "--threads \(requested) is more than the \(cores) core(s) available; using \(cores)")
+        }
+        return (requested, nil)
+    }
+
+    /// Runs body with `n` threads (at least 1, at most `hardLimit`) for our kernels.
+    public static func withThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        blasSingleThreaded.touch()
+        return try $threads.withValue(max(1, min(hardLimit, n)), operation: body)
+    }
+
+    /// Runs body(range) over `count` items in contiguous chunks, at most one per thread.
+    /// Use only where each item's result does not depend on the chunk it falls in.
     public static func forEachChunk(_ count: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
         let chunks = max(1, min(threads, count / max(minimumPerChunk, 1)))
         if chunks == 1 { body(0..<count); return }
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             body((c * count / chunks)..<((c + 1) * count / chunks))
         }
+    }
+
+    /// Runs body(piece) for every piece in 0..<pieces, the pieces shared out over the threads.
+    public static func forEachPiece(_ pieces: Int, _ body: (Int) -> Void) {
+        forEachChunk(pieces) { range in for p in range { body(p) } }
+    }
+
+    /// OpenBLAS set to one thread once, before its first use.
+    static let blasSingleThreaded = BlasThreads()
+
+    final class BlasThreads: Sendable {
+        init() { openblas_set_num_threads(1) }
+        func touch() {}
     }
 }

@@ -72,9 +72,6 @@ public final class VLMRunner: @unchecked Sendable {
     }
 
     /// Sets OpenBLAS's thread count (results do not depend on it).
-    public static func setThreads(_ n: Int) {
-        Parallel.setThreads(n)
-    }
 
     /// Prompt embeddings [L, H] with each image marker replaced by that image's projected tokens,
     /// plus the per-image vision features and projector outputs. Inputs must be validated.

@@ -77,7 +77,7 @@ public final class AtomicFileWriter {
         }
         close(fd)
         fd = -1
-        guard rename(temporaryPath, path) == 0 else {
+        guard TemporaryFiles.commitRename(temporaryPath, to: path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
             TemporaryFiles.unregister(temporaryPath)

@@ -1,5 +1,10 @@
 import Dispatch
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Temporary outputs in progress, so that an interrupted command (Ctrl-C, SIGTERM) removes them
 /// before exiting instead of leaving `.name.tmp-*` files behind.
@@ -7,6 +12,7 @@ public enum TemporaryFiles {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var paths: Set<String> = []
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    nonisolated(unsafe) private static var interrupted = false
 
     public static func register(_ path: String) {
         lock.lock(); paths.insert(path); lock.unlock()
@@ -25,15 +31,28 @@ public enum TemporaryFiles {
         for p in all { try? FileManager.default.removeItem(atPath: p) }
     }
 
-    /// On SIGINT or SIGTERM: remove temporary outputs, then exit with 128 + the signal number.
+    /// rename(2) of a finished temporary output onto its target, unless an interrupt has begun
+    /// cleaning up (then nothing is renamed and EINTR is returned): the lock orders the two, so
+    /// a target is either the previous one or complete.
+    public static func commitRename(_ from: String, to: String) -> Int32 {
+        lock.lock(); defer { lock.unlock() }
+        if interrupted { errno = EINTR; return -1 }
+        return rename(from, to)
+    }
+
+    /// On SIGINT or SIGTERM: stop committing outputs, remove temporary ones, then end the process
+    /// at once with 128 + the signal number. `_exit`, not `exit`: worker threads may be in the
+    /// middle of a long computation, and `exit` would run atexit handlers while they go on.
     public static func cleanUpOnInterrupt() {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
+                lock.lock(); interrupted = true; lock.unlock()
                 removeAll()
-                FileHandle.standardError.write(Data("vlmkit: interrupted; temporary files removed\n".utf8))
-                exit(128 + sig)
+                let message = "vlmkit: interrupted; temporary files removed\n"
+                _ = message.withCString { write(2, $0, strlen($0)) }
+                _exit(128 + sig)
             }
             source.resume()
             sources.append(source)

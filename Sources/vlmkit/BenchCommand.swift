@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import ReferenceRuntime
 
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: ParsableCommand, ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time the runner on a model: vision ms per image, prefill and decode tokens/s, against sgemm alone.",
@@ -30,20 +30,18 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Tokens to decode after the prompt.")
     var decodeTokens = 32
 
-    @Option(help: "Threads (0: all cores).")
-    var threads = 0
+    @OptionGroup var threadOptions: ThreadsOption
 
     @Flag(help: "Print JSON.")
     var json = false
 
     func validate() throws {
-        guard images >= 0, promptTokens >= 1, decodeTokens >= 0, threads >= 0 else {
+        guard images >= 0, promptTokens >= 1, decodeTokens >= 0 else {
             throw ValidationError("counts must be non-negative and --prompt-tokens at least 1")
         }
     }
 
     func run() throws {
-        Threads.apply(threads)
         let start = Date()
         let runner = try VLMRunner(weights: try ModelSource.open(model))
         let load = Date().timeIntervalSince(start)

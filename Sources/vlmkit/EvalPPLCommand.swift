@@ -3,7 +3,7 @@ import Foundation
 import Quantization
 import ReferenceRuntime
 
-struct EvalPPLCommand: ParsableCommand {
+struct EvalPPLCommand: ParsableCommand, ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval-ppl",
         abstract: "Perplexity of the language model on a text (or token-id) file.",
@@ -34,8 +34,7 @@ struct EvalPPLCommand: ParsableCommand {
     @Option(help: "Largest number of tokens to evaluate.")
     var maxTokens: Int = 1 << 30
 
-    @Option(help: "Threads (0 = all cores).")
-    var threads: Int = 0
+    @OptionGroup var threadOptions: ThreadsOption
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -46,7 +45,6 @@ struct EvalPPLCommand: ParsableCommand {
     }
 
     func run() throws {
-        Threads.apply(threads)
         let source = try ModelSource.open(model)
         let runner = try VLMRunner(weights: source)
         let data: CalibrationData

@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import ModelGraph
 import Quantization
+import ReferenceRuntime
 import TensorIO
 import Tokenizer
 
-struct QuantizeCommand: ParsableCommand {
+struct QuantizeCommand: ParsableCommand, ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "quantize",
         abstract: "Quantize a checkpoint's Linear layers to int8 or int4 (RTN or AWQ).",
@@ -69,8 +70,7 @@ struct QuantizeCommand: ParsableCommand {
     @Option(name: .customLong("scheme-for"), parsing: .singleValue, help: "PATTERN=SCHEME rule (repeatable), e.g. 'llm.layers.*.mlp.*=int8'.")
     var schemeFor: [String] = []
 
-    @Option(help: "Threads (0 = all cores). Results do not depend on it.")
-    var threads: Int = 0
+    @OptionGroup var threadOptions: ThreadsOption
 
     @Flag(help: "Print the report as one JSON object.")
     var json = false
@@ -85,8 +85,7 @@ struct QuantizeCommand: ParsableCommand {
 
     func run() throws {
         try FileSystem.requireDistinct(output: output, inputs: [model] + (calibration.map { [$0] } ?? []))
-        let n = threads == 0 ? System.coreCount : threads
-        Threads.apply(n)
+        let n = Parallel.threads
         let base: QuantScheme = scheme == "int8" ? .int8 : .int4(groupSize: groupSize, symmetric: symmetric)
         var recipe = QuantRecipe(defaultScheme: base)
         for k in keep { recipe.keep(k) }

@@ -6,7 +6,7 @@ import ModelGraph
 import ReferenceRuntime
 import Verification
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: ParsableCommand, ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Ask the model about images, or run it on prepared inputs and dump every stage.",
@@ -72,15 +72,13 @@ struct RunCommand: ParsableCommand {
     @Option(help: "With --inputs: where to write every stage's outputs (safetensors).")
     var dump: String?
 
-    @Option(help: "Threads for matrix products (results do not depend on it).")
-    var threads: Int = 0
+    @OptionGroup var threadOptions: ThreadsOption
 
     @Flag(help: "Run even when weights hold NaN or infinity (otherwise an error naming the tensor).")
     var allowNonfinite = false
 
     func validate() throws {
         if let m = maxNewTokens, m < 0 { throw ValidationError("--max-new-tokens must be 0 or more") }
-        guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or more") }
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 or more") }
         guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
         if let t = template, ConversationTemplate.all[t] == nil {
@@ -101,7 +99,6 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         ModelSource.allowNonFinite = allowNonfinite
-        Threads.apply(threads)
         let source = try ModelSource.open(model)
         if let inputs, let dump {
             try runInputs(source, inputs: inputs, dump: dump)
@@ -142,12 +139,5 @@ struct RunCommand: ParsableCommand {
         if let p = out.projected { lines.append("  \(p.shape[0]) image(s) → \(p.shape[1]) tokens each") }
         if !out.generatedIDs.isEmpty { lines.append("  generated \(out.generatedIDs.map(String.init).joined(separator: " "))") }
         print(lines.joined(separator: "\n"))
-    }
-}
-
-enum Threads {
-    /// 0 means every core.
-    static func apply(_ n: Int) {
-        VLMRunner.setThreads(n == 0 ? System.coreCount : n)
     }
 }

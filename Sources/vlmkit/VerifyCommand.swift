@@ -53,7 +53,7 @@ struct QuantizationInfo: Encodable {
     }
 }
 
-struct VerifyCommand: ParsableCommand {
+struct VerifyCommand: ParsableCommand, ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check a model against golden outputs, stage by stage.",
@@ -96,8 +96,7 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Do not require the greedy continuation to match.")
     var ignoreGenerated = false
 
-    @Option(help: "Threads for matrix products (results do not depend on it).")
-    var threads: Int = 0
+    @OptionGroup var threadOptions: ThreadsOption
 
     @Flag(help: "Print the report as one JSON object.")
     var json = false
@@ -107,7 +106,6 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         ModelSource.allowNonFinite = allowNonfinite
-        Threads.apply(threads)
         let source = try ModelSource.open(model)
         let file = try GoldenFile(path: golden)
         var tol = Tolerances()

@@ -1,7 +1,11 @@
 import ArgumentParser
+import Foundation
+import ReferenceRuntime
 import TensorIO
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 // Exit codes: 0 success, 1 verification out of tolerance (raised by `verify` itself),
@@ -11,15 +15,20 @@ TemporaryFiles.cleanUpOnInterrupt()
 signal(SIGXFSZ, SIG_IGN)
 do {
     var command = try VLMKitCommand.parseAsRoot()
-    try command.run()
+    let threads = (command as? ThreadedCommand)?.threadOptions.resolved() ?? 1
+    try Parallel.withThreads(threads) { try command.run() }
 } catch {
     let code = VLMKitCommand.exitCode(for: error)
     if code == .success || error is ExitCode || error is CleanExit {
         VLMKitCommand.exit(withError: error)
     }
     if code == .validationFailure {
-        // A usage problem: the parser's message and usage, exit 2.
-        FileHandleOutput.stderr(VLMKitCommand.fullMessage(for: error))
+        // A usage problem: the parser's message on one line (the usage is in --help), exit 2.
+        let message = VLMKitCommand.message(for: error)
+            .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+        let text = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
+        FileHandleOutput.stderr("vlmkit: error: \(text) (see --help)")
         exit(2)
     }
     FileHandleOutput.stderr("vlmkit: error: \(String(describing: error))")

@@ -61,3 +61,32 @@ import TestSupport
         #expect(left.isEmpty, "left behind: \(left)")
     }
 }
+
+@Suite(.serialized) struct InterruptDuringComputeTests {
+    /// SIGTERM while AWQ's workers are busy ends the process promptly (exit 143) and leaves no
+    /// output: the clean-up does not wait for the computation to finish.
+    @Test func sigtermStopsABusyAWQSearch() throws {
+        let dir = TestFiles.tempDir("term")
+        let model = dir + "/small"
+        #expect(try CLIRunner.run(["synthesize", "--preset", "small", "-o", model]).status == 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLIRunner.binary)
+        p.arguments = ["quantize", model, "-o", dir + "/q", "--scheme", "int4", "-g", "32", "--method", "awq",
+                       "--calibration", TestFiles.golden("calibration/random-ids-4096.txt"), "--threads", "2"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        usleep(2_500_000)  // well inside the search (it takes ~20 s on this model)
+        #expect(p.isRunning, "AWQ finished before the signal; the test needs a longer job")
+        kill(p.processIdentifier, SIGTERM)
+        var waited = 0
+        while p.isRunning && waited < 100 { usleep(100_000); waited += 1 }
+        let stillRunning = p.isRunning
+        if stillRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        #expect(!stillRunning, "still running 10 s after SIGTERM")
+        #expect(p.terminationStatus == 143)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0 != "small" }
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+}

@@ -42,11 +42,8 @@ import Testing
         let w = (0..<(n * k)).map { _ in g.nextFloat() }, x = (0..<(2 * k)).map { _ in g.nextFloat() }
         for scheme in Self.schemes + Self.wideSchemes {
             let lin = QuantizedLinear(try RTNQuantizer.quantize(w, rows: n, cols: k, scheme: scheme), bias: nil)
-            Parallel.setThreads(1)
-            let one = lin.forward(x, rows: 2)
-            Parallel.setThreads(3)
-            let three = lin.forward(x, rows: 2)
-            Parallel.setThreads(1)
+            let one = Parallel.withThreads(1) { lin.forward(x, rows: 2) }
+            let three = Parallel.withThreads(3) { lin.forward(x, rows: 2) }
             #expect(one == three, "\(scheme)")
         }
     }

@@ -144,11 +144,8 @@ import TensorCore
         let bits = (0..<(n * k)).map { _ in FloatConversion.f32ToF16(g.nextFloat()) }
         let x = (0..<k).map { _ in g.nextFloat() }
         let lin = HalfLinear(weight: bits, isBF16: false, bias: nil, outFeatures: n, inFeatures: k)
-        Parallel.setThreads(1)
-        let one = lin.forward(x, rows: 1)
-        Parallel.setThreads(3)
-        let three = lin.forward(x, rows: 1)
-        Parallel.setThreads(1)
+        let one = Parallel.withThreads(1) { lin.forward(x, rows: 1) }
+        let three = Parallel.withThreads(3) { lin.forward(x, rows: 1) }
         #expect(one == three)
     }
 }

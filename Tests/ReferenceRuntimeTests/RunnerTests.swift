@@ -46,10 +46,8 @@ import ModelGraph
         let r = try runner("vila-siglip-downsample-f32")
         let px = Tensor(shape: [1, 3, 70, 70], data: (0..<(3 * 70 * 70)).map { Float($0 % 97) / 50 - 1 })
         let inputs = RunInputs(tokenIDs: [1, -200, 5], pixelValues: px)
-        VLMRunner.setThreads(1)
-        let one = try r.run(inputs, maxNewTokens: 3)
-        VLMRunner.setThreads(2)
-        let two = try r.run(inputs, maxNewTokens: 3)
+        let one = try Parallel.withThreads(1) { try r.run(inputs, maxNewTokens: 3) }
+        let two = try Parallel.withThreads(2) { try r.run(inputs, maxNewTokens: 3) }
         #expect(one.logits == two.logits && one.projected == two.projected && one.generatedIDs == two.generatedIDs)
     }
 }

@@ -1,0 +1,41 @@
+import COpenBLAS
+
+/// Row-major single-precision matrix products through OpenBLAS, split over our threads.
+///
+/// C[m, n] = alpha · A[m, k] · op(B) + beta · C, where op(B) = Bᵀ for a B stored [n, k]
+/// (`transposedB`, a Linear weight) or B for a B stored [k, n]. The product is cut into
+/// column blocks (or, when there are few columns, row blocks) whose size depends on the shapes
+/// only; each block is one single-threaded sgemm call. Because the cut never depends on the
+/// thread count, neither does any bit of the result.
+public enum Gemm {
+    public static let columnBlock = 128
+    public static let rowBlock = 64
+
+    public static func sgemm(m: Int, n: Int, k: Int, alpha: Float = 1,
+                             a: UnsafePointer<Float>, lda: Int,
+                             b: UnsafePointer<Float>, ldb: Int, transposedB: Bool,
+                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard m > 0, n > 0 else { return }
+        Parallel.blasSingleThreaded.touch()
+        let transB = transposedB ? CblasTrans : CblasNoTrans
+        func call(rows: Range<Int>, cols: Range<Int>) {
+            let bOffset = transposedB ? cols.lowerBound * ldb : cols.lowerBound
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, transB, Int32(rows.count), Int32(cols.count), Int32(k),
+                        alpha, a + rows.lowerBound * lda, Int32(lda), b + bOffset, Int32(ldb),
+                        beta, c + rows.lowerBound * ldc + cols.lowerBound, Int32(ldc))
+        }
+        if n >= 2 * columnBlock {
+            let pieces = (n + columnBlock - 1) / columnBlock
+            Parallel.forEachPiece(pieces) { p in
+                call(rows: 0..<m, cols: (p * columnBlock)..<min(n, (p + 1) * columnBlock))
+            }
+        } else if m >= 2 * rowBlock {
+            let pieces = (m + rowBlock - 1) / rowBlock
+            Parallel.forEachPiece(pieces) { p in
+                call(rows: (p * rowBlock)..<min(m, (p + 1) * rowBlock), cols: 0..<n)
+            }
+        } else {
+            call(rows: 0..<m, cols: 0..<n)
+        }
+    }
+}
