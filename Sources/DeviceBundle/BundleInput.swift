@@ -10,6 +10,8 @@ public struct BundleInput {
         public let name: String
         public let dtype: DType
         public let shape: Shape
+        /// The file the tensor comes from, for messages.
+        public let origin: String
         /// The stored bytes (produced when written, one tensor at a time).
         public let bytes: () throws -> [UInt8]
     }
@@ -27,7 +29,7 @@ public struct BundleInput {
     /// A float checkpoint: tensors by slot name in their stored dtype.
     public static func checkpoint(_ graph: VLMGraph) throws -> BundleInput {
         let tensors = graph.tensors.map { ref in
-            TensorEntry(name: ref.slot, dtype: ref.dtype, shape: ref.shape) { try ref.withRawBytes { Array($0) } }
+            TensorEntry(name: ref.slot, dtype: ref.dtype, shape: ref.shape, origin: ref.info.file) { try ref.withRawBytes { Array($0) } }
         }
         return BundleInput(sourcePath: graph.path, sourceKind: "checkpoint", layout: graph.config.layout, config: graph.config,
                            files: try collectFiles(graph.path, layout: graph.config.layout), tensors: tensors,
@@ -38,7 +40,7 @@ public struct BundleInput {
     public static func quantized(_ m: QuantizedModel) throws -> BundleInput {
         let store = m.store
         let tensors = store.tensors.map { info in
-            TensorEntry(name: info.name, dtype: info.dtype, shape: info.shape) { try store.withBytes(info.name) { Array($0) } }
+            TensorEntry(name: info.name, dtype: info.dtype, shape: info.shape, origin: info.file) { try store.withBytes(info.name) { Array($0) } }
         }
         return BundleInput(sourcePath: m.path, sourceKind: "quantized", layout: m.config.layout, config: m.config,
                            files: try collectFiles(Path.join(m.path, QuantizedModelFormat.configFolder), layout: m.config.layout),

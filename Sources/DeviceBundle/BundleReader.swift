@@ -151,11 +151,17 @@ public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
     }
 
     /// The full check: every file and tensor blob hashed against the manifest.
-    public func verifyBlobs(progress: (Int, Int) -> Void = { _, _ in }) throws {
+    /// Hashes every blob against its SHA-256 and, unless `allowNonFinite`, checks that no float
+    /// tensor (weight or quantization scale) holds NaN or infinity: a bundle that hashes right
+    /// but cannot compute is not OK.
+    public func verifyBlobs(allowNonFinite: Bool = false, progress: (Int, Int) -> Void = { _, _ in }) throws {
         let all = files + blobs.values.sorted { $0.range.lowerBound < $1.range.lowerBound }
         for (i, b) in all.enumerated() {
             let digest = SHA256.hash(data: mapped.slice(b.range)).map { String(format: "%02x", $0) }.joined()
             guard digest == b.sha256 else { throw BundleError.checksumMismatch(file: path, name: b.name) }
+            if !allowNonFinite, let info = info(b.name), info.dtype.isFloatingPoint {
+                try withBytes(b.name) { try NonFinite.check($0, dtype: info.dtype, tensor: b.name, file: path, allow: false) }
+            }
             progress(i + 1, all.count)
         }
     }
@@ -166,10 +172,10 @@ public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
     }
 
     /// The model's weights for the runtime.
-    public func weights() throws -> QuantizedWeights {
+    public func weights(allowNonFinite: Bool = false) throws -> QuantizedWeights {
         let config = try ConfigLoader.read(configFiles(), layout: layout)
         let schemes = try QuantizedWeights.schemes(from: manifest["quantization"], file: path)
-        try StoredModelValidation.check(store: self, config: config, schemes: schemes)
-        return QuantizedWeights(config: config, store: self, schemes: schemes)
+        try StoredModelValidation.check(store: self, config: config, schemes: schemes, declared: manifest["quantization"])
+        return QuantizedWeights(config: config, store: self, schemes: schemes, allowNonFinite: allowNonFinite)
     }
 }

@@ -12,6 +12,8 @@ public enum BundleWriter {
         public var zstdLevel: Int32? = nil
         public var alignment = BundleHeader.defaultAlignment
         public var toolVersion = "vlmkit"
+        /// Accept NaN/Inf in float tensors (weights, scales); by default the first one is an error.
+        public var allowNonFinite = false
         public init() {}
     }
 
@@ -59,6 +61,14 @@ public enum BundleWriter {
             guard let expected = t.shape.checkedByteCount(t.dtype), expected == bytes.count else {
                 out.abandon()
                 throw BundleError.badEntry(file: path, name: t.name, detail: "\(bytes.count) bytes do not hold \(t.dtype.rawValue) \(t.shape)")
+            }
+            do {
+                try bytes.withUnsafeBytes {
+                    try NonFinite.check($0, dtype: t.dtype, tensor: t.name, file: t.origin, allow: options.allowNonFinite)
+                }
+            } catch {
+                out.abandon()
+                throw error
             }
             var blob = bytes
             var compression = "none"

@@ -59,12 +59,33 @@ public enum ConfigLoader {
         guard let feature = FeatureSelection(rawValue: featureName) else {
             throw ConfigError.invalidValue(file: topPath, key: "mm_vision_select_feature", detail: "must be \"patch\" or \"cls_patch\", found \"\(featureName)\"")
         }
+        try refuseUnimplementedVILAFields(top, file: topPath, visionHidden: vision.hiddenSize)
         var config = VLMConfig(layout: .vila, llm: llm, vision: vision,
                                projector: ProjectorConfig(type: ptype, visionHiddenSize: vision.hiddenSize, textHiddenSize: llm.hiddenSize),
                                selectLayer: selectLayer, selectFeature: feature,
                                imageAspectRatio: try top.string("image_aspect_ratio"), imageTokenIndex: nil, warnings: warnings)
         try config.validate(file: topPath, selectLayerKey: "mm_vision_select_layer")
         return config
+    }
+
+    /// Fields of VILA's top-level config that change what is computed and that vlmkit does not
+    /// implement yet: refused by name, never read past (a plain processor path with multi-scale
+    /// weights would fail later with a misleading shape error, or silently compute another model).
+    static func refuseUnimplementedVILAFields(_ top: ConfigObject, file: String, visionHidden: Int) throws {
+        if let aspect = try top.string("image_aspect_ratio"), ["dynamic", "dynamic_s2"].contains(aspect) {
+            let what = aspect == "dynamic_s2"
+                ? "NVILA's dynamic S2 tiling (multi-scale tiles chosen by aspect ratio)"
+                : "InternVL-style dynamic tiles with a thumbnail (NVILA-Lite)"
+            throw ConfigError.unsupported(file: file, detail: "image_aspect_ratio \"\(aspect)\" (\(what)) is not supported yet")
+        }
+        if try top.bool("s2", default: false) {
+            let scales = try top.string("s2_scales").map { " (s2_scales \($0))" } ?? ""
+            throw ConfigError.unsupported(file: file, detail: "\"s2\": true\(scales) — multi-scale S2 features concatenated on channels — is not supported yet")
+        }
+        if let mm = try top.int("mm_hidden_size"), mm != visionHidden {
+            throw ConfigError.invalidValue(file: file, key: "mm_hidden_size",
+                                           detail: "is \(mm) but the vision tower's hidden size is \(visionHidden); the projector would not take the tower's features (multi-scale or tiled features are not supported yet)")
+        }
     }
 
     private static func pick<T: Equatable>(_ sources: (own: ConfigObject?, embedded: ConfigObject?), missing: String,

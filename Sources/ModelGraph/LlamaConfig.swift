@@ -103,7 +103,10 @@ public struct LlamaConfig: Equatable, Sendable, Encodable {
             guard s.has("factor") else { throw ConfigError.missingKey(file: s.file, key: s.path("factor")) }
             return .linear(factor: try s.positiveDouble("factor", default: 1))
         case "llama3":
-            guard s.has("factor") else { throw ConfigError.missingKey(file: s.file, key: s.path("factor")) }
+            // transformers refuses a llama3 rope without all four parameters (no defaults).
+            for key in ["factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"] where !s.has(key) {
+                throw ConfigError.missingKey(file: s.file, key: s.path(key))
+            }
             let low = try s.positiveDouble("low_freq_factor", default: 1)
             let high = try s.positiveDouble("high_freq_factor", default: 4)
             guard high > low else {

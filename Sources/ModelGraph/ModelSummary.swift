@@ -55,6 +55,28 @@ public struct ModelSummary: Encodable, Sendable {
         }
     }
 
+    /// How the tokenizer's ids cover the embedding rows (filled in by whoever can load it).
+    public struct TokenizerCoverage: Encodable, Sendable {
+        /// Ids that have a token (the largest such id + 1).
+        public let ids: Int
+        public let embeddingRows: Int
+        public let note: String
+
+        public init(ids: Int, embeddingRows: Int) {
+            self.ids = ids
+            self.embeddingRows = embeddingRows
+            if ids == embeddingRows {
+                note = "every embedding row has a token"
+            } else if ids < embeddingRows {
+                note = "\(embeddingRows - ids) embedding rows have no token — padding rows, normal (LLaVA-1.5 pads 32002 tokens to 32064 rows); a generated id among them prints as a placeholder"
+            } else {
+                note = "the tokenizer has ids beyond the \(embeddingRows) embedding rows; text that encodes to them is refused"
+            }
+        }
+    }
+
+    public var tokenizer: TokenizerCoverage?
+
     public let path: String
     public let layout: String
     public let vision: Vision

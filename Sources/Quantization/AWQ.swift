@@ -62,7 +62,7 @@ public enum AWQ {
             }
             let inputs = RunInputs(tokenIDs: seq, pixelValues: px)
             try runner.validate(inputs)
-            let e = runner.spliceEmbeddings(inputs).embeddings
+            let e = try runner.spliceEmbeddings(inputs).embeddings
             x += e
             lengths.append(e.count / c.hiddenSize)
         }

@@ -49,7 +49,7 @@ public struct CalibrationData: Sendable {
             let px = f.info("input.pixel_values") != nil ? try f.float32("input.pixel_values") : nil
             return CalibrationData(sequences: [ids], pixelValues: px)
         }
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let text = try TextFile.read(path)
         var ids: [Int64] = []
         for word in text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }) {
             guard let v = Int64(word) else { throw LoadError.badToken(file: path, word: String(word.prefix(20))) }

@@ -16,6 +16,8 @@ public enum ModelQuantizer {
         /// Replacement f32 values by slot (AWQ's scaled and clipped weights, rescaled norms).
         public var overrides: [String: [Float]] = [:]
         public var awq: AWQSummary? = nil
+        /// Accept NaN/Inf in the source weights (--allow-nonfinite); by default they are errors.
+        public var allowNonFinite = false
 
         public init(recipe: QuantRecipe) { self.recipe = recipe }
     }
@@ -75,7 +77,9 @@ public enum ModelQuantizer {
             for ref in graph.tensors {
                 let values: () throws -> [Float] = {
                     if let o = options.overrides[ref.slot] { return o }
-                    return try ref.float32().data
+                    let v = try ref.float32().data
+                    try NonFinite.check(v, tensor: ref.source, file: ref.info.file, allow: options.allowNonFinite)
+                    return v
                 }
                 if let scheme = schemeOf[ref.slot] {
                     let prefix = String(ref.slot.dropLast(".weight".count))

@@ -26,7 +26,7 @@ public final class QuantizedModel: WeightSource, @unchecked Sendable {
         Path.isRegularFile(Path.join(path, QuantizedModelFormat.manifestName))
     }
 
-    public init(path: String) throws {
+    public init(path: String, allowNonFinite: Bool = false) throws {
         self.path = path
         let manifestPath = Path.join(path, QuantizedModelFormat.manifestName)
         guard Path.isRegularFile(manifestPath) else { throw LoadError.notQuantized(path) }
@@ -47,8 +47,8 @@ public final class QuantizedModel: WeightSource, @unchecked Sendable {
         let config = try ConfigLoader.read(FolderConfigSource(Path.join(path, QuantizedModelFormat.configFolder)), layout: layout)
         store = try SafetensorsFile(path: Path.join(path, QuantizedModelFormat.weightsName))
         let schemes = try QuantizedWeights.schemes(from: m["tensors"], file: manifestPath)
-        try StoredModelValidation.check(store: store, config: config, schemes: schemes)
-        weights = QuantizedWeights(config: config, store: store, schemes: schemes)
+        try StoredModelValidation.check(store: store, config: config, schemes: schemes, declared: m["tensors"])
+        weights = QuantizedWeights(config: config, store: store, schemes: schemes, allowNonFinite: allowNonFinite)
     }
 
     public var config: VLMConfig { weights.config }

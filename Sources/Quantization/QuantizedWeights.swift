@@ -11,11 +11,14 @@ public struct QuantizedWeights: WeightSource, @unchecked Sendable {
     public let store: any TensorStore
     /// Slot prefix → scheme of every quantized Linear layer.
     public let schemes: [String: QuantScheme]
+    /// Whether NaN/Inf in float tensors and quantization scales is accepted (--allow-nonfinite).
+    public let allowNonFinite: Bool
 
-    public init(config: VLMConfig, store: any TensorStore, schemes: [String: QuantScheme]) {
+    public init(config: VLMConfig, store: any TensorStore, schemes: [String: QuantScheme], allowNonFinite: Bool = false) {
         self.config = config
         self.store = store
         self.schemes = schemes
+        self.allowNonFinite = allowNonFinite
     }
 
     /// Reads `{SLOT: {"scheme": …} | {"dtype": …}}` manifest entries.
@@ -32,15 +35,18 @@ public struct QuantizedWeights: WeightSource, @unchecked Sendable {
     }
 
     public func floats(_ slot: String) throws -> [Float]? {
-        guard store.info(slot) != nil else { return nil }
-        return try store.float32(slot).data
+        guard let info = store.info(slot) else { return nil }
+        let values = try store.float32(slot).data
+        try NonFinite.check(values, tensor: slot, file: info.file, allow: allowNonFinite)
+        return values
     }
 
     public func linear(_ prefix: String) throws -> any LinearOperator {
         let bias = try floats(prefix + ".bias")
         guard let scheme = schemes[prefix] else {
-            if let half = try HalfLinear.load(store, name: prefix + ".weight", bias: bias, allowNonFinite: true) { return half }
+            if let half = try HalfLinear.load(store, name: prefix + ".weight", bias: bias, allowNonFinite: allowNonFinite) { return half }
             let w = try store.float32(prefix + ".weight")
+            try NonFinite.check(w.data, tensor: prefix + ".weight", file: store.location, allow: allowNonFinite)
             return FloatLinear(weight: w.data, bias: bias, outFeatures: w.shape[0], inFeatures: w.shape[1])
         }
         return QuantizedLinear(try matrix(prefix, scheme: scheme), bias: bias)
@@ -55,10 +61,18 @@ public struct QuantizedWeights: WeightSource, @unchecked Sendable {
         let values = try store.withBytes(qName) { Array($0) }
         let sName = QuantizedModelFormat.scales(prefix)
         let scales: [UInt16] = try store.withBytes(sName) { raw in
-            (0..<(raw.count / 2)).map { raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self) }
+            try NonFinite.check(raw, dtype: .f16, tensor: sName, file: store.location, allow: allowNonFinite)
+            return (0..<(raw.count / 2)).map { raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self) }
         }
         var zeros: [UInt8]? = nil
-        if case .int4(_, false) = scheme { zeros = try store.withBytes(QuantizedModelFormat.zeros(prefix)) { Array($0) } }
+        if case .int4(_, false) = scheme {
+            let zName = QuantizedModelFormat.zeros(prefix)
+            zeros = try store.withBytes(zName) { Array($0) }
+            if let bad = zeros!.firstIndex(where: { $0 > 15 }) {
+                throw SafetensorsError.badEntry(file: store.location, tensor: zName,
+                                                detail: "zero-point \(zeros![bad]) at element \(bad) is outside 0…15 (int4)")
+            }
+        }
         let groups = rows * (scheme.groupSize.map { cols / $0 } ?? 1)
         guard scales.count == groups, zeros == nil || zeros!.count == groups,
               values.count == (scheme == .int8 ? rows * cols : rows * cols / 2) else {

@@ -6,10 +6,13 @@ import TensorIO
 /// so that nothing later trusts a size the file merely claims: every slot present with the
 /// right shape — float, or as qweight/scales/zeros of the declared scheme — and nothing else.
 public enum StoredModelValidation {
-    public static func check(store: any TensorStore, config: VLMConfig, schemes: [String: QuantScheme]) throws {
+    /// - Parameter declared: the manifest's per-tensor entries (`{"scheme"|"dtype", "shape"?}`);
+    ///   a shape written there must be the one the config implies.
+    public static func check(store: any TensorStore, config: VLMConfig, schemes: [String: QuantScheme],
+                             declared: JSONValue? = nil) throws {
         var problems = CoverageError()
         var expectedNames = Set<String>()
-        func expect(_ name: String, _ shape: [Int], float: Bool) {
+        func expect(_ name: String, _ shape: [Int], float: Bool, dtype: DType? = nil) {
             expectedNames.insert(name)
             guard let info = store.info(name) else {
                 problems.missing.append("'\(name)' in \(store.location)")
@@ -17,11 +20,25 @@ public enum StoredModelValidation {
             }
             if info.shape.dims != shape {
                 problems.mismatched.append("'\(name)' in \(store.location) has shape \(info.shape), expected \(Shape(shape))")
+            } else if let dtype, info.dtype != dtype {
+                problems.mismatched.append("'\(name)' in \(store.location) is \(info.dtype.rawValue), expected \(dtype.rawValue) (formats/quantization.md)")
             } else if float && !info.dtype.isFloatingPoint {
                 problems.mismatched.append("'\(name)' in \(store.location) is \(info.dtype.rawValue), expected a float type")
             }
         }
         let expected = SlotShapes.expected(config)
+        for (key, entry) in declared?.objectValue ?? [] {
+            guard let dims = entry["shape"] else { continue }
+            let slot = key.hasSuffix(".weight") || expected[key] != nil ? key : key + ".weight"
+            let values = dims.arrayValue?.compactMap { $0.intValue } ?? []
+            guard values.count == dims.arrayValue?.count ?? -1, let want = expected[slot] else {
+                problems.mismatched.append("manifest entry '\(key)' has shape \(dims.serialized), which is not a shape of a tensor the config has")
+                continue
+            }
+            if values != want {
+                problems.mismatched.append("manifest entry '\(key)' says shape \(Shape(values)), but the config implies \(Shape(want))")
+            }
+        }
         for (slot, shape) in expected.sorted(by: { $0.key < $1.key }) {
             let prefix = slot.hasSuffix(".weight") ? String(slot.dropLast(".weight".count)) : nil
             guard let prefix, let scheme = schemes[prefix] else {
@@ -35,8 +52,8 @@ public enum StoredModelValidation {
             }
             let groups = scheme.groupSize.map { cols / $0 }
             expect(QuantizedModelFormat.qweight(prefix), scheme == .int8 ? [rows, cols] : [rows, cols / 2], float: false)
-            expect(QuantizedModelFormat.scales(prefix), groups.map { [rows, $0] } ?? [rows], float: true)
-            if case .int4(_, false) = scheme { expect(QuantizedModelFormat.zeros(prefix), [rows, groups!], float: false) }
+            expect(QuantizedModelFormat.scales(prefix), groups.map { [rows, $0] } ?? [rows], float: true, dtype: .f16)
+            if case .int4(_, false) = scheme { expect(QuantizedModelFormat.zeros(prefix), [rows, groups!], float: false, dtype: .u8) }
             let q = store.info(QuantizedModelFormat.qweight(prefix))
             if let q, q.dtype != (scheme == .int8 ? .i8 : .u8) {
                 problems.mismatched.append("'\(q.name)' is \(q.dtype.rawValue), expected \(scheme == .int8 ? "I8" : "U8")")

@@ -38,7 +38,7 @@ public final class GenerationSession {
         var timing = FeedTiming()
         let t0 = Date()
         // Vision first (timed apart), then the text embeddings around it.
-        let (embeddings, _, _) = runner.spliceEmbeddings(inputs)
+        let (embeddings, _, _) = try runner.spliceEmbeddings(inputs)
         let t1 = Date()
         timing.images = n
         timing.imageSeconds = n == 0 ? 0 : t1.timeIntervalSince(t0)
@@ -61,7 +61,7 @@ public final class GenerationSession {
             let token = sampler.next(lastLogits[...])
             out.append(token)
             // The chosen token enters the cache, so that a later turn continues after it.
-            lastLogits = runner.llm.forward(Array(runner.llm.embedding(of: token)), tokens: 1, cache: &cache, allLogits: false)
+            lastLogits = runner.llm.forward(try runner.llm.embedding(of: token), tokens: 1, cache: &cache, allLogits: false)
             if stopIDs.contains(token) || !onToken(token) { break }
         }
         return out

@@ -28,14 +28,8 @@ public struct HalfLinear: LinearOperator {
     public static func load(_ store: any TensorStore, name: String, bias: [Float]?, allowNonFinite: Bool) throws -> HalfLinear? {
         guard let info = store.info(name), info.dtype == .f16 || info.dtype == .bf16, info.shape.rank == 2 else { return nil }
         let halves = try store.withBytes(name) { raw in
-            (0..<(raw.count / 2)).map { raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self) }
-        }
-        if !allowNonFinite {
-            let exponent: UInt16 = info.dtype == .f16 ? 0x7C00 : 0x7F80
-            if let bad = halves.firstIndex(where: { $0 & exponent == exponent }) {
-                let value = info.dtype == .f16 ? FloatConversion.f16ToF32(halves[bad]) : FloatConversion.bf16ToF32(halves[bad])
-                throw NonFiniteWeight(tensor: name, file: info.file, index: bad, value: value)
-            }
+            try NonFinite.check(raw, dtype: info.dtype, tensor: name, file: info.file, allow: allowNonFinite)
+            return (0..<(raw.count / 2)).map { raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self) }
         }
         return HalfLinear(weight: halves, isBF16: info.dtype == .bf16, bias: bias, outFeatures: info.shape[0], inFeatures: info.shape[1])
     }

@@ -50,10 +50,23 @@ public final class LlamaRunner: @unchecked Sendable {
 
     public func makeCache() -> KVCache { KVCache(layers: layers.count) }
 
-    /// The embedding row of one token id.
-    public func embedding(of token: Int) -> ArraySlice<Float> {
-        let h = config.hiddenSize
-        return embed[(token * h)..<((token + 1) * h)]
+    /// The embedding rows [ids.count, H] of token ids. This is where ids enter the runner, so it
+    /// is where they are checked: an id outside 0..<vocab is an error naming its position.
+    public func embeddings<S: Sequence>(of ids: S) throws -> [Float] where S.Element: BinaryInteger {
+        let h = config.hiddenSize, v = config.vocabSize
+        var out: [Float] = []
+        out.reserveCapacity(ids.underestimatedCount * h)
+        for (i, t) in ids.enumerated() {
+            guard t >= 0, t < v else { throw RunError.tokenOutOfRange(position: i, id: Int64(t), vocab: v) }
+            let r = Int(t)
+            out += embed[(r * h)..<((r + 1) * h)]
+        }
+        return out
+    }
+
+    /// The embedding row of one token id (checked as in `embeddings(of:)`).
+    public func embedding(of token: Int) throws -> [Float] {
+        try embeddings(of: CollectionOfOne(token))
     }
 
     /// Runs `tokens` new positions given as embeddings [tokens, H], appending to `cache`;

@@ -7,12 +7,12 @@ public struct Perplexity: Sendable, Encodable {
     public let tokens: Int
     public let windows: Int
 
-    public static func evaluate(_ llm: LlamaRunner, sequences: [[Int64]]) -> Perplexity {
+    public static func evaluate(_ llm: LlamaRunner, sequences: [[Int64]]) throws -> Perplexity {
         let v = llm.config.vocabSize
         var nll = 0.0, count = 0
         for seq in sequences where seq.count >= 2 {
             var cache = llm.makeCache()
-            let embed = seq.flatMap { Array(llm.embedding(of: Int($0))) }
+            let embed = try llm.embeddings(of: seq)
             let logits = llm.forward(embed, tokens: seq.count, cache: &cache, allLogits: true)
             for t in 0..<(seq.count - 1) {
                 let row = logits[(t * v)..<((t + 1) * v)]

@@ -77,7 +77,7 @@ public struct RuntimeBenchmark: Encodable, Sendable {
 
     /// Runs `images` random images through vision + projector, a prompt of `promptTokens` random
     /// ids, then `decodeTokens` steps of decoding through the KV cache.
-    public static func run(_ runner: VLMRunner, images: Int, promptTokens: Int, decodeTokens: Int) -> RuntimeBenchmark {
+    public static func run(_ runner: VLMRunner, images: Int, promptTokens: Int, decodeTokens: Int) throws -> RuntimeBenchmark {
         let c = runner.config
         var rng = SystemRandomNumberGenerator()
         let perImage = c.vision.numChannels * c.vision.imageSize * c.vision.imageSize
@@ -93,7 +93,7 @@ public struct RuntimeBenchmark: Encodable, Sendable {
 
         let ids = (0..<promptTokens).map { _ in Int.random(in: 0..<c.llm.vocabSize, using: &rng) }
         var embeddings: [Float] = []
-        for t in ids { embeddings += runner.llm.embedding(of: t) }
+        embeddings = try runner.llm.embeddings(of: ids)
         var cache = runner.llm.makeCache()
         let t0 = Date()
         var logits = runner.llm.forward(embeddings, tokens: promptTokens, cache: &cache, allLogits: false)
@@ -101,7 +101,7 @@ public struct RuntimeBenchmark: Encodable, Sendable {
         let t1 = Date()
         for _ in 0..<decodeTokens {
             let next = Kernels.argmax(logits[...])
-            logits = runner.llm.forward(Array(runner.llm.embedding(of: next)), tokens: 1, cache: &cache, allLogits: false)
+            logits = runner.llm.forward(try runner.llm.embedding(of: next), tokens: 1, cache: &cache, allLogits: false)
         }
         let decode = Date().timeIntervalSince(t1)
         let pShapes = llmShapes(c.llm, tokens: promptTokens)

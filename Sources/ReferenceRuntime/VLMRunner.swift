@@ -75,7 +75,7 @@ public final class VLMRunner: @unchecked Sendable {
 
     /// Prompt embeddings [L, H] with each image marker replaced by that image's projected tokens,
     /// plus the per-image vision features and projector outputs. Inputs must be validated.
-    public func spliceEmbeddings(_ inputs: RunInputs) -> (embeddings: [Float], features: [[Float]], projected: [[Float]]) {
+    public func spliceEmbeddings(_ inputs: RunInputs) throws -> (embeddings: [Float], features: [[Float]], projected: [[Float]]) {
         let v = config.vision
         let perImage = v.numChannels * v.imageSize * v.imageSize
         var features: [[Float]] = [], projected: [[Float]] = []
@@ -91,7 +91,7 @@ public final class VLMRunner: @unchecked Sendable {
                 embeddings += projected[next]
                 next += 1
             } else {
-                embeddings += llm.embedding(of: Int(t))
+                embeddings += try llm.embedding(of: Int(t))
             }
         }
         return (embeddings, features, projected)
@@ -130,7 +130,7 @@ public final class VLMRunner: @unchecked Sendable {
         guard maxNewTokens >= 0, planned <= config.llm.maxPositionEmbeddings - min(maxNewTokens, config.llm.maxPositionEmbeddings) else {
             throw RunError.tooLong(positions: planned + max(0, maxNewTokens), limit: config.llm.maxPositionEmbeddings)
         }
-        let (embeddings, features, projected) = spliceEmbeddings(inputs)
+        let (embeddings, features, projected) = try spliceEmbeddings(inputs)
         let h = config.llm.hiddenSize
         let featureTokens = vision.outputTokens
         let projectedTokens = projected.first.map { $0.count / h } ?? 0
@@ -148,7 +148,7 @@ public final class VLMRunner: @unchecked Sendable {
             let token = Kernels.argmax(last[...])
             generated.append(Int64(token))
             if step + 1 < maxNewTokens {
-                last = llm.forward(Array(llm.embedding(of: token)), tokens: 1, cache: &cache, allLogits: false)
+                last = llm.forward(try llm.embedding(of: token), tokens: 1, cache: &cache, allLogits: false)
             }
         }
 

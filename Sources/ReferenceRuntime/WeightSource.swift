@@ -1,4 +1,5 @@
 import ModelGraph
+import TensorIO
 import TensorCore
 
 /// Where the runtime gets its weights, by slot name (formats/checkpoint-layouts.md). The only
@@ -48,9 +49,7 @@ public struct GraphWeights: WeightSource {
 
     func load(_ ref: TensorRef) throws -> [Float] {
         let values = try ref.float32().data
-        if !allowNonFinite, let bad = values.firstIndex(where: { !$0.isFinite }) {
-            throw NonFiniteWeight(tensor: ref.source, file: ref.info.file, index: bad, value: values[bad])
-        }
+        try NonFinite.check(values, tensor: ref.source, file: ref.info.file, allow: allowNonFinite)
         return values
     }
 
@@ -64,16 +63,5 @@ public struct GraphWeights: WeightSource {
         // f16/bf16 weights stay half precision (exact widening happens in the kernels).
         if let half = try HalfLinear.load(w.store, name: w.source, bias: bias, allowNonFinite: allowNonFinite) { return half }
         return FloatLinear(weight: try load(w), bias: bias, outFeatures: w.shape[0], inFeatures: w.shape[1])
-    }
-}
-
-/// A weight holding NaN or infinity, named with its file (allowed with --allow-nonfinite).
-public struct NonFiniteWeight: Error, CustomStringConvertible {
-    public let tensor: String
-    public let file: String
-    public let index: Int
-    public let value: Float
-    public var description: String {
-        "\(file): tensor '\(tensor)' holds \(value) at element \(index) (pass --allow-nonfinite to run anyway)"
     }
 }

@@ -20,7 +20,7 @@ public final class MappedFile: @unchecked Sendable {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw IOError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw IOError.cannotOpen(path: path, reason: "not a regular file") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw IOError.cannotOpen(path: path, reason: "not a regular file (a device, pipe or folder)") }
         size = Int(st.st_size)
         if size == 0 {
             base = nil

@@ -30,11 +30,45 @@ public enum TextTokenizer: Sendable {
 
     /// Text of `ids`; with `skipSpecial`, special tokens (BOS, EOS, <|eot_id|>, …) are left out,
     /// as `tokenizer.decode(ids, skip_special_tokens=True)`. SentencePiece drops control pieces always.
+    /// An id with no token (a model's embedding rows often outnumber its tokenizer's entries:
+    /// LLaVA-1.5 has 32064 rows for 32002 tokens) decodes to a visible `placeholder(id)`, never "".
     public func decode(_ ids: [Int], skipSpecial: Bool = false) -> String {
+        var out = ""
+        var run: [Int] = []
+        func flush() {
+            guard !run.isEmpty else { return }
+            switch self {
+            case let .sentencePiece(t, _): out += t.decode(run)
+            case let .byteLevel(t): out += t.decode(run, skipSpecial: skipSpecial)
+            case let .metaspace(t): out += t.decode(run, skipSpecial: skipSpecial)
+            }
+            run = []
+        }
+        for id in ids {
+            if hasToken(id) { run.append(id) } else { flush(); out += Self.placeholder(id) }
+        }
+        flush()
+        return out
+    }
+
+    /// What an id without a token decodes to.
+    public static func placeholder(_ id: Int) -> String { "<id \(id): no token>" }
+
+    /// Whether `id` names a vocabulary entry or an added token.
+    public func hasToken(_ id: Int) -> Bool {
         switch self {
-        case let .sentencePiece(t, _): return t.decode(ids)
-        case let .byteLevel(t): return t.decode(ids, skipSpecial: skipSpecial)
-        case let .metaspace(t): return t.decode(ids, skipSpecial: skipSpecial)
+        case let .sentencePiece(t, _): return id >= 0 && id < t.model.pieces.count
+        case let .byteLevel(t): return t.idToToken[id] != nil || t.added.byID[id] != nil
+        case let .metaspace(t): return t.idToToken[id] != nil || t.added.byID[id] != nil
+        }
+    }
+
+    /// How many ids have a token: the largest id with one, plus one.
+    public var idCount: Int {
+        switch self {
+        case let .sentencePiece(t, _): return t.model.pieces.count
+        case let .byteLevel(t): return max((t.idToToken.keys.max() ?? -1), (t.added.byID.keys.max() ?? -1)) + 1
+        case let .metaspace(t): return max((t.idToToken.keys.max() ?? -1), (t.added.byID.keys.max() ?? -1)) + 1
         }
     }
 

@@ -97,7 +97,14 @@ public struct GoldenFile: Sendable {
     }
 
     /// A tolerance recorded in the metadata (`tolerance.<name>`), if any.
-    public func tolerance(_ name: String) -> Double? { metadata["tolerance." + name].flatMap(Double.init) }
+    /// Text that is not a number is an error (exit 2), never silently the default.
+    public func tolerance(_ name: String) throws -> Double? {
+        guard let text = metadata["tolerance." + name] else { return nil }
+        guard let v = Double(text.trimmingCharacters(in: .whitespaces)) else {
+            throw VerificationError.badToleranceText(file: path, name: name, text: text)
+        }
+        return v
+    }
 }
 
 /// Writes what `vlmkit run --dump` produces.

@@ -15,6 +15,36 @@ public struct Tolerances: Sendable, Encodable {
     public var requireGenerated = true
 
     public init() {}
+
+    /// Every limit must be a number in its range; a NaN limit would make every comparison with
+    /// it false, and a verifier must fail closed, so it is refused before anything runs.
+    public func validate() throws {
+        func require(_ ok: Bool, _ name: String, _ value: Double, _ range: String) throws {
+            if !ok { throw VerificationError.badTolerance(name: name, value: value, allowed: range) }
+        }
+        try require(maxRel.isFinite && maxRel >= 0, "max_rel", maxRel, "a finite number ≥ 0")
+        try require(minTop1 >= 0 && minTop1 <= 1, "min_top1", minTop1, "0…1")
+        try require(maxKL.isFinite && maxKL >= 0, "max_kl", maxKL, "a finite number ≥ 0")
+    }
+}
+
+/// A golden file or tolerance that cannot be used with this model: bad input (exit 2), not a
+/// verification failure.
+public enum VerificationError: Error, CustomStringConvertible, Equatable {
+    case badTolerance(name: String, value: Double, allowed: String)
+    case badToleranceText(file: String, name: String, text: String)
+    case goldenDoesNotFit(file: String, stage: String, expected: String, actual: String)
+
+    public var description: String {
+        switch self {
+        case let .badTolerance(name, value, allowed):
+            return "tolerance \(name) is \(value); it must be \(allowed)"
+        case let .badToleranceText(file, name, text):
+            return "\(file): metadata tolerance.\(name) is \"\(text)\", not a number"
+        case let .goldenDoesNotFit(file, stage, expected, actual):
+            return "\(file): its \(stage) have shape \(expected) but this model gives \(actual); the golden file was made for another model"
+        }
+    }
 }
 
 /// One stage's verdict.
@@ -46,19 +76,19 @@ public enum Verifier {
     }
 
     public static func verify(model: String, runner: VLMRunner, golden: GoldenFile, tolerances: Tolerances) throws -> VerificationReport {
+        try tolerances.validate()
         let steps = golden.expected.generatedIDs?.count ?? 0
         let out = try runner.run(golden.inputs, maxNewTokens: steps)
         var stages: [StageResult] = []
 
-        func floatStage(_ name: String, _ actual: Tensor?, _ expected: Tensor?, logits: Bool = false) {
+        func floatStage(_ name: String, _ actual: Tensor?, _ expected: Tensor?, logits: Bool = false) throws {
             guard let expected else {
                 stages.append(StageResult(stage: name, passed: true, metrics: nil, detail: "not in the golden file"))
                 return
             }
             guard let actual, actual.shape == expected.shape else {
-                stages.append(StageResult(stage: name, passed: false, metrics: nil,
-                                          detail: "shape \(actual.map { "\($0.shape)" } ?? "(none)") differs from expected \(expected.shape)"))
-                return
+                throw VerificationError.goldenDoesNotFit(file: golden.path, stage: name == "vision" ? "vision features" : name == "projector" ? "projector outputs" : name,
+                                                         expected: "\(expected.shape)", actual: actual.map { "\($0.shape)" } ?? "none")
             }
             let m = logits
                 ? StageMetrics.compareLogits(actual: actual.data, expected: expected.data, vocab: expected.shape.dims.last ?? 0)
@@ -67,7 +97,8 @@ public enum Verifier {
             if !(m.maxRelError <= tolerances.maxRel) {
                 problems.append("max relative error \(fmt(m.maxRelError)) > \(fmt(tolerances.maxRel)) at \(position(m.worstIndex, expected.shape))")
             }
-            if let t = m.top1Agreement, t < tolerances.minTop1 {
+            // Every test is written so that NaN (measured or limit) fails.
+            if let t = m.top1Agreement, !(t >= tolerances.minTop1) {
                 problems.append("top-1 agreement \(fmt(t)) < \(fmt(tolerances.minTop1))")
             }
             if let kl = m.meanKL, !(kl <= tolerances.maxKL) {
@@ -76,13 +107,17 @@ public enum Verifier {
             stages.append(StageResult(stage: name, passed: problems.isEmpty, metrics: m, detail: problems.joined(separator: "; ")))
         }
 
-        floatStage("vision", out.visionFeatures, golden.expected.visionFeatures)
-        floatStage("projector", out.projected, golden.expected.projected)
-        floatStage("logits", out.logits, golden.expected.logits, logits: true)
+        try floatStage("vision", out.visionFeatures, golden.expected.visionFeatures)
+        try floatStage("projector", out.projected, golden.expected.projected)
+        try floatStage("logits", out.logits, golden.expected.logits, logits: true)
         if let want = golden.expected.generatedIDs {
-            let mismatch = zip(want, out.generatedIDs).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            let got = out.generatedIDs
+            var mismatch = zip(want, got).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            if mismatch == nil && want.count != got.count { mismatch = min(want.count, got.count) }
             let ok = mismatch == nil || !tolerances.requireGenerated
-            let detail = mismatch.map { "first difference at step \($0): expected \(want[$0]), got \(out.generatedIDs[$0])" } ?? ""
+            let detail = mismatch.map { i in
+                "first difference at step \(i): expected \(i < want.count ? String(want[i]) : "end"), got \(i < got.count ? String(got[i]) : "end")"
+            } ?? ""
             stages.append(StageResult(stage: "generated", passed: ok, metrics: nil, detail: detail))
         }
         return VerificationReport(model: model, golden: golden.path, tolerances: tolerances, stages: stages,

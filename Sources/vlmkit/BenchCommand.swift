@@ -21,16 +21,18 @@ struct BenchCommand: ParsableCommand, ThreadedCommand {
     @Argument(help: "Checkpoint folder, quantized model folder or bundle.")
     var model: String
 
-    @Option(help: "Images through vision tower + projector.")
+    @Option(parsing: .unconditional, help: "Images through vision tower + projector.")
     var images = 1
 
-    @Option(help: "Prompt length for prefill.")
+    @Option(parsing: .unconditional, help: "Prompt length for prefill.")
     var promptTokens = 128
 
-    @Option(help: "Tokens to decode after the prompt.")
+    @Option(parsing: .unconditional, help: "Tokens to decode after the prompt.")
     var decodeTokens = 32
 
     @OptionGroup var threadOptions: ThreadsOption
+
+    @OptionGroup var nonFinite: NonFiniteOption
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -43,12 +45,12 @@ struct BenchCommand: ParsableCommand, ThreadedCommand {
 
     func run() throws {
         let start = Date()
-        let runner = try VLMRunner(weights: try ModelSource.open(model))
+        let runner = try VLMRunner(weights: try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite))
         let load = Date().timeIntervalSince(start)
         guard promptTokens + decodeTokens <= runner.config.llm.maxPositionEmbeddings else {
             throw ValidationError("prompt + decode tokens exceed max_position_embeddings (\(runner.config.llm.maxPositionEmbeddings))")
         }
-        let b = RuntimeBenchmark.run(runner, images: images, promptTokens: promptTokens, decodeTokens: decodeTokens)
+        let b = try RuntimeBenchmark.run(runner, images: images, promptTokens: promptTokens, decodeTokens: decodeTokens)
         if json {
             print(try JSONOutput.encode(b))
             return

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Quantization
 import ReferenceRuntime
+import TensorIO
 
 struct EvalPPLCommand: ParsableCommand, ThreadedCommand {
     static let configuration = CommandConfiguration(
@@ -28,36 +29,43 @@ struct EvalPPLCommand: ParsableCommand, ThreadedCommand {
     @Option(help: "Token-id file (whitespace-separated integers).")
     var ids: String?
 
-    @Option(help: "Window length in tokens.")
+    @Option(parsing: .unconditional, help: "Window length in tokens.")
     var context: Int = 512
 
-    @Option(help: "Largest number of tokens to evaluate.")
+    @Option(parsing: .unconditional, help: "Largest number of tokens to evaluate.")
     var maxTokens: Int = 1 << 30
 
     @OptionGroup var threadOptions: ThreadsOption
+
+    @OptionGroup var nonFinite: NonFiniteOption
 
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func validate() throws {
-        guard context >= 2 else { throw ValidationError("--context must be at least 2") }
+        guard context >= 2 else { throw ValidationError("--context must be at least 2, not \(context)") }
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be 1 or more, not \(maxTokens)") }
         guard (text == nil) != (ids == nil) else { throw ValidationError("give exactly one of --text and --ids") }
     }
 
     func run() throws {
-        let source = try ModelSource.open(model)
+        let source = try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite)
+        let limit = source.config.llm.maxPositionEmbeddings
+        guard context <= limit else {
+            throw ValidationError("--context \(context) is beyond the model's context of \(limit) positions (max_position_embeddings)")
+        }
         let runner = try VLMRunner(weights: source)
         let data: CalibrationData
         if let text {
             let tokenizer = try ModelTokenizer.load(model, layout: source.config.layout)
-            let content = try String(contentsOfFile: text, encoding: .utf8)
+            let content = try TextFile.read(text)
             let all = tokenizer.encode(content, addSpecialTokens: false).prefix(maxTokens).map(Int64.init)
             guard !all.isEmpty else { throw ValidationError("\(text) holds no tokens") }
             data = CalibrationData(ids: all, sequenceLength: context)
         } else {
             data = try CalibrationData.load(ids!, tokens: maxTokens, sequenceLength: context, vocab: source.config.llm.vocabSize)
         }
-        let result = Perplexity.evaluate(runner.llm, sequences: data.sequences)
+        let result = try Perplexity.evaluate(runner.llm, sequences: data.sequences)
         if json {
             print(try JSONOutput.encode(result))
         } else {

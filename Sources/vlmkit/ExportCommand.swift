@@ -35,27 +35,34 @@ struct ExportCommand: ParsableCommand {
     var output: String
 
     @Option(help: "Output format: bundle, gguf (the language model) or mmproj (vision tower + projector for llama.cpp).")
-    var format: String = "bundle"
+    var format: ExportFormat = .bundle
 
-    @Option(help: "GGUF tensor type for matrices: f32, f16, q8_0, q4_0, q4_1.")
-    var type: String = "f16"
+    @Option(help: "GGUF tensor type for matrices (--format gguf only; default f16): f32, f16, q8_0, q4_0, q4_1.")
+    var type: String?
 
-    @Option(help: "Compress blobs with zstd at this level (1–19).")
+    @Option(parsing: .unconditional, help: "Compress blobs with zstd at this level, 1–19 (--format bundle only).")
     var zstd: Int32?
+
+    @OptionGroup var nonFinite: NonFiniteOption
 
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
     func validate() throws {
-        guard ["bundle", "gguf", "mmproj"].contains(format) else { throw ValidationError("--format must be bundle, gguf or mmproj") }
-        guard GGMLType(name: type) != nil else { throw ValidationError("--type must be f32, f16, q8_0, q4_0 or q4_1") }
-        if let z = zstd, !(1...19).contains(z) { throw ValidationError("--zstd takes a level from 1 to 19") }
+        if let type {
+            guard format == .gguf else { throw ValidationError("--type applies to --format gguf only (a bundle keeps the model's own storage)") }
+            guard GGMLType(name: type) != nil else { throw ValidationError("--type must be f32, f16, q8_0, q4_0 or q4_1, not '\(type)'") }
+        }
+        if let z = zstd {
+            guard format == .bundle else { throw ValidationError("--zstd applies to --format bundle only") }
+            guard (1...19).contains(z) else { throw ValidationError("--zstd takes a level from 1 to 19, not \(z)") }
+        }
     }
 
     func run() throws {
         try FileSystem.requireDistinct(output: output, inputs: [model])
-        if format == "gguf" { return try exportGGUF() }
-        if format == "mmproj" {
+        if format == .gguf { return try exportGGUF() }
+        if format == .mmproj {
             let config = try ModelSource.open(model).config
             if let reason = MMProjMapping.refusal(config) {
                 throw LlamaGGUFExport.ExportError.unsupported("no mmproj written: " + reason + "; the .vlmb bundle keeps the vision tower and projector exactly")
@@ -67,6 +74,7 @@ struct ExportCommand: ParsableCommand {
         var options = BundleWriter.Options()
         options.zstdLevel = zstd
         options.toolVersion = "vlmkit \(VLMKitCommand.version)"
+        options.allowNonFinite = nonFinite.allowNonfinite
         let progress = Progress(label: "exporting")
         let s = try BundleWriter.write(input, to: output, options: options) { progress.update(done: $0, total: $1) }
         progress.finish()
@@ -79,13 +87,17 @@ struct ExportCommand: ParsableCommand {
     }
 }
 
+enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
+    case bundle, gguf, mmproj
+}
+
 extension ExportCommand {
     func exportGGUF() throws {
-        let source = try ModelSource.open(model)
+        let source = try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite)
         let files = try ModelTokenizer.configFiles(model)
         let progress = Progress(label: "exporting")
         let name = URL(fileURLWithPath: model).lastPathComponent
-        let s = try LlamaGGUFExport.export(source: source, files: files, to: output, type: GGMLType(name: type)!, name: name) {
+        let s = try LlamaGGUFExport.export(source: source, files: files, to: output, type: GGMLType(name: type ?? "f16")!, name: name) {
             progress.update(done: $0, total: $1)
         }
         progress.finish()
@@ -108,14 +120,16 @@ struct VerifyBundleCommand: ParsableCommand {
     @Argument(help: "Bundle file.")
     var bundle: String
 
-    @Flag(help: "Hash every blob, not just the header and manifest.")
+    @Flag(help: "Hash every blob, not just the header and manifest, and check float tensors for NaN/Inf.")
     var full = false
+
+    @OptionGroup var nonFinite: NonFiniteOption
 
     func run() throws {
         let b = try DeviceBundleFile(path: bundle)
         if full {
             let progress = Progress(label: "hashing")
-            try b.verifyBlobs { progress.update(done: $0, total: $1) }
+            try b.verifyBlobs(allowNonFinite: nonFinite.allowNonfinite) { progress.update(done: $0, total: $1) }
             progress.finish()
         }
         print("\(bundle): OK (\(full ? "header, manifest and \(b.blobs.count + b.files.count) blobs" : "header and manifest") verified)")

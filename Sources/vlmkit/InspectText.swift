@@ -16,6 +16,9 @@ enum InspectText {
         let attention = l.gqaRatio == 1 ? "MHA" : "GQA \(l.gqaRatio):1"
         out.append("language model  Llama: hidden \(l.hiddenSize), MLP \(l.intermediateSize), \(l.layers) layers, \(l.heads) heads / \(l.kvHeads) KV heads (\(attention)), head dim \(l.headDim), vocab \(l.vocabSize)")
         out.append("                rope θ \(format(l.ropeTheta)), scaling \(l.ropeScaling); RMSNorm eps \(format(l.rmsNormEps)); \(l.tieWordEmbeddings ? "tied embeddings" : "separate lm_head"); max positions \(l.maxPositionEmbeddings)")
+        if let t = s.tokenizer {
+            out.append("tokenizer       \(t.ids) ids with a token for \(t.embeddingRows) embedding rows: \(t.note)")
+        }
         out.append("")
         out.append(pad("component", 12) + pad("tensors", 9, right: true) + pad("parameters", 15, right: true) + pad("bytes", 15, right: true) + "  dtypes")
         for c in s.components + [s.total] {

@@ -46,7 +46,7 @@ struct QuantizeCommand: ParsableCommand, ThreadedCommand {
     @Option(help: "int8 or int4.")
     var scheme: String
 
-    @Option(name: [.customShort("g"), .long], help: "int4 group size: 32, 64 or 128.")
+    @Option(name: [.customShort("g"), .long], parsing: .unconditional, help: "int4 group size: 32, 64 or 128.")
     var groupSize: Int = 128
 
     @Flag(help: "int4 with symmetric groups (no zero-point).")
@@ -58,10 +58,10 @@ struct QuantizeCommand: ParsableCommand, ThreadedCommand {
     @Option(help: "Calibration data for AWQ (token-id text file or safetensors with input.token_ids).")
     var calibration: String?
 
-    @Option(help: "Calibration tokens to use (AWQ).")
+    @Option(parsing: .unconditional, help: "Calibration tokens to use (AWQ).")
     var calibrationTokens: Int = 8192
 
-    @Option(help: "Calibration sequence length (AWQ).")
+    @Option(parsing: .unconditional, help: "Calibration sequence length (AWQ).")
     var sequenceLength: Int = 512
 
     @Option(parsing: .singleValue, help: "Keep Linear layers matching this glob float (repeatable).")
@@ -72,6 +72,8 @@ struct QuantizeCommand: ParsableCommand, ThreadedCommand {
 
     @OptionGroup var threadOptions: ThreadsOption
 
+    @OptionGroup var nonFinite: NonFiniteOption
+
     @Flag(help: "Print the report as one JSON object.")
     var json = false
 
@@ -79,6 +81,9 @@ struct QuantizeCommand: ParsableCommand, ThreadedCommand {
         guard ["int8", "int4"].contains(scheme) else { throw ValidationError("--scheme must be int8 or int4") }
         guard QuantScheme.supportedGroupSizes.contains(groupSize) else { throw ValidationError("--group-size must be 32, 64 or 128") }
         guard ["rtn", "awq"].contains(method) else { throw ValidationError("--method must be rtn or awq") }
+        if method == "awq" && nonFinite.allowNonfinite {
+            throw ValidationError("--allow-nonfinite does not apply to --method awq: the scale search needs finite weights")
+        }
         if method == "awq" && calibration == nil { throw ValidationError("--method awq needs --calibration FILE") }
         guard calibrationTokens > 0, sequenceLength > 0 else { throw ValidationError("--calibration-tokens and --sequence-length must be positive") }
     }
@@ -94,6 +99,11 @@ struct QuantizeCommand: ParsableCommand, ThreadedCommand {
         var options = ModelQuantizer.Options(recipe: recipe)
         options.method = method
         options.threads = n
+        options.allowNonFinite = nonFinite.allowNonfinite
+        let context = graph.config.llm.maxPositionEmbeddings
+        if method == "awq" && sequenceLength > context {
+            throw ValidationError("--sequence-length \(sequenceLength) is beyond the model's context of \(context) positions (max_position_embeddings)")
+        }
         if method == "awq" {
             let data = try CalibrationInput.load(calibration!, model: model, layout: graph.config.layout, tokens: calibrationTokens,
                                                  sequenceLength: sequenceLength, vocab: graph.config.llm.vocabSize)
@@ -146,7 +156,7 @@ enum CalibrationInput {
         if path.hasSuffix(".safetensors") {
             return try CalibrationData.load(path, tokens: tokens, sequenceLength: sequenceLength, vocab: vocab)
         }
-        let content = try String(contentsOfFile: path, encoding: .utf8)
+        let content = try TextFile.read(path)
         let words = content.split(whereSeparator: { $0.isWhitespace })
         if !words.isEmpty && words.allSatisfy({ Int64($0) != nil }) {
             return try CalibrationData.load(path, tokens: tokens, sequenceLength: sequenceLength, vocab: vocab)

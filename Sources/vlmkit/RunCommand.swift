@@ -51,16 +51,16 @@ struct RunCommand: ParsableCommand, ThreadedCommand {
     @Option(help: "Override the checkpoint's image_aspect_ratio: processor, resize or pad.")
     var imageAspectRatio: String?
 
-    @Option(help: "Tokens to generate at most (default 128 with --prompt, 0 with --inputs).")
+    @Option(parsing: .unconditional, help: "Tokens to generate at most (default 128 with --prompt, 0 with --inputs).")
     var maxNewTokens: Int?
 
-    @Option(help: "Sampling temperature; 0 is greedy.")
+    @Option(parsing: .unconditional, help: "Sampling temperature; 0 is greedy.")
     var temperature: Float = 0
 
-    @Option(help: "Nucleus sampling: keep the most likely tokens up to this probability mass.")
+    @Option(parsing: .unconditional, help: "Nucleus sampling: keep the most likely tokens up to this probability mass.")
     var topP: Float = 1
 
-    @Option(help: "Seed for sampling (same seed, same text on every machine).")
+    @Option(parsing: .unconditional, help: "Seed for sampling. The same seed, model and flags give the same text for any --threads on one machine; CPUs with other vector units may differ where two tokens nearly tie (kernels sum in another order).")
     var seed: UInt64 = 0
 
     @Flag(help: "Print one JSON object (prompt ids, generated ids, text, timing) instead of streaming text.")
@@ -74,13 +74,12 @@ struct RunCommand: ParsableCommand, ThreadedCommand {
 
     @OptionGroup var threadOptions: ThreadsOption
 
-    @Flag(help: "Run even when weights hold NaN or infinity (otherwise an error naming the tensor).")
-    var allowNonfinite = false
+    @OptionGroup var nonFinite: NonFiniteOption
 
     func validate() throws {
-        if let m = maxNewTokens, m < 0 { throw ValidationError("--max-new-tokens must be 0 or more") }
-        guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be 0 or more") }
-        guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
+        if let m = maxNewTokens, m < 0 { throw ValidationError("--max-new-tokens must be 0 or more, not \(m)") }
+        guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be a finite number, 0 or more, not \(temperature)") }
+        guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1], not \(topP)") }
         if let t = template, ConversationTemplate.all[t] == nil {
             throw ValidationError("unknown template '\(t)'; use one of \(ConversationTemplate.all.keys.sorted().joined(separator: ", "))")
         }
@@ -98,8 +97,7 @@ struct RunCommand: ParsableCommand, ThreadedCommand {
     }
 
     func run() throws {
-        ModelSource.allowNonFinite = allowNonfinite
-        let source = try ModelSource.open(model)
+        let source = try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite)
         if let inputs, let dump {
             try runInputs(source, inputs: inputs, dump: dump)
             return

@@ -28,11 +28,15 @@ struct SynthesizeCommand: ParsableCommand {
     @Option(help: "Weight dtype: f32, f16 or bf16.")
     var dtype: String = "f16"
 
-    @Option(help: "Random seed.")
+    @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 0
 
-    @Option(help: "Largest LLM shard, in MiB (larger models are split with an index file).")
+    @Option(name: .customLong("shard-mib"), parsing: .unconditional, help: "Largest LLM shard, in MiB (larger models are split with an index file).")
     var shardMiB: Int = 2048
+
+    func validate() throws {
+        guard shardMiB >= 1 else { throw ValidationError("--shard-mib must be 1 or more, not \(shardMiB)") }
+    }
 
     func run() throws {
         guard let p = SyntheticCheckpoint.presets.first(where: { $0.name == preset }) else {
@@ -41,7 +45,6 @@ struct SynthesizeCommand: ParsableCommand {
         guard let dt = DType(rawValue: dtype.uppercased()), [.f32, .f16, .bf16].contains(dt) else {
             throw ValidationError("--dtype must be f32, f16 or bf16")
         }
-        guard shardMiB > 0 else { throw ValidationError("--shard-mib must be positive") }
         let progress = Progress(label: "writing")
         let config = try SyntheticCheckpoint.write(p, to: output, dtype: dt, seed: seed, shardBytes: shardMiB << 20) {
             progress.update(done: $0, total: $1)

@@ -4,6 +4,7 @@ import DeviceBundle
 import Foundation
 import ModelGraph
 import Quantization
+import TensorIO
 import Tokenizer
 
 /// The checkpoint's tokenizer, found in the files of a checkpoint folder, quantized folder or bundle.
@@ -79,6 +80,9 @@ struct TokenizeCommand: ParsableCommand {
         if decode {
             let ids = try words.joined(separator: " ").split(whereSeparator: { $0 == " " || $0 == "," }).map { word -> Int in
                 guard let v = Int(word), v >= 0 else { throw ValidationError("'\(word)' is not a token id") }
+                guard tokenizer.hasToken(v) else {
+                    throw ValidationError("token id \(v) has no token in this tokenizer (ids with a token: 0..<\(tokenizer.idCount))")
+                }
                 return v
             }
             let out = tokenizer.decode(ids)
@@ -90,7 +94,7 @@ struct TokenizeCommand: ParsableCommand {
             }
             return
         }
-        let input = try text ?? file.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? words.joined(separator: " ")
+        let input = try text ?? file.map { try TextFile.read($0) } ?? words.joined(separator: " ")
         let start = Progress.now()
         let ids = tokenizer.encode(input, addSpecialTokens: !(noBOS || noSpecial))
         let seconds = Progress.now() - start

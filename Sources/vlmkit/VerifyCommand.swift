@@ -9,12 +9,11 @@ import Verification
 
 /// Opens a float checkpoint, a quantized model folder or a device bundle as weights for the runner.
 enum ModelSource {
-    /// Set by commands that take --allow-nonfinite.
-    nonisolated(unsafe) static var allowNonFinite = false
-
-    static func open(_ path: String) throws -> any WeightSource {
-        if DeviceBundleFile.looksLikeBundle(path) { return try DeviceBundleFile(path: path).weights() }
-        if QuantizedModel.isQuantizedModel(path) { return try QuantizedModel(path: path) }
+    /// - Parameter allowNonFinite: accept NaN/Inf in weights and scales (--allow-nonfinite);
+    ///   otherwise the first one met is an error naming tensor and file.
+    static func open(_ path: String, allowNonFinite: Bool = false) throws -> any WeightSource {
+        if DeviceBundleFile.looksLikeBundle(path) { return try DeviceBundleFile(path: path).weights(allowNonFinite: allowNonFinite) }
+        if QuantizedModel.isQuantizedModel(path) { return try QuantizedModel(path: path, allowNonFinite: allowNonFinite) }
         return GraphWeights(try ModelLoader.load(path), allowNonFinite: allowNonFinite)
     }
 }
@@ -81,13 +80,13 @@ struct VerifyCommand: ParsableCommand, ThreadedCommand {
     @Option(help: "Golden file (formats/golden.md).")
     var golden: String
 
-    @Option(help: "Largest error relative to max |expected| per float stage.")
+    @Option(parsing: .unconditional, help: "Largest error relative to max |expected| per float stage.")
     var maxRel: Double?
 
-    @Option(help: "Smallest fraction of positions whose top-1 token must agree.")
+    @Option(parsing: .unconditional, help: "Smallest fraction of positions whose top-1 token must agree.")
     var minTop1: Double?
 
-    @Option(name: [.customLong("max-kl"), .customLong("max-kld")], help: "Largest mean KL divergence of the logits, in nats.")
+    @Option(name: [.customLong("max-kl"), .customLong("max-kld")], parsing: .unconditional, help: "Largest mean KL divergence of the logits, in nats.")
     var maxKL: Double?
 
     @Option(help: "Also write the full report (per-stage errors, per-tensor quantization error) as JSON to this file.")
@@ -101,17 +100,27 @@ struct VerifyCommand: ParsableCommand, ThreadedCommand {
     @Flag(help: "Print the report as one JSON object.")
     var json = false
 
-    @Flag(help: "Run even when weights hold NaN or infinity (otherwise an error naming the tensor).")
-    var allowNonfinite = false
+    @OptionGroup var nonFinite: NonFiniteOption
+
+    func validate() throws {
+        var flags = Tolerances()
+        flags.maxRel = maxRel ?? 0
+        flags.minTop1 = minTop1 ?? 0
+        flags.maxKL = maxKL ?? 0
+        do { try flags.validate() } catch let e as VerificationError {
+            guard case let .badTolerance(name, value, allowed) = e else { throw e }
+            let flag = ["max_rel": "--max-rel", "min_top1": "--min-top1", "max_kl": "--max-kl"][name] ?? name
+            throw ValidationError("\(flag) \(value) is not allowed; it must be \(allowed)")
+        }
+    }
 
     func run() throws {
-        ModelSource.allowNonFinite = allowNonfinite
-        let source = try ModelSource.open(model)
+        let source = try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite)
         let file = try GoldenFile(path: golden)
         var tol = Tolerances()
-        tol.maxRel = maxRel ?? file.tolerance("max_rel") ?? tol.maxRel
-        tol.minTop1 = minTop1 ?? file.tolerance("min_top1") ?? tol.minTop1
-        tol.maxKL = maxKL ?? file.tolerance("max_kl") ?? tol.maxKL
+        tol.maxRel = try maxRel ?? file.tolerance("max_rel") ?? tol.maxRel
+        tol.minTop1 = try minTop1 ?? file.tolerance("min_top1") ?? tol.minTop1
+        tol.maxKL = try maxKL ?? file.tolerance("max_kl") ?? tol.maxKL
         tol.requireGenerated = !ignoreGenerated
         let runner = try VLMRunner(weights: source)
         let result = try Verifier.verify(model: model, runner: runner, golden: file, tolerances: tol)

@@ -97,7 +97,7 @@ import Verification
         let good = try BundleInput.checkpoint(graph)
         let tensors = good.tensors.map { t -> BundleInput.TensorEntry in
             guard t.name == "llm.norm.weight" else { return t }
-            return .init(name: t.name, dtype: .f16, shape: [32]) { [UInt8](repeating: 0, count: 64) }
+            return .init(name: t.name, dtype: .f16, shape: [32], origin: t.origin) { [UInt8](repeating: 0, count: 64) }
         }
         let bad = BundleInput(sourcePath: good.sourcePath, sourceKind: good.sourceKind, layout: good.layout, config: good.config,
                               files: good.files, tensors: tensors, quantization: good.quantization)

@@ -13,13 +13,13 @@ import ModelGraph
     @Test func kvCacheDecodingEqualsFullRecomputation() throws {
         let r = try runner("vila-clip-mlp2x-bf16-sharded")  // GQA + llama3 rope
         let ids = [1, 50, 60, 70, 80, 90]
-        let embed = ids.flatMap { Array(r.llm.embedding(of: $0)) }
+        let embed = try r.llm.embeddings(of: ids)
         var fullCache = r.llm.makeCache()
         let full = r.llm.forward(embed, tokens: ids.count, cache: &fullCache, allLogits: true)
         var cache = r.llm.makeCache()
         _ = r.llm.forward(Array(embed.prefix(3 * 64)), tokens: 3, cache: &cache, allLogits: true)
         for t in 3..<ids.count {
-            let step = r.llm.forward(Array(r.llm.embedding(of: ids[t])), tokens: 1, cache: &cache, allLogits: false)
+            let step = r.llm.forward(try r.llm.embedding(of: ids[t]), tokens: 1, cache: &cache, allLogits: false)
             let want = full[(t * 512)..<((t + 1) * 512)]
             #expect(zip(step, want).allSatisfy { abs($0 - $1) <= 1e-4 })
         }
@@ -36,6 +36,9 @@ import ModelGraph
         #expect(throws: RunError.badPixelShape(expected: [1, 3, 56, 56], found: [1, 3, 28, 28])) {
             try r.run(RunInputs(tokenIDs: [-200], pixelValues: Tensor(zeros: [1, 3, 28, 28])), maxNewTokens: 0)
         }
+        // The one place ids enter the LLM checks them, whichever command calls it (eval-ppl, AWQ, run).
+        #expect(throws: RunError.tokenOutOfRange(position: 2, id: 600, vocab: 512)) { try r.llm.embeddings(of: [1, 2, 600]) }
+        #expect(throws: RunError.tokenOutOfRange(position: 0, id: -1, vocab: 512)) { try r.llm.embedding(of: -1) }
         #expect(throws: RunError.emptyPrompt) { try r.run(RunInputs(tokenIDs: [], pixelValues: nil), maxNewTokens: 0) }
         #expect(throws: RunError.tooLong(positions: 601, limit: 512)) {
             try r.run(RunInputs(tokenIDs: [1], pixelValues: nil), maxNewTokens: 600)

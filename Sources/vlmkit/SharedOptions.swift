@@ -24,3 +24,9 @@ struct ThreadsOption: ParsableArguments {
 protocol ThreadedCommand {
     var threadOptions: ThreadsOption { get }
 }
+
+/// `--allow-nonfinite`, on every command that reads weights to compute or write them.
+struct NonFiniteOption: ParsableArguments {
+    @Flag(help: "Accept NaN or infinity in weights and quantization scales (otherwise the first one is an error naming the tensor and file).")
+    var allowNonfinite = false
+}
