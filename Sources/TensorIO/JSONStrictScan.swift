@@ -24,7 +24,9 @@ enum JSONStrictScan {
     static func first(in bytes: UnsafeRawBufferPointer, allowNonFinite: Bool = false) -> Finding? {
         // One frame per open container: -1 for arrays, else an index into `keySets`.
         var frames: [Int] = []
-        var keySets: [Set<String>] = []
+        // Keys compare by their UTF-8 bytes: Swift's String equality is canonical equivalence, under
+        // which "\u{3AF}" and "\u{1F77}" (Llama 2's vocabulary has both) would collide.
+        var keySets: [Set<[UInt8]>] = []
         var expectKey = false
         var i = 0
         let n = bytes.count
@@ -63,7 +65,7 @@ enum JSONStrictScan {
                     } else {
                         key = String(decoding: literal.dropFirst().dropLast(), as: UTF8.self)
                     }
-                    if !keySets[top].insert(key).inserted { return .duplicateKey(key, offset: start) }
+                    if !keySets[top].insert(Array(key.utf8)).inserted { return .duplicateKey(key, offset: start) }
                     expectKey = false
                 }
             case UInt8(ascii: "."):

@@ -4,9 +4,9 @@ import TensorIO
 /// added tokens are cut out first (leftmost, longest), the rest is split by the Llama 3
 /// pre-tokenizer, mapped to the byte-level alphabet and merged by merge rank.
 public struct ByteLevelBPETokenizer: Sendable {
-    public let vocab: [String: Int]
+    public let vocab: Vocabulary
     public let idToToken: [Int: String]
-    let ranks: [String: Int]            // "a b" → rank
+    let ranks: [TokenText: Int]         // "a b" → rank
     let added: AddedTokens
     let ignoreMerges: Bool
     /// Ids the post-processor puts before a sequence (e.g. <|begin_of_text|>).
@@ -19,25 +19,14 @@ public struct ByteLevelBPETokenizer: Sendable {
     }
 
     public init(json t: JSONValue) throws {
-        guard let model = t["model"], model["type"]?.stringValue == "BPE" else { throw LoadError(detail: "model is not BPE") }
-        var vocab: [String: Int] = [:]
-        for (token, id) in model["vocab"]?.objectValue ?? [] {
-            guard let i = id.intValue else { throw LoadError(detail: "token \(token) has no integer id") }
-            vocab[token] = i
-        }
-        var ranks: [String: Int] = [:]
-        for (r, m) in (model["merges"]?.arrayValue ?? []).enumerated() {
-            if let s = m.stringValue { ranks[s] = r }
-            else if let p = m.arrayValue, p.count == 2, let a = p[0].stringValue, let b = p[1].stringValue { ranks[a + " " + b] = r }
-        }
-        let added = AddedTokens(json: t["added_tokens"])
-        for a in added.tokens { vocab[a.content] = a.id }
-        self.vocab = vocab
-        idToToken = Dictionary(vocab.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
-        self.ranks = ranks
-        self.added = added
+        let file = try BPEModelFile(json: t, keepFirstDuplicateMerge: false)
+        vocab = file.vocab
+        idToToken = BPEModelFile.inverse(file.vocab)
+        ranks = file.ranks
+        added = file.added
+        let model = t["model"]!
         ignoreMerges = model["ignore_merges"]?.boolValue ?? false
-        prefixIDs = postProcessorPrefix(t, vocab: vocab)
+        prefixIDs = try postProcessorPrefix(t, vocab: vocab)
     }
 
     public func encode(_ text: String, addSpecialTokens: Bool = false) -> [Int] {
@@ -57,8 +46,8 @@ public struct ByteLevelBPETokenizer: Sendable {
 
     /// Merges one pre-token by rank: repeatedly the lowest-ranked adjacent pair, leftmost first.
     func bpe(_ word: String) -> [Int] {
-        if ignoreMerges, let id = vocab[word] { return [id] }
-        return mergeByRank(word.unicodeScalars.map { String($0) }, ranks: ranks).compactMap { vocab[$0] }
+        if ignoreMerges, let id = vocab[TokenText(word)] { return [id] }
+        return mergeByRank(word.unicodeScalars.map { String($0) }, ranks: ranks).compactMap { vocab[TokenText($0)] }
     }
 
     /// Token ids back to text: added tokens as written, the rest through the byte-level alphabet

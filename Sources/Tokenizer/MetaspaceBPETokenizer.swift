@@ -8,9 +8,9 @@ import TensorIO
 public struct MetaspaceBPETokenizer: Sendable {
     public enum Prepend: String, Sendable { case everySegment, first, never }
 
-    public let vocab: [String: Int]
+    public let vocab: Vocabulary
     public let idToToken: [Int: String]
-    let ranks: [String: Int]
+    let ranks: [TokenText: Int]
     let added: AddedTokens
     let byteIDs: [Int]
     let unkID: Int?
@@ -28,28 +28,19 @@ public struct MetaspaceBPETokenizer: Sendable {
         guard let model = t["model"], model["type"]?.stringValue == "BPE", model["byte_fallback"]?.boolValue == true else {
             throw ByteLevelBPETokenizer.LoadError(detail: "model is not BPE with byte_fallback")
         }
-        var vocab: [String: Int] = [:]
-        for (token, id) in model["vocab"]?.objectValue ?? [] {
-            guard let i = id.intValue else { throw ByteLevelBPETokenizer.LoadError(detail: "token \(token) has no integer id") }
-            vocab[token] = i
-        }
-        var ranks: [String: Int] = [:]
-        for (r, m) in (model["merges"]?.arrayValue ?? []).enumerated() {
-            if let s = m.stringValue { ranks[s] = ranks[s] ?? r }
-            else if let p = m.arrayValue, p.count == 2, let a = p[0].stringValue, let b = p[1].stringValue { ranks[a + " " + b] = ranks[a + " " + b] ?? r }
-        }
-        added = AddedTokens(json: t["added_tokens"])
-        for a in added.tokens { vocab[a.content] = a.id }
+        let file = try BPEModelFile(json: t, keepFirstDuplicateMerge: true)
+        let vocab = file.vocab
+        added = file.added
         self.vocab = vocab
-        idToToken = Dictionary(vocab.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
-        self.ranks = ranks
+        idToToken = BPEModelFile.inverse(vocab)
+        self.ranks = file.ranks
         var bytes = [Int](repeating: -1, count: 256)
         for b in 0..<256 {
             let hex = String(b, radix: 16, uppercase: true)
-            if let id = vocab["<0x" + (hex.count == 1 ? "0" : "") + hex + ">"] { bytes[b] = id }
+            if let id = vocab[TokenText("<0x" + (hex.count == 1 ? "0" : "") + hex + ">")] { bytes[b] = id }
         }
         byteIDs = bytes
-        unkID = model["unk_token"]?.stringValue.flatMap { vocab[$0] }
+        unkID = model["unk_token"]?.stringValue.flatMap { vocab[TokenText($0)] }
 
         // Where the ▁ in front of the text comes from.
         let normalizers = t["normalizer"].map { n in n["type"]?.stringValue == "Sequence" ? (n["normalizers"]?.arrayValue ?? []) : [n] } ?? []
@@ -66,11 +57,11 @@ public struct MetaspaceBPETokenizer: Sendable {
             prepend = .never
         }
         wordwise = vocab.keys.allSatisfy { piece in
-            let s = Array(piece.unicodeScalars)
+            let s = Array(piece.string.unicodeScalars)
             let lead = s.prefix(while: { $0 == "\u{2581}" }).count
             return !s[lead...].contains("\u{2581}")
         }
-        prefixIDs = postProcessorPrefix(t, vocab: vocab)
+        prefixIDs = try postProcessorPrefix(t, vocab: vocab)
     }
 
     public func encode(_ text: String, addSpecialTokens: Bool = false) -> [Int] {
@@ -114,7 +105,7 @@ public struct MetaspaceBPETokenizer: Sendable {
         var ids: [Int] = []
         var lastWasUnk = false
         for s in symbols {
-            if let id = vocab[s] { ids.append(id); lastWasUnk = false; continue }
+            if let id = vocab[TokenText(s)] { ids.append(id); lastWasUnk = false; continue }
             let bytes = Array(s.utf8)
             if bytes.allSatisfy({ byteIDs[Int($0)] >= 0 }) {
                 ids += bytes.map { byteIDs[Int($0)] }

@@ -24,6 +24,8 @@ public struct SentencePieceModel: Sendable {
     /// TrainerSpec.model_type: 1 unigram, 2 BPE, 3 word, 4 char.
     public let modelType: Int
 
+    public static let modelTypeNames = [1: "unigram", 2: "BPE", 3: "word", 4: "char"]
+
     public struct ParseError: Error, CustomStringConvertible {
         public let file: String
         public let detail: String
@@ -35,16 +37,41 @@ public struct SentencePieceModel: Sendable {
         var pieces: [Piece] = []
         var unk = 0, bos = 1, eos = 2, modelType = 1
         var dummy = true
+        // A field we read must come with its wire type: skipping a mistyped piece would shift
+        // every later id by one.
+        func requireWire(_ found: Int, _ expected: Int, _ what: String) throws {
+            guard found == expected else {
+                throw ParseError(file: file, detail: "\(what) has wire type \(found), expected \(expected)")
+            }
+        }
         while let (field, wire) = try r.nextKey() {
+            if (1...3).contains(field) {
+                try requireWire(wire, 2, ["pieces", "trainer_spec", "normalizer_spec"][field - 1] + " (field \(field))")
+            }
             switch (field, wire) {
             case (1, 2):
                 var p = ProtoReader(bytes: try r.lengthDelimited(), file: file)
                 var text = "", score: Float = 0, type: Int32 = 1
+                let index = pieces.count
                 while let (f, w) = try p.nextKey() {
-                    switch (f, w) {
-                    case (1, 2): text = String(decoding: try p.lengthDelimited(), as: UTF8.self)
-                    case (2, 5): score = Float(bitPattern: try p.fixed32())
-                    case (3, 0): type = Int32(truncatingIfNeeded: try p.varint())
+                    switch f {
+                    case 1:
+                        try requireWire(w, 2, "piece \(index)'s text")
+                        let raw = try p.lengthDelimited()
+                        guard let t = String(validating: raw, as: UTF8.self) else {
+                            throw ParseError(file: file, detail: "piece \(index)'s text is not UTF-8")
+                        }
+                        text = t
+                    case 2:
+                        try requireWire(w, 5, "piece \(index)'s score")
+                        score = Float(bitPattern: try p.fixed32())
+                    case 3:
+                        try requireWire(w, 0, "piece \(index)'s type")
+                        let v = try p.varint()
+                        guard (1...6).contains(v) else {
+                            throw ParseError(file: file, detail: "piece \(index) has type \(v), outside SentencePiece's types 1…6")
+                        }
+                        type = Int32(v)
                     default: try p.skip(w)
                     }
                 }
@@ -52,6 +79,7 @@ public struct SentencePieceModel: Sendable {
             case (2, 2):
                 var t = ProtoReader(bytes: try r.lengthDelimited(), file: file)
                 while let (f, w) = try t.nextKey() {
+                    if [3, 40, 41, 42].contains(f) { try requireWire(w, 0, "trainer_spec field \(f)") }
                     switch (f, w) {
                     case (3, 0): modelType = Int(truncatingIfNeeded: try t.varint())
                     case (40, 0): unk = Int(Int32(truncatingIfNeeded: try t.varint()))
@@ -63,6 +91,7 @@ public struct SentencePieceModel: Sendable {
             case (3, 2):
                 var n = ProtoReader(bytes: try r.lengthDelimited(), file: file)
                 while let (f, w) = try n.nextKey() {
+                    if f == 3 { try requireWire(w, 0, "normalizer_spec.add_dummy_prefix") }
                     if (f, w) == (3, 0) { dummy = try n.varint() != 0 } else { try n.skip(w) }
                 }
             default:
@@ -70,6 +99,9 @@ public struct SentencePieceModel: Sendable {
             }
         }
         guard !pieces.isEmpty else { throw ParseError(file: file, detail: "no pieces") }
+        for (name, id) in [("unk_id", unk), ("bos_id", bos), ("eos_id", eos)] where id >= pieces.count {
+            throw ParseError(file: file, detail: "\(name) \(id) is not a piece (the model has \(pieces.count))")
+        }
         self.pieces = pieces
         unkID = unk
         bosID = bos

@@ -4,14 +4,14 @@
 /// to byte pieces <0xNN> (or the unknown piece).
 public struct SentencePieceTokenizer: Sendable {
     public let model: SentencePieceModel
-    let pieceIDs: [String: Int]
+    let pieceIDs: [TokenText: Int]
     let byteIDs: [Int]   // piece id of <0x00>…<0xFF>, or -1
-    let cache = WordCache<String>()
+    let cache = WordCache<TokenText>()
 
     public init(_ model: SentencePieceModel) {
         self.model = model
-        var ids: [String: Int] = [:]
-        for (i, p) in model.pieces.enumerated() where p.type == 1 || p.type == 4 { ids[p.text] = ids[p.text] ?? i }
+        var ids: [TokenText: Int] = [:]
+        for (i, p) in model.pieces.enumerated() where p.type == 1 || p.type == 4 { ids[TokenText(p.text)] = ids[TokenText(p.text)] ?? i }
         pieceIDs = ids
         var bytes = [Int](repeating: -1, count: 256)
         for (i, p) in model.pieces.enumerated() where p.type == 6 {
@@ -43,7 +43,7 @@ public struct SentencePieceTokenizer: Sendable {
     }
 
     func cachedWord(_ characters: [String]) -> [Int] {
-        cache.ids(for: characters.joined()) { encodeWord(characters) }
+        cache.ids(for: TokenText(characters.joined())) { encodeWord(characters) }
     }
 
     /// Merges one word's characters by piece score and maps them to ids (with byte fallback).
@@ -53,7 +53,7 @@ public struct SentencePieceTokenizer: Sendable {
             var best = -1
             var bestScore = -Float.infinity
             for k in 0..<(symbols.count - 1) {
-                if let id = pieceIDs[symbols[k] + symbols[k + 1]] {
+                if let id = pieceIDs[TokenText(symbols[k] + symbols[k + 1])] {
                     let score = model.pieces[id].score
                     if score > bestScore { bestScore = score; best = k }
                 }
@@ -64,7 +64,7 @@ public struct SentencePieceTokenizer: Sendable {
         }
         var ids: [Int] = []
         for s in symbols {
-            if let id = pieceIDs[s] { ids.append(id); continue }
+            if let id = pieceIDs[TokenText(s)] { ids.append(id); continue }
             let fallback = s.utf8.map { byteIDs[Int($0)] }
             if fallback.allSatisfy({ $0 >= 0 }) { ids += fallback } else { ids.append(model.unkID) }
         }

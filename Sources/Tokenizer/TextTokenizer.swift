@@ -16,6 +16,11 @@ public enum TextTokenizer: Sendable {
         }
         guard let bytes = sentencePieceModel else { throw ByteLevelBPETokenizer.LoadError(detail: "no tokenizer.json or tokenizer.model in \(file)") }
         let model = try SentencePieceModel(bytes: bytes, file: file)
+        // We encode by BPE merges; a unigram model encoded that way would give other ids.
+        guard model.modelType == 2 else {
+            let name = SentencePieceModel.modelTypeNames[model.modelType] ?? "type \(model.modelType)"
+            throw SentencePieceModel.ParseError(file: file, detail: "model_type is \(name); vlmkit encodes SentencePiece BPE models only")
+        }
         return .sentencePiece(SentencePieceTokenizer(model), bosID: model.bosID >= 0 ? model.bosID : nil)
     }
 
@@ -84,9 +89,9 @@ public enum TextTokenizer: Sendable {
     /// The id of a token written as text ("</s>", "<|eot_id|>"), if the vocabulary has it as one token.
     public func tokenID(_ text: String) -> Int? {
         switch self {
-        case let .sentencePiece(t, _): return t.model.pieces.firstIndex { $0.text == text }
-        case let .byteLevel(t): return t.vocab[text]
-        case let .metaspace(t): return t.vocab[text]
+        case let .sentencePiece(t, _): return t.model.pieces.firstIndex { $0.text.utf8.elementsEqual(text.utf8) }
+        case let .byteLevel(t): return t.vocab[TokenText(text)]
+        case let .metaspace(t): return t.vocab[TokenText(text)]
         }
     }
 
