@@ -47,6 +47,12 @@ public struct BundleHeader: Equatable, Sendable {
         h.fileLength = get(32, UInt64.self)
         h.alignment = get(40, UInt32.self)
         h.manifestSHA256 = Array(bytes[48..<80])
+        guard h.flags & ~1 == 0 else {
+            throw BundleError.badHeader(file: file, detail: "unknown flag bits 0x\(String(h.flags & ~1, radix: 16)) are set (only bit 0, zstd, is defined)")
+        }
+        for (range, name) in [(44..<48, "44…47"), (80..<128, "80…127")] where bytes[range].contains(where: { $0 != 0 }) {
+            throw BundleError.badHeader(file: file, detail: "reserved bytes \(name) are not zero")
+        }
         guard h.fileLength == UInt64(bytes.count) else {
             throw BundleError.lengthMismatch(file: file, recorded: h.fileLength, actual: bytes.count)
         }
@@ -56,6 +62,9 @@ public struct BundleHeader: Equatable, Sendable {
         let end = h.manifestOffset.addingReportingOverflow(h.manifestLength)
         guard h.manifestOffset >= UInt64(size), !end.overflow, end.partialValue <= h.fileLength else {
             throw BundleError.badHeader(file: file, detail: "manifest range [\(h.manifestOffset), +\(h.manifestLength)) lies outside the file")
+        }
+        guard h.manifestOffset % UInt64(h.alignment) == 0 else {
+            throw BundleError.badHeader(file: file, detail: "manifest offset \(h.manifestOffset) is not a multiple of the alignment \(h.alignment)")
         }
         return h
     }

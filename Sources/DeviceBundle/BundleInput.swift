@@ -10,8 +10,9 @@ public struct BundleInput {
         public let name: String
         public let dtype: DType
         public let shape: Shape
-        /// The file the tensor comes from, for messages.
+        /// The file the tensor comes from and its name there, for messages.
         public let origin: String
+        public var originName: String? = nil
         /// The stored bytes (produced when written, one tensor at a time).
         public let bytes: () throws -> [UInt8]
     }
@@ -29,7 +30,7 @@ public struct BundleInput {
     /// A float checkpoint: tensors by slot name in their stored dtype.
     public static func checkpoint(_ graph: VLMGraph) throws -> BundleInput {
         let tensors = graph.tensors.map { ref in
-            TensorEntry(name: ref.slot, dtype: ref.dtype, shape: ref.shape, origin: ref.info.file) { try ref.withRawBytes { Array($0) } }
+            TensorEntry(name: ref.slot, dtype: ref.dtype, shape: ref.shape, origin: ref.info.file, originName: ref.source) { try ref.withRawBytes { Array($0) } }
         }
         return BundleInput(sourcePath: graph.path, sourceKind: "checkpoint", layout: graph.config.layout, config: graph.config,
                            files: try collectFiles(graph.path, layout: graph.config.layout), tensors: tensors,

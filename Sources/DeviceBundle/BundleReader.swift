@@ -60,6 +60,7 @@ public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
         var taken: [Range<Int>] = []
         func blob(_ e: JSONValue, kind: String) throws -> Blob {
             guard let name = (e["name"] ?? e["path"])?.stringValue else { throw BundleError.badManifest(file: file, detail: "a \(kind) entry has no name") }
+            if let why = Self.badName(name, kind: kind) { throw BundleError.badEntry(file: file, name: String(name.prefix(80)), detail: why) }
             guard let off = e["offset"]?.intValue, let len = e["length"]?.intValue, off >= 0, len >= 0 else {
                 throw BundleError.badEntry(file: file, name: name, detail: "offset and length must be non-negative integers")
             }
@@ -70,8 +71,9 @@ public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
             guard off % Int(alignment) == 0 else {
                 throw BundleError.badEntry(file: file, name: name, detail: "offset \(off) is not aligned to \(alignment)")
             }
-            guard let sha = e["sha256"]?.stringValue, sha.count == 64 else {
-                throw BundleError.badEntry(file: file, name: name, detail: "missing sha256")
+            guard let sha = e["sha256"]?.stringValue,
+                  sha.utf8.count == 64, sha.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
+                throw BundleError.badEntry(file: file, name: name, detail: "sha256 must be 64 lowercase hex digits")
             }
             let compression = e["compression"]?.stringValue ?? "none"
             guard compression == "none" || compression == "zstd" else {
@@ -95,6 +97,9 @@ public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
             taken.append(off..<end)
             return Blob(name: name, range: off..<end, size: size, compressed: compression == "zstd", sha256: sha)
         }
+        for key in ["files", "tensors"] where manifest[key]?.arrayValue == nil {
+            throw BundleError.badManifest(file: path, detail: "\"\(key)\" is \(manifest[key] == nil ? "missing" : "not an array")")
+        }
         files = try (manifest["files"]?.arrayValue ?? []).map { try blob($0, kind: "file") }
         var foundBlobs: [String: Blob] = [:], foundInfos: [String: TensorInfo] = [:]
         for e in manifest["tensors"]?.arrayValue ?? [] {
@@ -103,7 +108,10 @@ public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
             guard let dt = e["dtype"]?.stringValue.flatMap(DType.init(rawValue:)) else {
                 throw BundleError.badEntry(file: file, name: b.name, detail: "unknown dtype \(e["dtype"]?.serialized ?? "(absent)")")
             }
-            let dims = try (e["shape"]?.arrayValue ?? []).map { d -> Int in
+            guard let shape = e["shape"]?.arrayValue, shape.count <= Self.maxRank else {
+                throw BundleError.badEntry(file: file, name: b.name, detail: "shape must be an array of at most \(Self.maxRank) dimensions")
+            }
+            let dims = try shape.map { d -> Int in
                 guard let v = d.intValue, v >= 0 else { throw BundleError.badEntry(file: file, name: b.name, detail: "bad shape") }
                 return v
             }
@@ -117,8 +125,29 @@ public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
         where a.upperBound > b.lowerBound {
             throw BundleError.badManifest(file: file, detail: "blobs at \(a) and \(b) overlap")
         }
+        let anyCompressed = foundBlobs.values.contains { $0.compressed } || files.contains { $0.compressed }
+        guard anyCompressed == (header.flags & 1 == 1) else {
+            throw BundleError.badHeader(file: path, detail: anyCompressed
+                ? "flags say no blob is zstd-compressed, but the manifest has compressed blobs"
+                : "flags say some blob is zstd-compressed, but the manifest has none")
+        }
         self.blobs = foundBlobs
         self.infos = foundInfos
+    }
+
+    /// Tensors have at most this many dimensions (safetensors and PyTorch allow far fewer in practice).
+    public static let maxRank = 8
+
+    /// Names are never used as paths, but a name that looks like an escaping path or carries
+    /// control characters is refused all the same.
+    static func badName(_ name: String, kind: String) -> String? {
+        if name.isEmpty { return "empty \(kind) name" }
+        if name.utf8.count > 1024 { return "\(kind) name longer than 1024 bytes" }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return "\(kind) name holds a control character" }
+        if name.hasPrefix("/") || name.contains("\\") || name.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) {
+            return "\(kind) name is not a plain relative name (absolute, empty or '.'/'..' components)"
+        }
+        return nil
     }
 
     // MARK: TensorStore

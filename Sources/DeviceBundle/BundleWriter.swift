@@ -64,7 +64,7 @@ public enum BundleWriter {
             }
             do {
                 try bytes.withUnsafeBytes {
-                    try NonFinite.check($0, dtype: t.dtype, tensor: t.name, file: t.origin, allow: options.allowNonFinite)
+                    try NonFinite.check($0, dtype: t.dtype, tensor: t.originName ?? t.name, file: t.origin, allow: options.allowNonFinite)
                 }
             } catch {
                 out.abandon()
