@@ -4,6 +4,7 @@ error expected (expected.json). Standard library only. Re-run after adding a cas
     python3 scripts/make_bad_corpus.py
 Tests/CLITests/BadCorpusTests.swift runs every case: exit code 2, one line on stderr containing the
 expected text, nothing on stdout."""
+import hashlib
 import json
 import os
 import shutil
@@ -54,7 +55,7 @@ def blob(dirname, name, content, args, expect, ext):
 
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
-    for sub in ("safetensors", "configs", "bundles", "gguf", "golden"):
+    for sub in ("safetensors", "configs", "bundles", "gguf", "golden", "tokenizers"):
         os.makedirs(os.path.join(OUT, sub))
 
     # ---- safetensors
@@ -120,6 +121,17 @@ def main():
     checkpoint("missing-projector-type", dict(top, mm_projector_cfg={"model_type": "v2l_projector"}), base_llm,
                expect="missing key \"mm_projector_type\"")
     checkpoint("vocab-mismatch", top, base_llm, expect="has shape [100, 64], expected [512, 64]")
+    # Fields that change the computation are read or refused, never ignored (issue 13).
+    checkpoint("rope-llama3-missing-factor", top, dict(base_llm, rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                                                          "high_freq_factor": 4.0}),
+               expect="missing key \"rope_scaling.original_max_position_embeddings\"")
+    checkpoint("aspect-dynamic-s2", dict(top, image_aspect_ratio="dynamic_s2", s2_scales="448,896,1344"), base_llm,
+               expect="image_aspect_ratio \"dynamic_s2\" (NVILA's dynamic S2 tiling")
+    checkpoint("aspect-dynamic", dict(top, image_aspect_ratio="dynamic"), base_llm, expect="image_aspect_ratio \"dynamic\" (InternVL-style dynamic tiles")
+    checkpoint("s2-multiscale", dict(top, s2=True, s2_scales="384,768", mm_hidden_size=96), base_llm,
+               expect="\"s2\": true (s2_scales 384,768)")
+    checkpoint("mm-hidden-size-mismatch", dict(top, mm_hidden_size=96), base_llm,
+               expect="\"mm_hidden_size\" is 96 but the vision tower's hidden size is 32")
     header = json.dumps({"model.embed_tokens.weight": {"dtype": "F16", "shape": [100, 64], "data_offsets": [0, 12800]}}).encode()
     with open(os.path.join(OUT, "configs", "vocab-mismatch", "llm", "model.safetensors"), "wb") as f:
         f.write(struct.pack("<Q", len(header)) + header + bytes(12800))
@@ -143,6 +155,56 @@ def main():
     blob("bundles", "manifest-out-of-range", bytes(mf), ["verify-bundle", "FILE"], "lies outside the file", ".vlmb")
     cs = bytearray(hdr) + b"{}"; struct.pack_into("<QQQ", cs, 16, 128, 2, 130)
     blob("bundles", "manifest-checksum", bytes(cs), ["verify-bundle", "FILE"], "manifest checksum mismatch", ".vlmb")
+
+    def header_with(**fields):
+        h = bytearray(hdr) + b"{}" + bytes(62)
+        struct.pack_into("<QQQ", h, 16, 128, 2, len(h))
+        h[48:80] = hashlib.sha256(b"{}").digest()
+        for offset, value in fields.items():
+            h[int(offset[1:])] = value
+        return bytes(h)
+    blob("bundles", "reserved-bytes", header_with(o100=7), ["verify-bundle", "FILE"], "reserved bytes 80…127 are not zero", ".vlmb")
+    blob("bundles", "unknown-flags", header_with(o12=0x84), ["verify-bundle", "FILE"], "unknown flag bits 0x84 are set", ".vlmb")
+    unaligned = bytearray(hdr) + bytes(8) + b"{}"
+    struct.pack_into("<QQQ", unaligned, 16, 136, 2, len(unaligned))
+    unaligned[48:80] = hashlib.sha256(b"{}").digest()
+    blob("bundles", "manifest-unaligned", bytes(unaligned), ["verify-bundle", "FILE"], "manifest offset 136 is not a multiple of the alignment 64", ".vlmb")
+
+    # ---- tokenizer files in an otherwise good model (weights are links to golden/models/vila-clip-linear-f16)
+    good = os.path.join(ROOT, "golden", "models", "vila-clip-linear-f16")
+    def tokenizer_case(name, edit, expect, spm=None):
+        d = os.path.join(OUT, "tokenizers", name)
+        for sub in ("", "llm", "vision_tower", "mm_projector"):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+            for f in os.listdir(os.path.join(good, sub)):
+                src = os.path.join(good, sub, f)
+                if os.path.isdir(src):
+                    continue
+                dst = os.path.join(d, sub, f)
+                if f.endswith(".safetensors"):
+                    os.symlink(os.path.relpath(src, os.path.dirname(dst)), dst)
+                elif f != "tokenizer.json":
+                    shutil.copy(src, dst)
+        if spm is not None:
+            with open(os.path.join(d, "llm", "tokenizer.model"), "wb") as f:
+                f.write(spm)
+        else:
+            t = json.load(open(os.path.join(good, "llm", "tokenizer.json"), encoding="utf-8"))
+            edit(t)
+            with open(os.path.join(d, "llm", "tokenizer.json"), "w", encoding="utf-8") as f:
+                json.dump(t, f, ensure_ascii=False)
+        cases.append({"name": "tokenizers/" + name, "args": ["tokenize", "tokenizers/" + name, "--text=hello"], "expect": expect})
+    def vocab_array(t): t["model"]["vocab"] = [[k, v] for k, v in t["model"]["vocab"].items()]
+    def merge_unknown(t): t["model"]["merges"].append("qqqz a")
+    def id_huge(t): t["model"]["vocab"]["zzq"] = 1 << 31
+    def bert_post(t): t["post_processor"] = {"type": "BertProcessing", "sep": ["</s>", 2], "cls": ["<s>", 1]}
+    tokenizer_case("vocab-array", vocab_array, "model.vocab is an array")
+    tokenizer_case("merge-unknown-token", merge_unknown, "names \"qqqz\", which is not in the vocabulary")
+    tokenizer_case("id-beyond-2-31", id_huge, "has id 2147483648, outside 0..<2^31")
+    tokenizer_case("post-processor-bert", bert_post, "post_processor type \"BertProcessing\" is not supported")
+    real = open(os.path.join(ROOT, "golden", "tokenizer", "real", "llama2", "tokenizer.model"), "rb").read()
+    assert real[0] == 0x0A
+    tokenizer_case("spm-piece-wire-type", None, "pieces (field 1) has wire type 5, expected 2", spm=b"\x0d" + real[1:])
 
     # ---- golden files
     def golden_file(name, meta, expect):
