@@ -1,5 +1,6 @@
 #include "vlm_kernels.h"
 
+#include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -195,74 +196,33 @@ __attribute__((target("avx2,fma"))) static float dot_f32_avx2(const float *w, co
 }
 #endif
 
-void vlm_gemv_f32(const float *w, size_t k, const float *x, float *y, size_t row_begin, size_t row_end) {
-#if defined(__x86_64__)
-    if (vlm_kernels_use_avx2()) {
-        for (size_t r = row_begin; r < row_end; r++) y[r] += dot_f32_avx2(w + r * k, x, k);
-        return;
-    }
-#endif
+// ---------------------------------------------------------------- portable versions
+// What a CPU without AVX2 (an ARM edge device) runs; exported so tests run them on any machine.
+
+void vlm_gemv_f32_portable(const float *w, size_t k, const float *x, float *y, size_t row_begin, size_t row_end) {
     for (size_t r = row_begin; r < row_end; r++) y[r] += dot_f32_generic(w + r * k, x, k);
 }
 
-void vlm_gemv_half(const uint16_t *w, int bf16, size_t k, const float *x, float *y, size_t row_begin, size_t row_end) {
-#if defined(__x86_64__)
-    if (vlm_kernels_use_avx2()) {
-        for (size_t r = row_begin; r < row_end; r++) y[r] += dot_half_avx2(w + r * k, bf16, x, k);
-        return;
-    }
-#endif
+void vlm_gemv_half_portable(const uint16_t *w, int bf16, size_t k, const float *x, float *y, size_t row_begin, size_t row_end) {
     for (size_t r = row_begin; r < row_end; r++) y[r] += dot_half_generic(w + r * k, bf16, x, k);
 }
 
-void vlm_widen_half(const uint16_t *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end) {
+void vlm_widen_half_portable(const uint16_t *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end) {
     const uint16_t *src = w + row_begin * k;
     float *dst = out + row_begin * k;
     size_t n = (row_end - row_begin) * k;
-    if (bf16) {
-        for (size_t c = 0; c < n; c++) dst[c] = bf16_to_f32(src[c]);
-        return;
-    }
-#if defined(__x86_64__)
-    if (vlm_kernels_use_avx2()) { widen_f16_avx2(src, dst, n); return; }
-#endif
-    for (size_t c = 0; c < n; c++) dst[c] = f16_to_f32(src[c]);
+    for (size_t c = 0; c < n; c++) dst[c] = bf16 ? bf16_to_f32(src[c]) : f16_to_f32(src[c]);
 }
 
-// ---------------------------------------------------------------- dispatch
-int vlm_kernels_use_avx2(void) {
-#if defined(__x86_64__)
-    static int cached = -1;
-    if (cached < 0) cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-    return cached;
-#else
-    return 0;
-#endif
-}
-
-void vlm_gemv_int8(const int8_t *w, const uint16_t *scales, size_t k, const float *x, float *y,
-                   size_t row_begin, size_t row_end) {
-#if defined(__x86_64__)
-    if (vlm_kernels_use_avx2()) {
-        for (size_t r = row_begin; r < row_end; r++) y[r] += f16_to_f32(scales[r]) * dot_int8_avx2(w + r * k, x, k);
-        return;
-    }
-#endif
+void vlm_gemv_int8_portable(const int8_t *w, const uint16_t *scales, size_t k, const float *x, float *y,
+                            size_t row_begin, size_t row_end) {
     for (size_t r = row_begin; r < row_end; r++) y[r] += f16_to_f32(scales[r]) * dot_int8_generic(w + r * k, x, k);
 }
 
-void vlm_gemv_int4(const uint8_t *w, const uint16_t *scales, const uint8_t *zeros, size_t k, size_t g,
-                   const float *x_even, const float *x_odd, const float *group_sums, float *y,
-                   size_t row_begin, size_t row_end) {
+void vlm_gemv_int4_portable(const uint8_t *w, const uint16_t *scales, const uint8_t *zeros, size_t k, size_t g,
+                            const float *x_even, const float *x_odd, const float *group_sums, float *y,
+                            size_t row_begin, size_t row_end) {
     size_t groups = k / g, half = g / 2;
-#if defined(__x86_64__)
-    if (vlm_kernels_use_avx2()) {
-        for (size_t r = row_begin; r < row_end; r++)
-            y[r] += row_int4_avx2(w + r * (k / 2), scales + r * groups, zeros ? zeros + r * groups : NULL, groups, half,
-                                  x_even, x_odd, group_sums);
-        return;
-    }
-#endif
     for (size_t r = row_begin; r < row_end; r++) {
         const uint8_t *row = w + r * (k / 2);
         float acc = 0;
@@ -274,4 +234,76 @@ void vlm_gemv_int4(const uint8_t *w, const uint16_t *scales, const uint8_t *zero
         }
         y[r] += acc;
     }
+}
+
+// ---------------------------------------------------------------- dispatch
+int vlm_kernels_use_avx2(void) {
+#if defined(__x86_64__)
+    static int cached = -1;
+    if (cached < 0) {
+        // VLMKIT_KERNELS=portable (read once, at the first call) runs the portable path on x86 too.
+        const char *forced = getenv("VLMKIT_KERNELS");
+        int portable = forced != NULL && strcmp(forced, "portable") == 0;
+        cached = !portable && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    }
+    return cached;
+#else
+    return 0;
+#endif
+}
+
+void vlm_gemv_f32(const float *w, size_t k, const float *x, float *y, size_t row_begin, size_t row_end) {
+#if defined(__x86_64__)
+    if (vlm_kernels_use_avx2()) {
+        for (size_t r = row_begin; r < row_end; r++) y[r] += dot_f32_avx2(w + r * k, x, k);
+        return;
+    }
+#endif
+    vlm_gemv_f32_portable(w, k, x, y, row_begin, row_end);
+}
+
+void vlm_gemv_half(const uint16_t *w, int bf16, size_t k, const float *x, float *y, size_t row_begin, size_t row_end) {
+#if defined(__x86_64__)
+    if (vlm_kernels_use_avx2()) {
+        for (size_t r = row_begin; r < row_end; r++) y[r] += dot_half_avx2(w + r * k, bf16, x, k);
+        return;
+    }
+#endif
+    vlm_gemv_half_portable(w, bf16, k, x, y, row_begin, row_end);
+}
+
+void vlm_widen_half(const uint16_t *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end) {
+#if defined(__x86_64__)
+    if (!bf16 && vlm_kernels_use_avx2()) {
+        widen_f16_avx2(w + row_begin * k, out + row_begin * k, (row_end - row_begin) * k);
+        return;
+    }
+#endif
+    vlm_widen_half_portable(w, bf16, k, out, row_begin, row_end);
+}
+
+void vlm_gemv_int8(const int8_t *w, const uint16_t *scales, size_t k, const float *x, float *y,
+                   size_t row_begin, size_t row_end) {
+#if defined(__x86_64__)
+    if (vlm_kernels_use_avx2()) {
+        for (size_t r = row_begin; r < row_end; r++) y[r] += f16_to_f32(scales[r]) * dot_int8_avx2(w + r * k, x, k);
+        return;
+    }
+#endif
+    vlm_gemv_int8_portable(w, scales, k, x, y, row_begin, row_end);
+}
+
+void vlm_gemv_int4(const uint8_t *w, const uint16_t *scales, const uint8_t *zeros, size_t k, size_t g,
+                   const float *x_even, const float *x_odd, const float *group_sums, float *y,
+                   size_t row_begin, size_t row_end) {
+#if defined(__x86_64__)
+    if (vlm_kernels_use_avx2()) {
+        size_t groups = k / g, half = g / 2;
+        for (size_t r = row_begin; r < row_end; r++)
+            y[r] += row_int4_avx2(w + r * (k / 2), scales + r * groups, zeros ? zeros + r * groups : NULL, groups, half,
+                                  x_even, x_odd, group_sums);
+        return;
+    }
+#endif
+    vlm_gemv_int4_portable(w, scales, zeros, k, g, x_even, x_odd, group_sums, y, row_begin, row_end);
 }

@@ -8,8 +8,10 @@ import TensorCore
 /// thread, so results do not depend on the thread count. `QuantizedLinear.naiveForward` is the oracle.
 enum QuantizedGEMV {
     /// y[i, r] += Σ_c x[i, c] · ŵ[r, c] for i < m (y has row stride n).
-    static func run(_ w: QuantizedMatrix, x: UnsafePointer<Float>, m: Int, y: UnsafeMutablePointer<Float>) {
+    static func run(_ w: QuantizedMatrix, x: UnsafePointer<Float>, m: Int, y: UnsafeMutablePointer<Float>, kernels: KernelPath = .native) {
         let k = w.cols, n = w.rows
+        let int8 = kernels == .portable ? vlm_gemv_int8_portable : vlm_gemv_int8
+        let int4 = kernels == .portable ? vlm_gemv_int4_portable : vlm_gemv_int4
         switch w.scheme {
         case .int8:
             w.values.withUnsafeBufferPointer { v in
@@ -17,7 +19,7 @@ enum QuantizedGEMV {
                     let wp = UnsafeRawPointer(v.baseAddress!).assumingMemoryBound(to: Int8.self), sp = s.baseAddress!
                     for i in 0..<m {
                         Parallel.forEachChunk(n, minimumPerChunk: 16) { rows in
-                            vlm_gemv_int8(wp, sp, k, x + i * k, y + i * n, rows.lowerBound, rows.upperBound)
+                            int8(wp, sp, k, x + i * k, y + i * n, rows.lowerBound, rows.upperBound)
                         }
                     }
                 }
@@ -46,7 +48,7 @@ enum QuantizedGEMV {
                                 sums.withUnsafeBufferPointer { sm in
                                     let run = { (z: UnsafePointer<UInt8>?) in
                                         Parallel.forEachChunk(n, minimumPerChunk: 16) { rows in
-                                            vlm_gemv_int4(v.baseAddress!, s.baseAddress!, z, k, g, e.baseAddress!, o.baseAddress!,
+                                            int4(v.baseAddress!, s.baseAddress!, z, k, g, e.baseAddress!, o.baseAddress!,
                                                           sm.baseAddress!, y + i * n, rows.lowerBound, rows.upperBound)
                                         }
                                     }

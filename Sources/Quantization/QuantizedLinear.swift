@@ -8,6 +8,7 @@ import ReferenceRuntime
 public struct QuantizedLinear: LinearOperator {
     public let matrix: QuantizedMatrix
     public let bias: [Float]?
+    public var kernels: KernelPath = .native
     public init(_ matrix: QuantizedMatrix, bias: [Float]?) {
         precondition(bias == nil || bias!.count == matrix.rows)
         self.matrix = matrix
@@ -19,7 +20,7 @@ public struct QuantizedLinear: LinearOperator {
 
     public func forward(_ x: [Float], rows m: Int) -> [Float] {
         BlockedLinear.forward(x, rows: m, k: matrix.cols, n: matrix.rows, bias: bias,
-                              gemv: { xp, yp in QuantizedGEMV.run(matrix, x: xp, m: m, y: yp) },
+                              gemv: { xp, yp in QuantizedGEMV.run(matrix, x: xp, m: m, y: yp, kernels: kernels) },
                               widenRow: { r, out in matrix.dequantizeRow(r, into: out) })
     }
 

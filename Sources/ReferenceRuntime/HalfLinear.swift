@@ -13,6 +13,7 @@ public struct HalfLinear: LinearOperator {
     public let bias: [Float]?
     public let inFeatures: Int
     public let outFeatures: Int
+    public var kernels: KernelPath = .native
 
     public init(weight: [UInt16], isBF16: Bool, bias: [Float]?, outFeatures: Int, inFeatures: Int) {
         precondition(weight.count == outFeatures * inFeatures && (bias == nil || bias!.count == outFeatures))
@@ -40,15 +41,17 @@ public struct HalfLinear: LinearOperator {
 
     public func forward(_ x: [Float], rows m: Int) -> [Float] {
         let k = inFeatures, n = outFeatures, bf = Int32(isBF16 ? 1 : 0)
+        let gemv = kernels == .portable ? vlm_gemv_half_portable : vlm_gemv_half
+        let widen = kernels == .portable ? vlm_widen_half_portable : vlm_widen_half
         return weight.withUnsafeBufferPointer { wp in
             let w = wp.baseAddress!
             return BlockedLinear.forward(x, rows: m, k: k, n: n, bias: bias, gemv: { xp, yp in
                 for i in 0..<m {
                     Parallel.forEachChunk(n, minimumPerChunk: 16) { rows in
-                        vlm_gemv_half(w, bf, k, xp + i * k, yp + i * n, rows.lowerBound, rows.upperBound)
+                        gemv(w, bf, k, xp + i * k, yp + i * n, rows.lowerBound, rows.upperBound)
                     }
                 }
-            }, widenRow: { r, out in vlm_widen_half(w + r * k, bf, k, out, 0, 1) })
+            }, widenRow: { r, out in widen(w + r * k, bf, k, out, 0, 1) })
         }
     }
 

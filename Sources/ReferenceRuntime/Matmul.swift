@@ -20,7 +20,8 @@ public enum Matmul {
     }
 
     /// The same through OpenBLAS sgemm (`Gemm`).
-    public static func blas(x: [Float], m: Int, k: Int, weight: [Float], n: Int, bias: [Float]? = nil) -> [Float] {
+    public static func blas(x: [Float], m: Int, k: Int, weight: [Float], n: Int, bias: [Float]? = nil,
+                            kernels: KernelPath = .native) -> [Float] {
         precondition(x.count == m * k && weight.count == n * k)
         var y = [Float](repeating: 0, count: m * n)
         if let bias {
@@ -34,8 +35,9 @@ public enum Matmul {
                 weight.withUnsafeBufferPointer { wp in
                     y.withUnsafeMutableBufferPointer { yp in
                         let yb = yp.baseAddress!
+                        let gemv = kernels == .portable ? vlm_gemv_f32_portable : vlm_gemv_f32
                         Parallel.forEachChunk(n, minimumPerChunk: 16) { rows in
-                            vlm_gemv_f32(wp.baseAddress!, k, xp.baseAddress!, yb, rows.lowerBound, rows.upperBound)
+                            gemv(wp.baseAddress!, k, xp.baseAddress!, yb, rows.lowerBound, rows.upperBound)
                         }
                     }
                 }

@@ -28,7 +28,18 @@ void vlm_gemv_f32(const float *w, size_t k, const float *x, float *y, size_t row
 /// Widens rows [row_begin, row_end) of a half-precision matrix to f32 into out (row-major, k per row).
 void vlm_widen_half(const uint16_t *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end);
 
-/// 1 when the AVX2+FMA versions are in use (for benchmark reports).
+/// 1 when the AVX2+FMA versions are in use (for benchmark reports). VLMKIT_KERNELS=portable in the
+/// environment (read at the first call) selects the portable versions on any CPU.
 int vlm_kernels_use_avx2(void);
+
+/// The portable versions themselves (what CPUs without AVX2, e.g. ARM, run), same contracts.
+void vlm_gemv_int8_portable(const int8_t *w, const uint16_t *scales, size_t k, const float *x, float *y,
+                            size_t row_begin, size_t row_end);
+void vlm_gemv_int4_portable(const uint8_t *w, const uint16_t *scales, const uint8_t *zeros, size_t k, size_t g,
+                            const float *x_even, const float *x_odd, const float *group_sums, float *y,
+                            size_t row_begin, size_t row_end);
+void vlm_gemv_half_portable(const uint16_t *w, int bf16, size_t k, const float *x, float *y, size_t row_begin, size_t row_end);
+void vlm_gemv_f32_portable(const float *w, size_t k, const float *x, float *y, size_t row_begin, size_t row_end);
+void vlm_widen_half_portable(const uint16_t *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end);
 
 #endif

@@ -1,0 +1,8 @@
+/// Which C kernels a layer calls: the ones chosen for this CPU at run time (AVX2+FMA+F16C on x86
+/// when present, else portable C), or the portable C ones whatever the CPU — what an ARM device
+/// runs, so tests exercise it on x86 too. `VLMKIT_KERNELS=portable` in the environment makes
+/// `.native` choose the portable kernels for a whole process.
+public enum KernelPath: Sendable, Equatable {
+    case native
+    case portable
+}
