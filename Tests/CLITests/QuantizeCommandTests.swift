@@ -17,8 +17,9 @@ import TestSupport
         let strict = try CLIRunner.run(["verify", dir + "/q8", "--golden", golden])
         #expect(strict.status == 1)
         #expect(strict.stdout.contains("first divergence at stage 'logits'"))
-        // … quantization tolerances pass, and the report names every quantized tensor.
-        let ok = try CLIRunner.run(["verify", dir + "/q8", "--golden", golden, "--max-rel", "0.1", "--max-kld", "1e-3",
+        // … quantization tolerances pass (about 2× what int8 achieves here: max rel 1.45e-2, KL 5.2e-5,
+        // top-1 21/22; 0.9 allows 2 of 22 misses), and the report names every quantized tensor.
+        let ok = try CLIRunner.run(["verify", dir + "/q8", "--golden", golden, "--max-rel", "0.03", "--max-kld", "1.1e-4",
                                     "--min-top1", "0.9", "--report", dir + "/report.json"])
         #expect(ok.status == 0, "\(ok.stdout)")
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as! [String: Any]

@@ -69,6 +69,7 @@ import ReferenceRuntime
         let quant = try VLMRunner(weights: try QuantizedModel(path: out)).run(inputs, maxNewTokens: 0).logits.data
         let maxRef = float.map(abs).max()!
         let maxErr = zip(float, quant).map { abs($0 - $1) }.max()!
-        #expect(maxErr > 0 && maxErr / maxRef < 0.05)
+        // int8 reaches 2.28e-2 of the largest logit here; the bound is 2× that.
+        #expect(maxErr > 0 && maxErr / maxRef < 0.046)
     }
 }

@@ -98,7 +98,12 @@ import TensorCore
             let wavelen = 2 * Double.pi / Double(p)
             if wavelen < 2048 { #expect(s == p) }
             else if wavelen > 8192 { #expect(abs(s - p / 8) <= 1e-12 + 1e-6 * p) }
-            else { #expect(s < p && s > p / 8) }
+            else {
+                // transformers' _compute_llama3_parameters: a linear ramp in 8192 / wavelength.
+                let smooth = (8192 / wavelen - 1) / (4 - 1)
+                let want = (1 - smooth) * Double(p) / 8 + smooth * Double(p)
+                #expect(abs(Double(s) - want) <= 1e-6 * Double(p), "wavelength \(wavelen)")
+            }
         }
         let linear = RotaryEmbedding(headDim: 8, theta: 10000, scaling: .linear(factor: 4))
         #expect(zip(linear.invFreq, RotaryEmbedding(headDim: 8, theta: 10000, scaling: nil).invFreq).allSatisfy { $0 == $1 / 4 })
