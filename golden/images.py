@@ -152,5 +152,54 @@ def main() -> None:
     print(f"wrote {len(tensors)} tensors for {len(files)} images")
 
 
+def write_alpha_files() -> list:
+    """Images with alpha of every kind a PNG carries: RGBA, gray + alpha, a palette whose tRNS has
+    several alpha levels, and (already above) a palette with one transparent entry."""
+    made = []
+    rgba = np.array(Image.fromarray(scene(37, 29, 12)).convert("RGBA"))
+    rgba[..., 3] = (np.arange(37 * 29).reshape(29, 37) * 7 % 256).astype(np.uint8)
+    Image.fromarray(rgba).save(os.path.join(FILES, "rgba-steps-37x29.png"))
+    la = Image.fromarray(scene(30, 20, 13)).convert("LA")
+    a = np.array(la)
+    a[..., 1] = np.linspace(255, 0, 30, dtype=np.uint8)[None, :]
+    Image.fromarray(a, mode="LA").save(os.path.join(FILES, "gray-alpha-30x20.png"))
+    pal = Image.fromarray(scene(24, 24, 14)).convert("P", palette=Image.Palette.ADAPTIVE, colors=8)
+    pal.save(os.path.join(FILES, "palette-alpha-24x24.png"), transparency=bytes([0, 64, 128, 200, 255, 255, 30, 255]))
+    made += ["rgba-steps-37x29.png", "gray-alpha-30x20.png", "palette-alpha-24x24.png"]
+    return made
+
+
+def alpha_main() -> None:
+    """golden/images/alpha.golden.safetensors: images with alpha through each layout's reference
+    pipeline. VILA (llava/mm_utils.py, process_image): Image.open(f).convert("RGB") — alpha dropped —
+    then the processor. LLaVA-HF (transformers' LlavaProcessor is given the opened image): the
+    processor's convert_to_rgb composites alpha onto white."""
+    files = write_alpha_files() + ["rgba-50x30.png", "palette-40x40.png"]
+    procs = {"vila-clip56": os.path.join(ROOT, "models", "vila-clip-linear-f16", "vision_tower"),
+             "llava-hf-clip56": os.path.join(ROOT, "models", "llava-hf-f16")}
+    tensors = {}
+    for name in files:
+        for pname, folder in procs.items():
+            proc = pil_processor(folder)
+            opened = Image.open(os.path.join(FILES, name))
+            image = opened.convert("RGB") if pname.startswith("vila") else opened
+            geo = proc(image, return_tensors="np", do_rescale=False, do_normalize=False)["pixel_values"][0]
+            assert np.all(geo == np.round(geo))
+            tensors[f"geometry.{name}.{pname}"] = np.ascontiguousarray(geo.transpose(1, 2, 0).astype(np.uint8))
+            px = proc(image, return_tensors="np")["pixel_values"][0]
+            tensors[f"pixel_values.{name}.{pname}"] = np.ascontiguousarray(px.astype(np.float32))
+    meta = {"format": "vlmkit-golden-images", "version": "1",
+            "processors": json.dumps({k: os.path.relpath(v, ROOT) for k, v in procs.items()}),
+            "regenerate": "python golden/images.py --alpha (see golden/requirements.txt)",
+            "generator": f"golden/images.py alpha_main (Pillow {Image.__version__}, numpy {np.__version__})"}
+    save_file(tensors, os.path.join(OUT, "alpha.golden.safetensors"), metadata=meta)
+    print(f"wrote {len(tensors)} alpha tensors for {len(files)} images")
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+    if "--alpha" in sys.argv:
+        alpha_main()
+    else:
+        main()
+        alpha_main()

@@ -1,5 +1,6 @@
 // PNG → 8-bit RGB as Pillow's Image.open(...).convert("RGB") gives it: gray replicated, palette
-// looked up, alpha dropped (not composited), no gamma. 16-bit colour samples keep their high byte;
+// looked up, no gamma; the alpha channel (RGBA, gray+alpha, palette tRNS) returned beside it,
+// for the layouts whose reference pipeline composites it. 16-bit colour samples keep their high byte;
 // 16-bit grayscale is clamped to 255 (Pillow opens it as "I;16" and clips when converting).
 #include "image_codecs.h"
 
@@ -61,6 +62,8 @@ int vlm_decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, vlm_im
         free(rows);
         free(out->pixels);
         out->pixels = NULL;
+        free(out->alpha);
+        out->alpha = NULL;
         png_destroy_read_struct(&png, &info, NULL);
         return src.ran_out ? VLM_IMAGE_TRUNCATED : status;
     }
@@ -129,7 +132,9 @@ int vlm_decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, vlm_im
     raw = malloc(row_bytes * (size_t)height + 1);
     rows = malloc(sizeof(png_bytep) * (size_t)height + 1);
     out->pixels = malloc((size_t)width * (size_t)height * 3 + 1);
-    if (!raw || !rows || !out->pixels) {
+    int has_alpha = !gray16 && (channels == 2 || channels == 4);
+    if (has_alpha) out->alpha = malloc((size_t)width * (size_t)height + 1);
+    if (!raw || !rows || !out->pixels || (has_alpha && !out->alpha)) {
         snprintf(out->message, sizeof out->message, "out of memory for %u x %u pixels", (unsigned)width, (unsigned)height);
         status = VLM_IMAGE_NO_MEMORY;
         png_longjmp(png, 1);
@@ -151,6 +156,7 @@ int vlm_decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, vlm_im
         } else {
             q[0] = p[0]; q[1] = p[1]; q[2] = p[2];
         }
+        if (has_alpha) out->alpha[i] = p[channels - 1];
     }
     free(raw);
     free(rows);
@@ -163,4 +169,6 @@ int vlm_decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, vlm_im
 void vlm_image_free(vlm_image *image) {
     free(image->pixels);
     image->pixels = NULL;
+    free(image->alpha);
+    image->alpha = NULL;
 }

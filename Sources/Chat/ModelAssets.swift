@@ -42,7 +42,7 @@ public struct ModelAssets: Sendable {
         let path = preprocessorPath
         let processor = files.exists(path) ? try ImageProcessorConfig(files.read(path)) : ImageProcessorConfig.defaults(for: config.vision)
         let aspect = aspectOverride ?? AspectMode(config: config.imageAspectRatio)
-        return ImagePreprocessor(config: processor, aspect: aspect)
+        return ImagePreprocessor(config: processor, aspect: aspect, alpha: config.layout == .llavaHF ? .compositeOnWhite : .drop)
     }
 
     public func pixelValues(_ images: [String], aspectOverride: AspectMode?) throws -> TensorCore.Tensor? {

@@ -60,6 +60,7 @@ public enum ImageDecoder {
         let w = Int(image.width), h = Int(image.height)
         let pixels = [UInt8](UnsafeBufferPointer(start: image.pixels, count: w * h * 3))
         var out = RGBImage(width: w, height: h, pixels: pixels)
+        if let a = image.alpha { out.alpha = [UInt8](UnsafeBufferPointer(start: a, count: w * h)) }
         if image.has_transparent_color != 0 {
             let t = image.transparent_color
             out.transparentColor = [Int(t.0), Int(t.1), Int(t.2)]

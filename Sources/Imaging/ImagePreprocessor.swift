@@ -17,6 +17,15 @@ public enum AspectMode: String, Sendable, CaseIterable {
     }
 }
 
+/// What happens to an alpha channel, as the layout's reference pipeline does it.
+public enum AlphaRule: String, Sendable {
+    /// VILA's loader (`Image.open(f).convert("RGB")`, llava/mm_utils.py): alpha dropped.
+    case drop
+    /// transformers' processors given the opened image (LLaVA-HF): `convert_to_rgb` composites
+    /// it onto white.
+    case compositeOnWhite
+}
+
 public struct PreprocessError: Error, CustomStringConvertible, Equatable {
     public let message: String
     public var description: String { message }
@@ -31,9 +40,12 @@ public struct ImagePreprocessor: Sendable {
     /// or resizing its short side up, would otherwise allocate gigabytes (Pillow would try).
     public var maxPixels = ImageDecoder.defaultMaxPixels
 
-    public init(config: ImageProcessorConfig, aspect: AspectMode) {
+    public var alpha: AlphaRule
+
+    public init(config: ImageProcessorConfig, aspect: AspectMode, alpha: AlphaRule = .drop) {
         self.config = config
         self.aspect = aspect
+        self.alpha = alpha
     }
 
     func checkSize(_ w: Int, _ h: Int, _ step: String) throws {
@@ -48,6 +60,7 @@ public struct ImagePreprocessor: Sendable {
     public func geometry(_ input: RGBImage) throws -> RGBImage {
         var image = input
         guard image.width > 0 && image.height > 0 else { throw PreprocessError(message: "the image has no pixels") }
+        if alpha == .drop { image.alpha = nil }
         switch aspect {
         case .processor: break
         case .resize:

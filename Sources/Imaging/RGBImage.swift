@@ -8,6 +8,9 @@ public struct RGBImage: Sendable, Equatable {
     /// The colour Pillow keeps in `info["transparency"]` (a PNG tRNS colour, raw sample values),
     /// which survives `resize` but not `paste` into a new image.
     public var transparentColor: [Int]? = nil
+    /// The file's alpha channel (width × height bytes), when it has one. Only layouts whose
+    /// reference pipeline composites it read it (formats/images.md); geometry steps drop it.
+    public var alpha: [UInt8]? = nil
 
     public init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(width >= 0 && height >= 0 && pixels.count == width * height * 3, "RGBImage: \(pixels.count) bytes for \(width)x\(height)")
@@ -31,6 +34,7 @@ public struct RGBImage: Sendable, Equatable {
     /// white, so pixels of exactly that colour become (255, 255, 255). transformers 4.x returned
     /// RGB images unchanged.
     public func compositedOnWhite() -> RGBImage {
+        if alpha != nil { return alphaCompositedOnWhite() }
         guard let t = transparentColor else { return self }
         var out = self
         out.transparentColor = nil
@@ -38,6 +42,34 @@ public struct RGBImage: Sendable, Equatable {
             out.pixels[3 * i] = 255
             out.pixels[3 * i + 1] = 255
             out.pixels[3 * i + 2] = 255
+        }
+        return out
+    }
+
+    /// transformers' `convert_to_rgb` on an image with an alpha channel: `convert("RGBA")`, then
+    /// Pillow's `Image.alpha_composite` over opaque white, in Pillow's integer arithmetic
+    /// (libImaging/AlphaComposite.c: 7 extra bits, divisions by 255 rounded by shifts).
+    public func alphaCompositedOnWhite() -> RGBImage {
+        guard let alpha else { return self }
+        var out = self
+        out.alpha = nil
+        out.transparentColor = nil
+        func shiftDiv255(_ a: UInt32) -> UInt32 { ((a >> 8) + a) >> 8 }
+        let precision: UInt32 = 7
+        for i in 0..<(width * height) {
+            let a = UInt32(alpha[i])
+            if a == 0 {
+                out.pixels[3 * i] = 255; out.pixels[3 * i + 1] = 255; out.pixels[3 * i + 2] = 255
+                continue
+            }
+            let blend = 255 * (255 - a)             // destination alpha 255
+            let outA255 = a * 255 + blend
+            let coef1 = a * 255 * 255 * (1 << precision) / outA255
+            let coef2 = 255 * (1 << precision) - coef1
+            for c in 0..<3 {
+                let tmp = UInt32(pixels[3 * i + c]) * coef1 + 255 * coef2
+                out.pixels[3 * i + c] = UInt8(shiftDiv255(tmp + (0x80 << precision)) >> precision)
+            }
         }
         return out
     }

@@ -10,6 +10,9 @@
 typedef struct {
     /// width * height * 3 bytes, RGB interleaved, rows top to bottom; malloc'd, free with vlm_image_free.
     uint8_t *pixels;
+    /// width * height alpha bytes when the file has an alpha channel (RGBA, gray+alpha, a palette
+    /// with tRNS), else NULL; malloc'd, freed by vlm_image_free.
+    uint8_t *alpha;
     uint32_t width;
     uint32_t height;
     /// A PNG tRNS colour that Pillow carries as info["transparency"] after convert("RGB"):
