@@ -118,6 +118,9 @@ public struct ImageProcessorConfig: Sendable, Equatable {
         let defaultStd = siglip ? [0.5, 0.5, 0.5] : clip ? Self.clipStd : nil
         imageMean = try Self.triple(c, "image_mean", default: defaultMean)
         imageStd = try Self.triple(c, "image_std", default: defaultStd)
+        if doNormalize, let zero = imageStd.firstIndex(of: 0) {
+            throw ConfigError.invalidValue(file: c.file, key: "image_std", detail: "has 0 for channel \(zero): normalising would divide by zero")
+        }
         if let zero = imageStd.firstIndex(where: { $0 == 0 }) {
             throw ConfigError.invalidValue(file: c.file, key: "image_std", detail: "channel \(zero) is zero")
         }
@@ -129,7 +132,7 @@ public struct ImageProcessorConfig: Sendable, Equatable {
             guard let d else { throw ConfigError.missingKey(file: c.file, key: key) }
             return d
         }
-        if let x = v.doubleValue { return [x, x, x] }
+        if let x = v.doubleValue, x.isFinite { return [x, x, x] }
         if let items = v.arrayValue, items.count == 3, case let values = items.compactMap(\.doubleValue), values.count == 3,
            values.allSatisfy(\.isFinite) {
             return values

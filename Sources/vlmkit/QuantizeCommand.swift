@@ -46,8 +46,8 @@ struct QuantizeCommand: ParsableCommand, ThreadedCommand {
     @Option(help: "int8 or int4.")
     var scheme: String
 
-    @Option(name: [.customShort("g"), .long], parsing: .unconditional, help: "int4 group size: 32, 64 or 128.")
-    var groupSize: Int = 128
+    @Option(name: [.customShort("g"), .long], parsing: .unconditional, help: "int4 group size: 32, 64 or 128 (default 128).")
+    var groupSize: Int?
 
     @Flag(help: "int4 with symmetric groups (no zero-point).")
     var symmetric = false
@@ -58,11 +58,11 @@ struct QuantizeCommand: ParsableCommand, ThreadedCommand {
     @Option(help: "Calibration data for AWQ (token-id text file or safetensors with input.token_ids).")
     var calibration: String?
 
-    @Option(parsing: .unconditional, help: "Calibration tokens to use (AWQ).")
-    var calibrationTokens: Int = 8192
+    @Option(parsing: .unconditional, help: "Calibration tokens to use (AWQ; default 8192).")
+    var calibrationTokens: Int?
 
-    @Option(parsing: .unconditional, help: "Calibration sequence length (AWQ).")
-    var sequenceLength: Int = 512
+    @Option(parsing: .unconditional, help: "Calibration sequence length (AWQ; default 512, or the model's context if shorter).")
+    var sequenceLength: Int?
 
     @Option(parsing: .singleValue, help: "Keep Linear layers matching this glob float (repeatable).")
     var keep: [String] = []
@@ -79,19 +79,32 @@ struct QuantizeCommand: ParsableCommand, ThreadedCommand {
 
     func validate() throws {
         guard ["int8", "int4"].contains(scheme) else { throw ValidationError("--scheme must be int8 or int4") }
-        guard QuantScheme.supportedGroupSizes.contains(groupSize) else { throw ValidationError("--group-size must be 32, 64 or 128") }
+        if let g = groupSize, !QuantScheme.supportedGroupSizes.contains(g) {
+            throw ValidationError("--group-size must be 32, 64 or 128, not \(g)")
+        }
+        if scheme == "int8" && (groupSize != nil || symmetric) {
+            throw ValidationError("\(groupSize != nil ? "--group-size" : "--symmetric") applies to --scheme int4 only (int8 has one scale per output row)")
+        }
         guard ["rtn", "awq"].contains(method) else { throw ValidationError("--method must be rtn or awq") }
+        if method == "rtn" {
+            for (given, flag) in [(calibration != nil, "--calibration"), (calibrationTokens != nil, "--calibration-tokens"),
+                                  (sequenceLength != nil, "--sequence-length")] where given {
+                throw ValidationError("\(flag) applies to --method awq only (RTN uses no calibration data)")
+            }
+        }
         if method == "awq" && nonFinite.allowNonfinite {
             throw ValidationError("--allow-nonfinite does not apply to --method awq: the scale search needs finite weights")
         }
         if method == "awq" && calibration == nil { throw ValidationError("--method awq needs --calibration FILE") }
-        guard calibrationTokens > 0, sequenceLength > 0 else { throw ValidationError("--calibration-tokens and --sequence-length must be positive") }
+        guard (calibrationTokens ?? 1) > 0, (sequenceLength ?? 1) > 0 else {
+            throw ValidationError("--calibration-tokens and --sequence-length must be positive")
+        }
     }
 
     func run() throws {
         try FileSystem.requireDistinct(output: output, inputs: [model] + (calibration.map { [$0] } ?? []))
         let n = Parallel.threads
-        let base: QuantScheme = scheme == "int8" ? .int8 : .int4(groupSize: groupSize, symmetric: symmetric)
+        let base: QuantScheme = scheme == "int8" ? .int8 : .int4(groupSize: groupSize ?? 128, symmetric: symmetric)
         var recipe = QuantRecipe(defaultScheme: base)
         for k in keep { recipe.keep(k) }
         for r in schemeFor { try recipe.addSchemeRule(r) }
@@ -101,6 +114,7 @@ struct QuantizeCommand: ParsableCommand, ThreadedCommand {
         options.threads = n
         options.allowNonFinite = nonFinite.allowNonfinite
         let context = graph.config.llm.maxPositionEmbeddings
+        let sequenceLength = self.sequenceLength ?? min(512, context), calibrationTokens = self.calibrationTokens ?? 8192
         if method == "awq" && sequenceLength > context {
             throw ValidationError("--sequence-length \(sequenceLength) is beyond the model's context of \(context) positions (max_position_embeddings)")
         }

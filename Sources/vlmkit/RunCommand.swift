@@ -58,10 +58,10 @@ struct RunCommand: ParsableCommand, ThreadedCommand {
     var temperature: Float = 0
 
     @Option(parsing: .unconditional, help: "Nucleus sampling: keep the most likely tokens up to this probability mass.")
-    var topP: Float = 1
+    var topP: Float?
 
     @Option(parsing: .unconditional, help: "Seed for sampling. The same seed, model and flags give the same text for any --threads on one machine; CPUs with other vector units may differ where two tokens nearly tie (kernels sum in another order).")
-    var seed: UInt64 = 0
+    var seed: UInt64?
 
     @Flag(help: "Print one JSON object (prompt ids, generated ids, text, timing) instead of streaming text.")
     var json = false
@@ -79,7 +79,10 @@ struct RunCommand: ParsableCommand, ThreadedCommand {
     func validate() throws {
         if let m = maxNewTokens, m < 0 { throw ValidationError("--max-new-tokens must be 0 or more, not \(m)") }
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be a finite number, 0 or more, not \(temperature)") }
-        guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1], not \(topP)") }
+        if let p = topP, !(p > 0 && p <= 1) { throw ValidationError("--top-p must be in (0, 1], not \(p)") }
+        if temperature == 0, topP != nil || seed != nil {
+            throw ValidationError("\(topP != nil ? "--top-p" : "--seed") applies to sampling only (give --temperature > 0; 0 is greedy)")
+        }
         if let t = template, ConversationTemplate.all[t] == nil {
             throw ValidationError("unknown template '\(t)'; use one of \(ConversationTemplate.all.keys.sorted().joined(separator: ", "))")
         }
@@ -90,6 +93,10 @@ struct RunCommand: ParsableCommand, ThreadedCommand {
             guard dump != nil else { throw ValidationError("--inputs needs --dump") }
             guard prompt == nil && images.isEmpty && !interactive else {
                 throw ValidationError("--inputs runs prepared inputs; it does not take --prompt, --image or --interactive")
+            }
+            for (given, flag) in [(template != nil, "--template"), (imageAspectRatio != nil, "--image-aspect-ratio"),
+                                  (temperature != 0, "--temperature"), (json, "--json")] where given {
+                throw ValidationError("\(flag) does not apply to --inputs (its token ids and pixels are already prepared; the dump is the output)")
             }
         } else {
             guard prompt != nil || interactive else { throw ValidationError("give --prompt (or --interactive, or --inputs with --dump)") }
@@ -109,7 +116,7 @@ struct RunCommand: ParsableCommand, ThreadedCommand {
         if !json { FileHandleOutput.stderr("vlmkit: template \(chosen.name) (\(why))") }
         let session = PromptSession(
             assets: assets, runner: try VLMRunner(weights: source), template: chosen,
-            sampling: SamplingOptions(temperature: temperature, topP: topP, seed: seed),
+            sampling: SamplingOptions(temperature: temperature, topP: topP ?? 1, seed: seed ?? 0),
             maxNewTokens: maxNewTokens ?? 128, aspect: imageAspectRatio.flatMap(AspectMode.init(rawValue:)))
         if interactive {
             try InteractiveChat(session: session, firstImages: images, firstPrompt: prompt).run()

@@ -72,6 +72,8 @@ struct TokenizeCommand: ParsableCommand {
             throw ValidationError(decode ? "give the ids to decode" : "give the text as an argument, or --text or --file (one of them)")
         }
         if decode && words.isEmpty { throw ValidationError("--decode takes the ids as arguments") }
+        if decode && (noBOS || count) { throw ValidationError("\(noBOS ? "--no-bos" : "--count") applies to encoding, not --decode") }
+        if count && json { throw ValidationError("--count prints one number; it does not take --json") }
     }
 
     func run() throws {
