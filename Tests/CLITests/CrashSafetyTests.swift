@@ -38,44 +38,47 @@ import TestSupport
     }
 }
 
+/// Interrupts of long commands on the synthesized `small` model.
 @Suite(.serialized) struct InterruptTests {
-    /// Ctrl-C (SIGINT) during a long write exits promptly with 130 and removes the temporary file.
-    @Test func sigintRemovesTemporaryFiles() throws {
-        let dir = TestFiles.tempDir("int")
+    /// Synthesizes the model in a fresh folder and starts `vlmkit ARGS` (built from the folder
+    /// and the model path) in the background, stderr captured.
+    static func start(_ tag: String, _ args: (_ dir: String, _ model: String) -> [String]) throws -> (Process, Pipe, String) {
+        let dir = TestFiles.tempDir(tag)
         let model = dir + "/small"
         #expect(try CLIRunner.run(["synthesize", "--preset", "small", "-o", model]).status == 0)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLIRunner.binary)
-        p.arguments = ["export", model, "-o", dir + "/m.vlmb", "--zstd", "19"]
+        p.arguments = args(dir, model)
         p.standardOutput = FileHandle.nullDevice
         let err = Pipe()
         p.standardError = err
         try p.run()
+        return (p, err, dir)
+    }
+
+    static func leftBehind(_ dir: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0 != "small" }
+    }
+
+    /// Ctrl-C (SIGINT) during a long write exits promptly with 130 and removes the temporary file.
+    @Test func sigintRemovesTemporaryFiles() throws {
+        let (p, err, dir) = try Self.start("int") { dir, model in ["export", model, "-o", dir + "/m.vlmb", "--zstd", "19"] }
         usleep(500_000)
         kill(p.processIdentifier, SIGINT)
         p.waitUntilExit()
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(p.terminationStatus == 130, "\(stderr)")
         #expect(stderr.contains("interrupted; temporary files removed"))
-        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0 != "small" }
-        #expect(left.isEmpty, "left behind: \(left)")
+        #expect(try Self.leftBehind(dir).isEmpty)
     }
-}
 
-@Suite(.serialized) struct InterruptDuringComputeTests {
     /// SIGTERM while AWQ's workers are busy ends the process promptly (exit 143) and leaves no
     /// output: the clean-up does not wait for the computation to finish.
     @Test func sigtermStopsABusyAWQSearch() throws {
-        let dir = TestFiles.tempDir("term")
-        let model = dir + "/small"
-        #expect(try CLIRunner.run(["synthesize", "--preset", "small", "-o", model]).status == 0)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLIRunner.binary)
-        p.arguments = ["quantize", model, "-o", dir + "/q", "--scheme", "int4", "-g", "32", "--method", "awq",
-                       "--calibration", TestFiles.golden("calibration/random-ids-4096.txt"), "--threads", "2"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let (p, _, dir) = try Self.start("term") { dir, model in
+            ["quantize", model, "-o", dir + "/q", "--scheme", "int4", "-g", "32", "--method", "awq",
+             "--calibration", TestFiles.golden("calibration/random-ids-4096.txt"), "--threads", "2"]
+        }
         usleep(2_500_000)  // well inside the search (it takes ~20 s on this model)
         #expect(p.isRunning, "AWQ finished before the signal; the test needs a longer job")
         kill(p.processIdentifier, SIGTERM)
@@ -86,7 +89,6 @@ import TestSupport
         p.waitUntilExit()
         #expect(!stillRunning, "still running 10 s after SIGTERM")
         #expect(p.terminationStatus == 143)
-        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0 != "small" }
-        #expect(left.isEmpty, "left behind: \(left)")
+        #expect(try Self.leftBehind(dir).isEmpty)
     }
 }

@@ -9,13 +9,9 @@ import Testing
 /// VILA drops alpha (`Image.open(f).convert("RGB")`), LLaVA-HF's processor composites it onto
 /// white (`convert_to_rgb`). Bytes and normalised pixels must be identical.
 @Suite struct AlphaGoldenTests {
-    static let golden = try! SafetensorsFile(path: TestFiles.golden("images/alpha.golden.safetensors"))
-    static let processors: [String: String] = {
-        let json = try! JSONParser.parse(golden.metadata["processors"]!)
-        var out: [String: String] = [:]
-        for (k, v) in json.objectValue! { out[k] = TestFiles.golden(v.stringValue!) }
-        return out
-    }()
+    static let files = ImageGoldenFile("alpha.golden.safetensors")
+    static var golden: SafetensorsFile { files.file }
+    static var processors: [String: String] { files.processors }
 
     static var cases: [String] { golden.tensorNames.filter { $0.hasPrefix("geometry.") }.map { String($0.dropFirst("geometry.".count)) }.sorted() }
 

@@ -8,13 +8,9 @@ import Testing
 /// Pixels from Pillow + transformers (golden/images.py) against ours, for every committed image,
 /// processor and image_aspect_ratio.
 @Suite struct PreprocessGoldenTests {
-    static let golden = try! SafetensorsFile(path: TestFiles.golden("images/preprocess.golden.safetensors"))
-    static let processors: [String: String] = {
-        let json = try! JSONParser.parse(golden.metadata["processors"]!)
-        var out: [String: String] = [:]
-        for (k, v) in json.objectValue! { out[k] = TestFiles.golden(v.stringValue!) }
-        return out
-    }()
+    static let files = ImageGoldenFile("preprocess.golden.safetensors")
+    static var golden: SafetensorsFile { files.file }
+    static var processors: [String: String] { files.processors }
 
     static func preprocessor(_ name: String, _ aspect: String) throws -> ImagePreprocessor {
         let config = try ImageProcessorConfig(ConfigObject.read(processors[name]! + "/preprocessor_config.json"))
