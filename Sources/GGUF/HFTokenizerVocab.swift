@@ -1,5 +1,6 @@
 import ModelGraph
 import TensorIO
+import Tokenizer
 
 /// The vocabulary of a Hugging Face `tokenizer.json`, in the form GGUF's `gpt2` tokenizer
 /// model takes (byte-level BPE: tokens, types, merges).
@@ -24,6 +25,8 @@ public struct HFTokenizerVocab: Sendable {
     /// ids the tokenizer does not use with `[PADn]` (as llama.cpp's converter does).
     public init(_ t: ConfigObject, vocabSize: Int) throws {
         let file = t.file
+        // The same strict reading the tokenizer gets (malformed merges, ids, added tokens refused).
+        _ = try TextTokenizer.load(sentencePieceModel: nil, tokenizerJSON: t.json, file: file)
         guard let model = try t.object("model"), try model.string("type") == "BPE" else {
             throw VocabError.unsupported(file, "only BPE tokenizers are exported to GGUF")
         }
@@ -50,15 +53,18 @@ public struct HFTokenizerVocab: Sendable {
             byID[i] = (token, 1)
         }
         for added in t.json["added_tokens"]?.arrayValue ?? [] {
-            guard let i = added["id"]?.intValue, let content = added["content"]?.stringValue, i >= 0, i < vocabSize else { continue }
+            guard let i = added["id"]?.intValue, let content = added["content"]?.stringValue else { continue }  // refused above
+            guard i < vocabSize else {
+                throw VocabError.unsupported(file, "added token \(content) has id \(i), outside the model's vocabulary of \(vocabSize)")
+            }
             byID[i] = (content, added["special"]?.boolValue == true ? 3 : 4)
         }
         tokens = (0..<vocabSize).map { byID[$0]?.0 ?? "[PAD\($0)]" }
         types = (0..<vocabSize).map { byID[$0]?.1 ?? 5 }
+        // The strict reading above accepted only these two forms, so nothing is dropped here.
         merges = (model.json["merges"]?.arrayValue ?? []).compactMap { m in
-            if let s = m.stringValue { return s }
             if let pair = m.arrayValue, pair.count == 2, let a = pair[0].stringValue, let b = pair[1].stringValue { return a + " " + b }
-            return nil
+            return m.stringValue
         }
     }
 }

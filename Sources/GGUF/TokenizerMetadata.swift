@@ -8,7 +8,7 @@ struct TokenizerMetadata {
     /// Looks up the id of the token tokenizer_config.json names under `key` (a string or {"content": …}).
     static func configuredID(_ config: ConfigObject?, _ key: String, tokens: [String]) throws -> Int? {
         guard let text = try config?.string(key) ?? config?.object(key)?.string("content") else { return nil }
-        return tokens.firstIndex(of: text)
+        return tokens.firstIndex { $0.utf8.elementsEqual(text.utf8) }  // bytes, not canonical equivalence
     }
 
     /// Byte-level BPE (Llama 3 style): GGUF's `gpt2` model.
