@@ -36,7 +36,11 @@ public enum ImageDecoder {
 
     public static func decode(path: String, maxPixels: Int = defaultMaxPixels) throws -> RGBImage {
         let file: MappedFile
-        do { file = try MappedFile(path: path) } catch { throw ImageError.unreadable(path: path, reason: "\(error)") }
+        do { file = try MappedFile(path: path) } catch let e as IOError {
+            // IOError already names the path; say only what it could not do.
+            guard case let .cannotOpen(_, reason) = e else { throw e }
+            throw ImageError.unreadable(path: path, reason: reason)
+        }
         return try decode(bytes: file.bytes, label: path, maxPixels: maxPixels)
     }
 
