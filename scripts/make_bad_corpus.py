@@ -87,6 +87,9 @@ def main():
     st("metadata-not-strings", {"__metadata__": {"n": 1}}, expect="__metadata__ value of \"n\" must be a string")
     st("entry-not-object", {"w": 7}, expect="entry must be an object")
     st("missing-dtype", {"w": {"shape": [0], "data_offsets": [0, 0]}}, expect="missing string field \"dtype\"")
+    # Canonically equal but byte-different names: two tensors in safetensors, one String in Swift.
+    st("name-twins", '{"\u00e9": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}, "e\u0301": {"dtype": "U8", "shape": [1], "data_offsets": [1, 2]}}',
+       bytes(2), expect="differ only in Unicode normalization")
     st("offsets-wrong-arity", {"w": {"dtype": "F32", "shape": [0], "data_offsets": [0]}}, expect="must be an array of two integers")
 
     # sharded index problems
@@ -99,6 +102,12 @@ def main():
     os.makedirs(d)
     with open(os.path.join(d, "model.safetensors.index.json"), "w") as f:
         json.dump({"weight_map": {"w": "../../etc/passwd"}}, f)
+    d = os.path.join(OUT, "safetensors", "shards-twins")
+    os.makedirs(d)
+    with open(os.path.join(d, "model.safetensors.index.json"), "w") as f:
+        json.dump({"weight_map": {"\u00e9": "a.safetensors", "e\u0301": "b.safetensors"}}, f)
+    cases.append({"name": "safetensors/shards-twins", "args": ["inspect", "safetensors/shards-twins/model.safetensors.index.json"],
+                  "expect": "weight_map tensor names"})
     cases.append({"name": "safetensors/shards-escape", "args": ["inspect", "safetensors/shards-escape/model.safetensors.index.json"], "expect": "must be a file name in the same folder"})
 
     # ---- configs (VILA folders with empty weight files)

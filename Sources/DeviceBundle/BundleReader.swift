@@ -101,6 +101,16 @@ public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
             throw BundleError.badManifest(file: path, detail: "\"\(key)\" is \(manifest[key] == nil ? "missing" : "not an array")")
         }
         files = try (manifest["files"]?.arrayValue ?? []).map { try blob($0, kind: "file") }
+        let tensorNames = (manifest["tensors"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+        for (names, what) in [(files.map(\.name), "file"), (tensorNames, "tensor")] {
+            if let twins = NameTwins.first(in: names) {
+                throw BundleError.badManifest(file: path, detail: NameTwins.describe(twins, what: what))
+            }
+        }
+        var seenFiles = Set<String>()
+        for f in files where !seenFiles.insert(f.name).inserted {
+            throw BundleError.badEntry(file: path, name: f.name, detail: "file listed twice")
+        }
         var foundBlobs: [String: Blob] = [:], foundInfos: [String: TensorInfo] = [:]
         for e in manifest["tensors"]?.arrayValue ?? [] {
             let b = try blob(e, kind: "tensor")

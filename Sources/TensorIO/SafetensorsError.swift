@@ -7,6 +7,7 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable {
     case invalidJSON(file: String, detail: String)
     case headerNotObject(file: String)
     case duplicateTensor(file: String, tensor: String)
+    case ambiguousNames(file: String, detail: String)
     case badEntry(file: String, tensor: String, detail: String)
     case unknownDType(file: String, tensor: String, dtype: String)
     case badShape(file: String, tensor: String, detail: String)
@@ -37,6 +38,8 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable {
             return "\(file): header is not valid JSON: \(detail)"
         case let .headerNotObject(file):
             return "\(file): header must be a JSON object of tensor entries"
+        case let .ambiguousNames(file, detail):
+            return "\(file): \(detail)"
         case let .duplicateTensor(file, tensor):
             return "\(file): tensor '\(tensor)' is listed twice in the header"
         case let .badEntry(file, tensor, detail):

@@ -49,6 +49,9 @@ public struct SafetensorsHeader: Sendable {
                                                          dataStart: dataStart, dataLength: dataLength)
             entries.append((info, begin, end))
         }
+        if let twins = NameTwins.first(in: entries.map(\.info.name)) {
+            throw SafetensorsError.ambiguousNames(file: file, detail: NameTwins.describe(twins, what: "tensor"))
+        }
         try Self.checkTiling(entries.map { ($0.info.name, $0.begin, $0.end) }, file: file, dataLength: dataLength)
         self.tensors = entries.map(\.info).sorted { $0.name < $1.name }
         self.metadata = metadata

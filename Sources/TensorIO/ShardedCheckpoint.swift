@@ -24,6 +24,9 @@ public final class ShardedCheckpoint: TensorStore, @unchecked Sendable {
             throw SafetensorsError.badIndex(file: indexPath, detail: "missing object \"weight_map\"")
         }
         let folder = Path.directory(of: indexPath)
+        if let twins = NameTwins.first(in: weightMap.map(\.key)) {
+            throw SafetensorsError.ambiguousNames(file: indexPath, detail: NameTwins.describe(twins, what: "weight_map tensor"))
+        }
         var shardFiles: [String: SafetensorsFile] = [:]
         var owner: [String: SafetensorsFile] = [:]
         for (tensor, value) in weightMap {

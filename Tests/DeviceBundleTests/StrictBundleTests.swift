@@ -107,6 +107,28 @@ import ModelGraph
         Self.refused(b.path, "shape must be an array of at most 8 dimensions")
     }
 
+    @Test func fileListedTwiceIsRefused() throws {
+        let b = try Self.bundle()
+        // File entries are {"path": …, "offset": …}; the source's path has no offset after it.
+        let first = try #require(b.manifest.firstMatch(of: #/"path":"([^"]+)","offset"/#))
+        var seen = 0
+        let m = b.manifest.replacing(#/"path":"[^"]+","offset"/#) { match in
+            seen += 1
+            return seen == 2 ? Substring("\"path\":\"\(first.1)\",\"offset\"") : match.0
+        }
+        #expect(seen >= 2)
+        try Self.rewrite(b, manifest: m)
+        Self.refused(b.path, "file listed twice")
+    }
+
+    @Test func canonicallyEqualTensorNamesAreRefused() throws {
+        let b = try Self.bundle()
+        var m = b.manifest.replacingOccurrences(of: "\"name\":\"llm.norm.weight\"", with: "\"name\":\"\\u00e9\"")
+        m = m.replacingOccurrences(of: "\"name\":\"llm.embed_tokens.weight\"", with: "\"name\":\"e\\u0301\"")
+        try Self.rewrite(b, manifest: m)
+        Self.refused(b.path, "differ only in Unicode normalization")
+    }
+
     @Test(arguments: ["../../../etc/passwd", "/abs", "a//b", "a/./b", "tab\tname"])
     func pathLikeNamesAreRefused(_ name: String) throws {
         let b = try Self.bundle()
