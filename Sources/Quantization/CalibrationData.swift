@@ -47,6 +47,7 @@ public struct CalibrationData: Sendable {
                 throw LoadError.tokenOutOfRange(file: path, id: t, vocab: vocab)
             }
             let px = f.info("input.pixel_values") != nil ? try f.float32("input.pixel_values") : nil
+            if let px { try NonFinite.check(px.data, tensor: "input.pixel_values", file: path, allow: false) }
             return CalibrationData(sequences: [ids], pixelValues: px)
         }
         let text = try TextFile.read(path)

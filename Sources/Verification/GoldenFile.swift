@@ -57,7 +57,7 @@ public struct GoldenFile: Sendable {
             guard info.dtype == .f32, info.shape.rank == rank else {
                 throw GoldenError.badTensor(file: path, name: name, detail: "expected F32 of rank \(rank), found \(info.dtype.rawValue) \(info.shape)")
             }
-            return try file.float32(name)
+            return try Self.finite(try file.float32(name), name: name, file: path)
         }
         let vision = try floats("expected.vision_features", rank: 3)
         let projected = try floats("expected.projected", rank: 3)
@@ -91,9 +91,17 @@ public struct GoldenFile: Sendable {
             guard px.dtype == .f32, px.shape.rank == 4 else {
                 throw GoldenError.badTensor(file: path, name: "input.pixel_values", detail: "expected F32 [N, 3, H, W], found \(px.dtype.rawValue) \(px.shape)")
             }
-            pixels = try file.float32("input.pixel_values")
+            pixels = try finite(try file.float32("input.pixel_values"), name: "input.pixel_values", file: path)
         }
         return RunInputs(tokenIDs: tokens, pixelValues: pixels)
+    }
+
+    /// A golden value that is NaN or infinite compares false with everything: the file is bad input.
+    static func finite(_ t: Tensor, name: String, file: String) throws -> Tensor {
+        if let i = t.data.firstIndex(where: { !$0.isFinite }) {
+            throw GoldenError.badTensor(file: file, name: name, detail: "holds \(t.data[i]) at element \(i); a golden value must be finite")
+        }
+        return t
     }
 
     /// A tolerance recorded in the metadata (`tolerance.<name>`), if any.

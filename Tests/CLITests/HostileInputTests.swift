@@ -155,6 +155,20 @@ enum Expect {
         }
     }
 
+    /// A NaN in a golden file's expected values (or inputs) would fail every comparison: bad input.
+    @Test func nonFiniteGoldenValuesAreBadInput() throws {
+        let path = TestFiles.tempDir("gnan") + "/g.safetensors"
+        try FileManager.default.copyItem(atPath: Self.golden, toPath: path)
+        FixtureEditing.editTensors(path) { name, dtype, shape, bytes in
+            guard name == "expected.projected" else { return nil }
+            var b = bytes
+            withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { for i in 0..<4 { b[40 + i] = $0[i] } }
+            return (dtype, shape, b)
+        }
+        Expect.refused(try CLIRunner.run(["verify", Self.model, "--golden", path]),
+                       "tensor 'expected.projected': holds nan at element 10; a golden value must be finite")
+    }
+
     /// A golden file made for another model does not fit: bad input, not a failed verification.
     @Test func goldenOfAnotherModelIsExitTwo() throws {
         let path = TestFiles.tempDir("gshape") + "/g.safetensors"
