@@ -139,6 +139,7 @@ def main():
     checkpoint("aspect-dynamic", dict(top, image_aspect_ratio="dynamic"), base_llm, expect="image_aspect_ratio \"dynamic\" (InternVL-style dynamic tiles")
     checkpoint("s2-multiscale", dict(top, s2=True, s2_scales="384,768", mm_hidden_size=96), base_llm,
                expect="\"s2\": true (s2_scales 384,768)")
+    checkpoint("im-start-end", dict(top, mm_use_im_start_end=True), base_llm, expect="\"mm_use_im_start_end\": true")
     checkpoint("mm-hidden-size-mismatch", dict(top, mm_hidden_size=96), base_llm,
                expect="\"mm_hidden_size\" is 96 but the vision tower's hidden size is 32")
     header = json.dumps({"model.embed_tokens.weight": {"dtype": "F16", "shape": [100, 64], "data_offsets": [0, 12800]}}).encode()

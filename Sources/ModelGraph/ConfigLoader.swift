@@ -82,6 +82,9 @@ public enum ConfigLoader {
             let scales = try top.string("s2_scales").map { " (s2_scales \($0))" } ?? ""
             throw ConfigError.unsupported(file: file, detail: "\"s2\": true\(scales) — multi-scale S2 features concatenated on channels — is not supported yet")
         }
+        if try top.bool("mm_use_im_start_end", default: false) {
+            throw ConfigError.unsupported(file: file, detail: "\"mm_use_im_start_end\": true (image features wrapped in <im_start>/<im_end> tokens) is not supported yet")
+        }
         if let mm = try top.int("mm_hidden_size"), mm != visionHidden {
             throw ConfigError.invalidValue(file: file, key: "mm_hidden_size",
                                            detail: "is \(mm) but the vision tower's hidden size is \(visionHidden); the projector would not take the tower's features (multi-scale or tiled features are not supported yet)")
