@@ -8,6 +8,7 @@ import TensorIO
 /// A bundle opened for reading: memory-mapped; the header and manifest are validated on open
 /// (the fast check), blob hashes on `verifyBlobs()` (the full check). Serves its tensors as a
 /// `TensorStore` (uncompressed blobs in place; zstd blobs decompressed once, on first use).
+// Unchecked Sendable: immutable after init except the decompressed-blob cache, which `lock` guards.
 public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
     public struct Blob: Sendable {
         public let name: String

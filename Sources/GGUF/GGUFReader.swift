@@ -2,6 +2,7 @@ import TensorIO
 
 /// Reads a GGUF file's header, metadata and tensor table, bounded by the file's size whatever
 /// the counts claim; tensor data is read from the memory map on demand.
+// Unchecked Sendable: immutable after init; reads a read-only memory map.
 public final class GGUFFile: @unchecked Sendable {
     public struct Tensor: Sendable {
         public let name: String

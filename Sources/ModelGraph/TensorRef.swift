@@ -3,6 +3,7 @@ import TensorIO
 
 /// A graph slot filled from a checkpoint: which tensor, where, and how to load it.
 /// Holding a TensorRef costs nothing; `float32()` reads the bytes.
+// Unchecked Sendable: immutable; refers to a read-only mapped store through an existential.
 public struct TensorRef: @unchecked Sendable {
     /// VLMKit's slot name (`llm.layers.0.attn.q.weight`).
     public let slot: String

@@ -4,6 +4,7 @@ import TensorCore
 import TensorIO
 
 /// A quantized model folder opened for execution: manifest, config and weights.
+// Unchecked Sendable: every property is a `let` set in init; the manifest is a value, the store a read-only map.
 public final class QuantizedModel: WeightSource, @unchecked Sendable {
     public let path: String
     public let manifest: JSONValue

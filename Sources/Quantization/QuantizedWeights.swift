@@ -6,6 +6,7 @@ import TensorIO
 /// Weights stored the VLMKit way — tensors named by slot, quantized Linear layers as
 /// `PREFIX.qweight/.scales/.zeros` (formats/quantization.md) — in any tensor store: a quantized
 /// model folder's safetensors file or a device bundle. Serves the runtime as a `WeightSource`.
+// Unchecked Sendable: immutable; `store` is a TensorStore (itself Sendable) held as an existential.
 public struct QuantizedWeights: WeightSource, @unchecked Sendable {
     public let config: VLMConfig
     public let store: any TensorStore

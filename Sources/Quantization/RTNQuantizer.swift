@@ -1,4 +1,4 @@
-import Dispatch
+import ReferenceRuntime
 import TensorCore
 
 /// Round-to-nearest quantization (formats/quantization.md). Rounding is to nearest, ties to even
@@ -22,30 +22,29 @@ public enum RTNQuantizer {
         var hasZeros = false
         if case .int4(_, false) = scheme { hasZeros = true }
         var zeroBuffer = [UInt8](repeating: 0, count: hasZeros ? rows * gpr : 0)
-        var overflowRow = -1
-        let chunks = max(1, min(threads, rows))
+        var badRows = [UInt8](repeating: 0, count: rows)
         w.withUnsafeBufferPointer { wp in
             values.withUnsafeMutableBufferPointer { vp in
                 scales.withUnsafeMutableBufferPointer { sp in
                   zeroBuffer.withUnsafeMutableBufferPointer { zbp in
-                    let zp = hasZeros ? zbp.baseAddress : nil
-                    let vBase = vp.baseAddress!, sBase = sp.baseAddress!, wBase = wp.baseAddress!
-                    var bad = [Int](repeating: -1, count: chunks)
-                    bad.withUnsafeMutableBufferPointer { badp in
-                        let badBase = badp.baseAddress!
-                        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                            let lo = rows * chunk / chunks, hi = rows * (chunk + 1) / chunks
-                            for r in lo..<hi where !quantizeRow(r, w: wBase, cols: cols, scheme: scheme,
-                                                                 values: vBase, scales: sBase, zeros: zp) {
-                                if badBase[chunk] < 0 { badBase[chunk] = r }
+                    badRows.withUnsafeMutableBufferPointer { bp in
+                        let zp = hasZeros ? zbp.baseAddress : nil
+                        let vBase = vp.baseAddress!, sBase = sp.baseAddress!, wBase = wp.baseAddress!, badBase = bp.baseAddress!
+                        // Rows are independent: any split gives the same bytes.
+                        Parallel.withThreads(threads) {
+                            Parallel.forEachChunk(rows) { range in
+                                for r in range where !quantizeRow(r, w: wBase, cols: cols, scheme: scheme,
+                                                                  values: vBase, scales: sBase, zeros: zp) {
+                                    badBase[r] = 1
+                                }
                             }
                         }
                     }
-                    overflowRow = bad.first { $0 >= 0 } ?? -1
                   }
                 }
             }
         }
+        let overflowRow = badRows.firstIndex(of: 1) ?? -1
         if overflowRow >= 0 { throw QuantizationError.scaleOverflow(tensor: name, row: overflowRow) }
         return QuantizedMatrix(scheme: scheme, rows: rows, cols: cols, values: values, scales: scales,
                                zeros: hasZeros ? zeroBuffer : nil)

@@ -1,6 +1,8 @@
 import ModelGraph
 
 /// The Llama language model with f32 weights and a KV cache.
+// Unchecked Sendable: weights are `let`s set in init and only read afterwards (layers hold
+// `any LinearOperator` existentials, which the compiler cannot prove Sendable); per-call state lives in KVCache.
 public final class LlamaRunner: @unchecked Sendable {
     struct Layer {
         let attnNorm, mlpNorm: [Float]

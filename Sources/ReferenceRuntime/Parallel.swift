@@ -46,9 +46,19 @@ public enum Parallel {
     public static func forEachChunk(_ count: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
         let chunks = max(1, min(threads, count / max(minimumPerChunk, 1)))
         if chunks == 1 { body(0..<count); return }
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            body((c * count / chunks)..<((c + 1) * count / chunks))
+        withoutActuallyEscaping(body) { body in
+            let shared = ConcurrentBody(run: body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                shared.run((c * count / chunks)..<((c + 1) * count / chunks))
+            }
         }
+    }
+
+    /// The body of `forEachChunk`, handed to the worker threads. Unchecked: callers write through
+    /// pointers into disjoint ranges (that is the contract of `forEachChunk`), which the compiler
+    /// cannot see; concurrentPerform returns only when every call has, so nothing outlives the call.
+    struct ConcurrentBody: @unchecked Sendable {
+        let run: (Range<Int>) -> Void
     }
 
     /// Runs body(piece) for every piece in 0..<pieces, the pieces shared out over the threads.

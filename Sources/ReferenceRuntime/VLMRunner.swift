@@ -52,6 +52,7 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
 
 /// The whole VILA forward pass on the CPU in float32: vision tower → projector → Llama, with
 /// greedy decoding through the KV cache.
+// Unchecked Sendable: immutable after init (its runners are read-only, see LlamaRunner).
 public final class VLMRunner: @unchecked Sendable {
     public let config: VLMConfig
     public let vision: VisionEncoder

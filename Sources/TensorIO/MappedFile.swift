@@ -8,6 +8,7 @@ import Darwin
 ///
 /// Mapping costs address space, not memory: pages are read from disk only when touched, so a
 /// 10 GB checkpoint whose header alone is parsed stays out of RAM.
+// Unchecked Sendable: the mapping is PROT_READ and lives until deinit; only the raw pointer is not Sendable.
 public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let size: Int

@@ -2,6 +2,7 @@ import TensorCore
 
 /// One safetensors file, memory-mapped. Opening parses and validates only the header;
 /// tensor bytes are read from the map when asked for.
+// Unchecked Sendable: immutable after init; reads a read-only memory map.
 public final class SafetensorsFile: TensorStore, @unchecked Sendable {
     public let path: String
     public let header: SafetensorsHeader

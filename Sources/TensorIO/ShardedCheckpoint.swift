@@ -6,6 +6,7 @@ import TensorCore
 /// Every shard's header is validated on open; the index and the shards must agree exactly:
 /// each listed tensor is in the shard named for it, and each shard holds only tensors the
 /// index assigns to it.
+// Unchecked Sendable: immutable after init; its shards are read-only maps.
 public final class ShardedCheckpoint: TensorStore, @unchecked Sendable {
     public let indexPath: String
     public let shards: [String: SafetensorsFile]

@@ -10,6 +10,8 @@ import Darwin
 /// before exiting instead of leaving `.name.tmp-*` files behind.
 public enum TemporaryFiles {
     private static let lock = NSLock()
+    // nonisolated(unsafe): these three are read and written only under `lock` (the signal handler
+    // runs on a dispatch queue and takes it too).
     nonisolated(unsafe) private static var paths: Set<String> = []
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
     nonisolated(unsafe) private static var interrupted = false

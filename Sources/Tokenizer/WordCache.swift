@@ -2,6 +2,7 @@ import Foundation
 
 /// Remembers the ids of words already merged (text repeats words constantly); bounded, and
 /// safe to share between threads.
+// Unchecked Sendable: `entries` is only touched under `lock`.
 final class WordCache<Key: Hashable>: @unchecked Sendable {
     private var entries: [Key: [Int]] = [:]
     private let lock = NSLock()

@@ -14,7 +14,7 @@ struct InteractiveChat {
         var question = firstPrompt
         while true {
             if question == nil {
-                fputs(">>> ", stderr)
+                FileHandleOutput.stderrRaw(">>> ")
                 guard let line = readLine(strippingNewline: true) else { break }
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
                 if trimmed.isEmpty { continue }
@@ -28,8 +28,7 @@ struct InteractiveChat {
             }
             do {
                 let result = try session.ask(question!, images: pendingImages) { text in
-                    fputs(text, stdout)
-                    fflush(stdout)
+                    FileHandleOutput.stdoutStreaming(text)
                 }
                 print("")
                 FileHandleOutput.stderr(result.timingLine + " | context \(session.session.length)/\(session.session.limit)")

@@ -25,10 +25,10 @@ final class Progress {
         let elapsed = Progress.now() - start
         let eta = done > 0 ? elapsed * Double(total - done) / Double(done) : 0
         let mib = Double(done) / 1_048_576
-        fputs("\r\(label) \(percent)%  \(Int(mib)) MiB  ETA \(Int(eta)) s   ", stderr)
+        FileHandleOutput.stderrRaw("\r\(label) \(percent)%  \(Int(mib)) MiB  ETA \(Int(eta)) s   ")
     }
 
     func finish() {
-        if enabled && lastPercent >= 0 { fputs("\n", stderr) }
+        if enabled && lastPercent >= 0 { FileHandleOutput.stderrRaw("\n") }
     }
 }

@@ -124,8 +124,7 @@ struct RunCommand: ParsableCommand, ThreadedCommand {
         }
         let result = try session.ask(prompt!, images: images) { text in
             guard !json else { return }
-            fputs(text, stdout)
-            fflush(stdout)
+            FileHandleOutput.stdoutStreaming(text)
         }
         if json {
             print(try JSONOutput.encode(result))

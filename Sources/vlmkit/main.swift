@@ -35,8 +35,21 @@ do {
     exit(2)
 }
 
+/// The one place that writes to the standard streams outside `print`.
 enum FileHandleOutput {
+    /// A line on stderr (unbuffered).
     static func stderr(_ s: String) {
-        fputs(s.hasSuffix("\n") ? s : s + "\n", Glibc.stderr)
+        stderrRaw(s.hasSuffix("\n") ? s : s + "\n")
+    }
+
+    /// Text on stderr as is (progress lines that redraw with \r, prompts).
+    static func stderrRaw(_ s: String) {
+        FileHandle.standardError.write(Data(s.utf8))
+    }
+
+    /// Streamed text on stdout, flushed at once (print's buffer, then every C stream).
+    static func stdoutStreaming(_ s: String) {
+        print(s, terminator: "")
+        fflush(nil)
     }
 }
