@@ -5,7 +5,8 @@ import PackageDescription
 // ReferenceRuntime → DeviceBundle / GGUF → vlmkit. Lower stages never import higher ones.
 let package = Package(
     name: "VLMKit",
-    platforms: [.macOS(.v13)],
+    // Built and tested on Linux (x86-64, Debian 12) only. SwiftPM has no way to name Linux here;
+    // no Apple platform is claimed, because none is built or tested (README, "Platforms").
     products: [
         .executable(name: "vlmkit", targets: ["vlmkit"]),
         .library(name: "VLMKit", targets: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "GGUF", "Tokenizer", "Imaging", "Chat"]),

@@ -30,7 +30,11 @@ public final class AtomicFileWriter {
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
+            #if canImport(Glibc)
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            #else
+            let n = Darwin.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            #endif
             if n < 0 {
                 if errno == EINTR { continue }
                 let reason = Self.explain(errno, written: bytesWritten + done)
