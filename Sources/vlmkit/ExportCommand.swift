@@ -37,8 +37,8 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Output format: bundle, gguf (the language model) or mmproj (vision tower + projector for llama.cpp).")
     var format: ExportFormat = .bundle
 
-    @Option(help: "GGUF tensor type for matrices (--format gguf only; default f16): f32, f16, q8_0, q4_0, q4_1.")
-    var type: String?
+    @Option(help: "GGUF tensor type for matrices (--format gguf only; default f16).")
+    var type: GGUFTypeArgument?
 
     @Option(parsing: .unconditional, help: "Compress blobs with zstd at this level, 1–19 (--format bundle only).")
     var zstd: Int32?
@@ -51,7 +51,7 @@ struct ExportCommand: ParsableCommand {
     func validate() throws {
         if let type {
             guard format == .gguf else { throw ValidationError("--type applies to --format gguf only (a bundle keeps the model's own storage)") }
-            guard GGMLType(name: type) != nil else { throw ValidationError("--type must be f32, f16, q8_0, q4_0 or q4_1, not '\(type)'") }
+            _ = type
         }
         if let z = zstd {
             guard format == .bundle else { throw ValidationError("--zstd applies to --format bundle only") }
@@ -97,7 +97,7 @@ extension ExportCommand {
         let files = try ModelTokenizer.configFiles(model)
         let progress = Progress(label: "exporting")
         let name = URL(fileURLWithPath: model).lastPathComponent
-        let s = try LlamaGGUFExport.export(source: source, files: files, to: output, type: GGMLType(name: type ?? "f16")!, name: name) {
+        let s = try LlamaGGUFExport.export(source: source, files: files, to: output, type: GGMLType(name: (type ?? .f16).rawValue)!, name: name) {
             progress.update(done: $0, total: $1)
         }
         progress.finish()

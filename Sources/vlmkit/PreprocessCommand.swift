@@ -31,13 +31,10 @@ struct PreprocessCommand: ParsableCommand {
     var output: String
 
     @Option(help: "Override the checkpoint's image_aspect_ratio: processor, resize or pad.")
-    var imageAspectRatio: String?
+    var imageAspectRatio: AspectMode?
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image") }
-        if let a = imageAspectRatio, AspectMode(rawValue: a) == nil {
-            throw ValidationError("--image-aspect-ratio must be processor, resize or pad")
-        }
     }
 
     func run() throws {
@@ -45,7 +42,7 @@ struct PreprocessCommand: ParsableCommand {
         let assets = try ModelAssets(files: ModelTokenizer.configFiles(model), config: config)
         for w in assets.warnings { FileHandleOutput.stderr("vlmkit: warning: " + w) }
         try FileSystem.requireDistinct(output: output, inputs: [model] + images)
-        let aspect = imageAspectRatio.flatMap(AspectMode.init(rawValue:))
+        let aspect = imageAspectRatio
         let preprocessor = try assets.preprocessor(aspectOverride: aspect)
         let pixels = try preprocessor.pixelValues(paths: images, expectedSize: config.vision.imageSize)
         var writer = SafetensorsWriter(metadata: [

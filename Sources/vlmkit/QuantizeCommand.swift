@@ -43,8 +43,8 @@ struct QuantizeCommand: ParsableCommand, ThreadedCommand {
     @Option(name: [.short, .customLong("output")], help: "Folder to create for the quantized model.")
     var output: String
 
-    @Option(help: "int8 or int4.")
-    var scheme: String
+    @Option(help: "Storage of the quantized Linear layers: int8 (per output channel) or int4 (group-wise).")
+    var scheme: SchemeArgument
 
     @Option(name: [.customShort("g"), .long], parsing: .unconditional, help: "int4 group size: 32, 64 or 128 (default 128).")
     var groupSize: Int?
@@ -52,8 +52,8 @@ struct QuantizeCommand: ParsableCommand, ThreadedCommand {
     @Flag(help: "int4 with symmetric groups (no zero-point).")
     var symmetric = false
 
-    @Option(help: "rtn or awq.")
-    var method: String = "rtn"
+    @Option(help: "Rounding: rtn (round to nearest) or awq (activation-aware scales, needs --calibration).")
+    var method: MethodArgument = .rtn
 
     @Option(help: "Calibration data for AWQ (token-id text file or safetensors with input.token_ids).")
     var calibration: String?
@@ -78,24 +78,22 @@ struct QuantizeCommand: ParsableCommand, ThreadedCommand {
     var json = false
 
     func validate() throws {
-        guard ["int8", "int4"].contains(scheme) else { throw ValidationError("--scheme must be int8 or int4") }
         if let g = groupSize, !QuantScheme.supportedGroupSizes.contains(g) {
             throw ValidationError("--group-size must be 32, 64 or 128, not \(g)")
         }
-        if scheme == "int8" && (groupSize != nil || symmetric) {
+        if scheme == .int8 && (groupSize != nil || symmetric) {
             throw ValidationError("\(groupSize != nil ? "--group-size" : "--symmetric") applies to --scheme int4 only (int8 has one scale per output row)")
         }
-        guard ["rtn", "awq"].contains(method) else { throw ValidationError("--method must be rtn or awq") }
-        if method == "rtn" {
+        if method == .rtn {
             for (given, flag) in [(calibration != nil, "--calibration"), (calibrationTokens != nil, "--calibration-tokens"),
                                   (sequenceLength != nil, "--sequence-length")] where given {
                 throw ValidationError("\(flag) applies to --method awq only (RTN uses no calibration data)")
             }
         }
-        if method == "awq" && nonFinite.allowNonfinite {
+        if method == .awq && nonFinite.allowNonfinite {
             throw ValidationError("--allow-nonfinite does not apply to --method awq: the scale search needs finite weights")
         }
-        if method == "awq" && calibration == nil { throw ValidationError("--method awq needs --calibration FILE") }
+        if method == .awq && calibration == nil { throw ValidationError("--method awq needs --calibration FILE") }
         guard (calibrationTokens ?? 1) > 0, (sequenceLength ?? 1) > 0 else {
             throw ValidationError("--calibration-tokens and --sequence-length must be positive")
         }
@@ -104,21 +102,21 @@ struct QuantizeCommand: ParsableCommand, ThreadedCommand {
     func run() throws {
         try FileSystem.requireDistinct(output: output, inputs: [model] + (calibration.map { [$0] } ?? []))
         let n = Parallel.threads
-        let base: QuantScheme = scheme == "int8" ? .int8 : .int4(groupSize: groupSize ?? 128, symmetric: symmetric)
+        let base: QuantScheme = scheme == .int8 ? .int8 : .int4(groupSize: groupSize ?? 128, symmetric: symmetric)
         var recipe = QuantRecipe(defaultScheme: base)
         for k in keep { recipe.keep(k) }
         for r in schemeFor { try recipe.addSchemeRule(r) }
         let graph = try ModelLoader.load(model)
         var options = ModelQuantizer.Options(recipe: recipe)
-        options.method = method
+        options.method = method.rawValue
         options.threads = n
         options.allowNonFinite = nonFinite.allowNonfinite
         let context = graph.config.llm.maxPositionEmbeddings
         let sequenceLength = self.sequenceLength ?? min(512, context), calibrationTokens = self.calibrationTokens ?? 8192
-        if method == "awq" && sequenceLength > context {
+        if method == .awq && sequenceLength > context {
             throw ValidationError("--sequence-length \(sequenceLength) is beyond the model's context of \(context) positions (max_position_embeddings)")
         }
-        if method == "awq" {
+        if method == .awq {
             let data = try CalibrationInput.load(calibration!, model: model, layout: graph.config.layout, tokens: calibrationTokens,
                                                  sequenceLength: sequenceLength, vocab: graph.config.llm.vocabSize)
             let awqProgress = Progress(label: "awq")

@@ -45,11 +45,11 @@ struct RunCommand: ParsableCommand, ThreadedCommand {
     @Flag(help: "Keep a conversation going: read questions from stdin (`/image PATH` attaches an image to the next one; `/exit` or end of input stops).")
     var interactive = false
 
-    @Option(help: "Conversation template: vicuna_v1, llama_3, hermes-2 or plain (default: chosen from the model).")
-    var template: String?
+    @Option(help: "Conversation template (default: chosen from the model's name and tokenizer).")
+    var template: TemplateArgument?
 
-    @Option(help: "Override the checkpoint's image_aspect_ratio: processor, resize or pad.")
-    var imageAspectRatio: String?
+    @Option(help: "Override the checkpoint's image_aspect_ratio.")
+    var imageAspectRatio: AspectMode?
 
     @Option(parsing: .unconditional, help: "Tokens to generate at most (default 128 with --prompt, 0 with --inputs).")
     var maxNewTokens: Int?
@@ -83,12 +83,6 @@ struct RunCommand: ParsableCommand, ThreadedCommand {
         if temperature == 0, topP != nil || seed != nil {
             throw ValidationError("\(topP != nil ? "--top-p" : "--seed") applies to sampling only (give --temperature > 0; 0 is greedy)")
         }
-        if let t = template, ConversationTemplate.all[t] == nil {
-            throw ValidationError("unknown template '\(t)'; use one of \(ConversationTemplate.all.keys.sorted().joined(separator: ", "))")
-        }
-        if let a = imageAspectRatio, AspectMode(rawValue: a) == nil {
-            throw ValidationError("--image-aspect-ratio must be processor, resize or pad")
-        }
         if inputs != nil {
             guard dump != nil else { throw ValidationError("--inputs needs --dump") }
             guard prompt == nil && images.isEmpty && !interactive else {
@@ -111,13 +105,13 @@ struct RunCommand: ParsableCommand, ThreadedCommand {
         }
         let assets = try ModelAssets(files: ModelTokenizer.configFiles(model), config: source.config)
         for w in assets.warnings { FileHandleOutput.stderr("vlmkit: warning: " + w) }
-        let (chosen, why) = template.map { (ConversationTemplate.all[$0]!, "--template") }
+        let (chosen, why) = template.map { ($0.template, "--template") }
             ?? ModelAssets.chooseTemplate(model: model, tokenizer: assets.tokenizer)
         if !json { FileHandleOutput.stderr("vlmkit: template \(chosen.name) (\(why))") }
         let session = PromptSession(
             assets: assets, runner: try VLMRunner(weights: source), template: chosen,
             sampling: SamplingOptions(temperature: temperature, topP: topP ?? 1, seed: seed ?? 0),
-            maxNewTokens: maxNewTokens ?? 128, aspect: imageAspectRatio.flatMap(AspectMode.init(rawValue:)))
+            maxNewTokens: maxNewTokens ?? 128, aspect: imageAspectRatio)
         if interactive {
             try InteractiveChat(session: session, firstImages: images, firstPrompt: prompt).run()
             return

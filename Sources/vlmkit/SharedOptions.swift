@@ -1,4 +1,7 @@
 import ArgumentParser
+import Chat
+import Imaging
+import ModelGraph
 import ReferenceRuntime
 
 /// `--threads`, shared by every command that computes. Results do not depend on the count.
@@ -29,4 +32,44 @@ protocol ThreadedCommand {
 struct NonFiniteOption: ParsableArguments {
     @Flag(help: "Accept NaN or infinity in weights and quantization scales (otherwise the first one is an error naming the tensor and file).")
     var allowNonfinite = false
+}
+
+// Values of the typed options: `--help` lists them and completion offers them.
+
+enum SchemeArgument: String, ExpressibleByArgument, CaseIterable {
+    case int8, int4
+}
+
+enum MethodArgument: String, ExpressibleByArgument, CaseIterable {
+    case rtn, awq
+}
+
+enum GGUFTypeArgument: String, ExpressibleByArgument, CaseIterable {
+    case f32, f16, q8_0, q4_0, q4_1
+}
+
+enum SynthesizeDTypeArgument: String, ExpressibleByArgument, CaseIterable {
+    case f32, f16, bf16
+}
+
+extension AspectMode: ExpressibleByArgument {}
+
+/// A conversation template by name (ConversationTemplate.all).
+struct TemplateArgument: ExpressibleByArgument {
+    let template: ConversationTemplate
+    init?(argument: String) {
+        guard let t = ConversationTemplate.all[argument] else { return nil }
+        template = t
+    }
+    static var allValueStrings: [String] { ConversationTemplate.all.keys.sorted() }
+}
+
+/// A `vlmkit synthesize` preset by name.
+struct PresetArgument: ExpressibleByArgument {
+    let preset: SyntheticCheckpoint.Preset
+    init?(argument: String) {
+        guard let p = SyntheticCheckpoint.presets.first(where: { $0.name == argument }) else { return nil }
+        preset = p
+    }
+    static var allValueStrings: [String] { SyntheticCheckpoint.presets.map(\.name) }
 }

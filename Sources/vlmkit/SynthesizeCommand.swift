@@ -20,13 +20,13 @@ struct SynthesizeCommand: ParsableCommand {
     )
 
     @Option(help: "Shape preset (see above).")
-    var preset: String
+    var preset: PresetArgument
 
     @Option(name: [.short, .customLong("output")], help: "Folder to create.")
     var output: String
 
-    @Option(help: "Weight dtype: f32, f16 or bf16.")
-    var dtype: String = "f16"
+    @Option(help: "Weight dtype.")
+    var dtype: SynthesizeDTypeArgument = .f16
 
     @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 0
@@ -39,12 +39,8 @@ struct SynthesizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let p = SyntheticCheckpoint.presets.first(where: { $0.name == preset }) else {
-            throw ValidationError("unknown preset '\(preset)' (choose from \(SyntheticCheckpoint.presets.map(\.name).joined(separator: ", ")))")
-        }
-        guard let dt = DType(rawValue: dtype.uppercased()), [.f32, .f16, .bf16].contains(dt) else {
-            throw ValidationError("--dtype must be f32, f16 or bf16")
-        }
+        let p = preset.preset
+        let dt: DType = dtype == .f32 ? .f32 : dtype == .bf16 ? .bf16 : .f16
         let progress = Progress(label: "writing")
         let config = try SyntheticCheckpoint.write(p, to: output, dtype: dt, seed: seed, shardBytes: shardMiB << 20) {
             progress.update(done: $0, total: $1)
