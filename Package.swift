@@ -1,15 +1,21 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Module layout follows the pipeline: TensorCore → TensorIO → ModelGraph → (Quantization) →
-// ReferenceRuntime → DeviceBundle / GGUF → vlmkit. Lower stages never import higher ones.
+// Modules depend downward only (ARCHITECTURE.md; Tests/ArchitectureTests checks every import):
+// TensorCore ← TensorIO ← ModelGraph, Tokenizer ← GGUF, DeviceBundle, Imaging (formats, no compute)
+// ← ReferenceRuntime ← Quantization, Verification ← Chat ← Pipeline ← vlmkit.
 let package = Package(
     name: "VLMKit",
     // Built and tested on Linux (x86-64, Debian 12) only. SwiftPM has no way to name Linux here;
     // no Apple platform is claimed, because none is built or tested (README, "Platforms").
     products: [
         .executable(name: "vlmkit", targets: ["vlmkit"]),
-        .library(name: "VLMKit", targets: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "GGUF", "Tokenizer", "Imaging", "Chat"]),
+        // Readers alone (json-c only): safetensors, configs, the typed graph, tokenizers.
+        .library(name: "VLMKitReaders", targets: ["TensorCore", "TensorIO", "ModelGraph", "Tokenizer"]),
+        // + the container formats (zstd, swift-crypto): GGUF and device bundles, no compute.
+        .library(name: "VLMKitFormats", targets: ["TensorCore", "TensorIO", "ModelGraph", "Tokenizer", "GGUF", "DeviceBundle"]),
+        // Everything: runtime (OpenBLAS), quantization, verification, imaging (libpng, libjpeg), chat, pipeline.
+        .library(name: "VLMKit", targets: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "GGUF", "Tokenizer", "Imaging", "Chat", "Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,16 +39,20 @@ let package = Package(
         .target(name: "ReferenceRuntime", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "COpenBLAS", "CKernels"]),
         .target(name: "Quantization", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "COpenBLAS", "CKernels"]),
         .target(name: "Verification", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime"]),
-        .target(name: "DeviceBundle", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "CZstd",
+        .target(name: "DeviceBundle", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "CZstd",
                                                      .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Tokenizer", dependencies: ["TensorIO"]),
         .target(name: "Chat", dependencies: ["TensorCore", "ModelGraph", "ReferenceRuntime", "Tokenizer", "Imaging"]),
         .target(name: "Imaging", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "CImageCodecs"]),
-        .target(name: "GGUF", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Tokenizer"]),
+        .target(name: "GGUF", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "Tokenizer"]),
+        // Opening any model path (checkpoint, quantized folder, bundle), its tokenizer, calibration
+        // inputs, stored-model summaries and the exports that need the runtime's view of weights.
+        .target(name: "Pipeline", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization",
+                                                 "DeviceBundle", "GGUF", "Tokenizer", "Chat"]),
         .executableTarget(
             name: "vlmkit",
             dependencies: [
-                "TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "GGUF", "Tokenizer", "Imaging", "Chat",
+                "TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "GGUF", "Tokenizer", "Imaging", "Chat", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,8 +62,8 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorCore", "TensorIO", "TestSupport"]),
         .testTarget(name: "ModelGraphTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "TestSupport"]),
-        .testTarget(name: "DeviceBundleTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "GGUFTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "GGUF", "Tokenizer", "TestSupport"]),
+        .testTarget(name: "DeviceBundleTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "Pipeline", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "GGUFTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "GGUF", "Pipeline", "Tokenizer", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "Imaging", "TestSupport"]),
         .testTarget(name: "ChatTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Tokenizer", "Chat", "Imaging", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["TensorIO", "Tokenizer", "TestSupport"]),
@@ -61,6 +71,7 @@ let package = Package(
         .testTarget(name: "ReferenceRuntimeTests", dependencies: ["TensorCore", "ModelGraph", "ReferenceRuntime", "TestSupport"]),
         .testTarget(name: "QuantizationTests", dependencies: ["TensorCore", "ModelGraph", "ReferenceRuntime", "Quantization", "TestSupport"]),
         .testTarget(name: "VerificationTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Verification", "TestSupport"]),
+        .testTarget(name: "ArchitectureTests", dependencies: ["TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["vlmkit", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

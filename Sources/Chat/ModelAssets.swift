@@ -1,4 +1,3 @@
-import Chat
 import Foundation
 import Imaging
 import TensorCore

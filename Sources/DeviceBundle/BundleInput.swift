@@ -1,6 +1,5 @@
 import Foundation
 import ModelGraph
-import Quantization
 import TensorCore
 import TensorIO
 
@@ -15,6 +14,16 @@ public struct BundleInput {
         public var originName: String? = nil
         /// The stored bytes (produced when written, one tensor at a time).
         public let bytes: () throws -> [UInt8]
+
+        public init(name: String, dtype: DType, shape: Shape, origin: String, originName: String? = nil,
+                    bytes: @escaping () throws -> [UInt8]) {
+            self.name = name
+            self.dtype = dtype
+            self.shape = shape
+            self.origin = origin
+            self.originName = originName
+            self.bytes = bytes
+        }
     }
 
     public let sourcePath: String
@@ -27,6 +36,17 @@ public struct BundleInput {
     /// Per-slot storage: {"scheme": …} or {"dtype": …}.
     public let quantization: [(key: String, value: JSONValue)]
 
+    public init(sourcePath: String, sourceKind: String, layout: LayoutKind, config: VLMConfig,
+                files: [(path: String, bytes: [UInt8])], tensors: [TensorEntry], quantization: [(key: String, value: JSONValue)]) {
+        self.sourcePath = sourcePath
+        self.sourceKind = sourceKind
+        self.layout = layout
+        self.config = config
+        self.files = files
+        self.tensors = tensors
+        self.quantization = quantization
+    }
+
     /// A float checkpoint: tensors by slot name in their stored dtype.
     public static func checkpoint(_ graph: VLMGraph) throws -> BundleInput {
         let tensors = graph.tensors.map { ref in
@@ -37,20 +57,9 @@ public struct BundleInput {
                            quantization: graph.tensors.map { ($0.slot, .object([("dtype", .string($0.dtype.displayName))])) })
     }
 
-    /// A quantized model folder: its tensors as stored, its manifest's per-tensor entries.
-    public static func quantized(_ m: QuantizedModel) throws -> BundleInput {
-        let store = m.store
-        let tensors = store.tensors.map { info in
-            TensorEntry(name: info.name, dtype: info.dtype, shape: info.shape, origin: info.file) { try store.withBytes(info.name) { Array($0) } }
-        }
-        return BundleInput(sourcePath: m.path, sourceKind: "quantized", layout: m.config.layout, config: m.config,
-                           files: try collectFiles(Path.join(m.path, QuantizedModelFormat.configFolder), layout: m.config.layout),
-                           tensors: tensors, quantization: m.manifest["tensors"]?.objectValue ?? [])
-    }
-
     /// Non-weight files of a checkpoint folder (and its VILA sub-folders), sorted by path.
-    static func collectFiles(_ root: String, layout: LayoutKind) throws -> [(path: String, bytes: [UInt8])] {
-        try QuantizedModelFormat.configFiles(in: root, layout: layout).map { rel in
+    public static func collectFiles(_ root: String, layout: LayoutKind) throws -> [(path: String, bytes: [UInt8])] {
+        try CheckpointConfigFiles.list(in: root, layout: layout).map { rel in
             (rel, [UInt8](try Data(contentsOf: URL(fileURLWithPath: Path.join(root, rel)))))
         }
     }

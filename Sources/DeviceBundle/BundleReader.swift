@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import ModelGraph
-import Quantization
 import TensorCore
 import TensorIO
 
@@ -209,13 +208,5 @@ public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
     /// The embedded config files, for ConfigLoader.
     public func configFiles() -> MemoryConfigSource {
         MemoryConfigSource(container: path, files: Dictionary(uniqueKeysWithValues: files.map { ($0.name, Array(mapped.slice($0.range))) }))
-    }
-
-    /// The model's weights for the runtime.
-    public func weights(allowNonFinite: Bool = false) throws -> QuantizedWeights {
-        let config = try ConfigLoader.read(configFiles(), layout: layout)
-        let schemes = try QuantizedWeights.schemes(from: manifest["quantization"], file: path)
-        try StoredModelValidation.check(store: self, config: config, schemes: schemes, declared: manifest["quantization"])
-        return QuantizedWeights(config: config, store: self, schemes: schemes, allowNonFinite: allowNonFinite)
     }
 }

@@ -15,6 +15,13 @@ public struct GGUFWriter {
         public let dims: [Int]
         public let type: GGMLType
         public let data: () throws -> [UInt8]
+
+        public init(name: String, dims: [Int], type: GGMLType, data: @escaping () throws -> [UInt8]) {
+            self.name = name
+            self.dims = dims
+            self.type = type
+            self.data = data
+        }
     }
 
     public enum WriterError: Error, CustomStringConvertible {

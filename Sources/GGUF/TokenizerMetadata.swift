@@ -2,8 +2,8 @@ import ModelGraph
 import Tokenizer
 
 /// The `tokenizer.ggml.*` entries of a GGUF file, from either kind of tokenizer file.
-struct TokenizerMetadata {
-    let entries: [(String, GGUFValue)]
+public struct TokenizerMetadata {
+    public let entries: [(String, GGUFValue)]
 
     /// Looks up the id of the token tokenizer_config.json names under `key` (a string or {"content": …}).
     static func configuredID(_ config: ConfigObject?, _ key: String, tokens: [String]) throws -> Int? {
@@ -12,7 +12,7 @@ struct TokenizerMetadata {
     }
 
     /// Byte-level BPE (Llama 3 style): GGUF's `gpt2` model.
-    static func byteLevel(_ v: HFTokenizerVocab, config: ConfigObject?, fallbackBOS: Int?, fallbackEOS: Int?) throws -> TokenizerMetadata {
+    public static func byteLevel(_ v: HFTokenizerVocab, config: ConfigObject?, fallbackBOS: Int?, fallbackEOS: Int?) throws -> TokenizerMetadata {
         var e: [(String, GGUFValue)] = [
             ("tokenizer.ggml.model", .string("gpt2")), ("tokenizer.ggml.pre", .string(v.preTokenizer)),
             ("tokenizer.ggml.tokens", .arrayString(v.tokens)), ("tokenizer.ggml.token_type", .arrayInt32(v.types)),
@@ -26,9 +26,9 @@ struct TokenizerMetadata {
     }
 
     /// SentencePiece (Llama 2 style): GGUF's `llama` model with the pieces' own scores and types.
-    static func sentencePiece(_ sp: SentencePieceModel, vocabSize: Int, config: ConfigObject?, file: String) throws -> TokenizerMetadata {
+    public static func sentencePiece(_ sp: SentencePieceModel, vocabSize: Int, config: ConfigObject?, file: String) throws -> TokenizerMetadata {
         guard sp.pieces.count <= vocabSize else {
-            throw LlamaGGUFExport.ExportError.unsupported("\(file) has \(sp.pieces.count) pieces, more than the model's vocabulary of \(vocabSize)")
+            throw HFTokenizerVocab.VocabError.unsupported(file, "\(sp.pieces.count) pieces, more than the model's vocabulary of \(vocabSize)")
         }
         var tokens = sp.pieces.map(\.text), scores = sp.pieces.map(\.score), types = sp.pieces.map(\.type)
         for i in sp.pieces.count..<vocabSize {

@@ -15,26 +15,11 @@ public enum QuantizedModelFormat {
     public static func scales(_ prefix: String) -> String { prefix + ".scales" }
     public static func zeros(_ prefix: String) -> String { prefix + ".zeros" }
 
-    /// Files copied verbatim from the source checkpoint: everything but weights, in the top
-    /// folder and the VILA sub-folders.
-    public static func isCopiedFile(_ name: String) -> Bool {
-        !(name.hasSuffix(".safetensors") || name.hasSuffix(".index.json") || name.hasSuffix(".bin")
-          || name.hasSuffix(".pt") || name.hasSuffix(".pth") || name.hasPrefix("."))
-    }
+    /// Files copied verbatim from the source checkpoint (see `CheckpointConfigFiles`).
+    public static func isCopiedFile(_ name: String) -> Bool { CheckpointConfigFiles.isConfigFile(name) }
 
-    /// Relative paths of the non-weight files of a checkpoint folder (configs, tokenizer,
-    /// preprocessor) — in the top folder and, for VILA, its sub-folders — sorted.
     public static func configFiles(in root: String, layout: LayoutKind) throws -> [String] {
-        var out: [String] = []
-        for sub in layout == .vila ? ["", "llm", "vision_tower", "mm_projector"] : [""] {
-            let dir = sub.isEmpty ? root : Path.join(root, sub)
-            guard Path.isDirectory(dir) else { continue }
-            for name in try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-            where isCopiedFile(name) && Path.isRegularFile(Path.join(dir, name)) {
-                out.append(sub.isEmpty ? name : sub + "/" + name)
-            }
-        }
-        return out
+        try CheckpointConfigFiles.list(in: root, layout: layout)
     }
 
     /// The dtype a kept float tensor is stored in: bf16 stays bf16, everything else becomes f16

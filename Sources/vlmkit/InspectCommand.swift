@@ -1,4 +1,5 @@
 import ArgumentParser
+import Pipeline
 import Foundation
 import DeviceBundle
 import ModelGraph
@@ -7,38 +8,6 @@ import TensorIO
 
 /// Summaries of every kind of model vlmkit reads: checkpoints from their graph, quantized
 /// folders and bundles from what they store (quantized weights counted by their logical size).
-enum StoredModelSummary {
-    static func load(_ path: String) throws -> ModelSummary {
-        if DeviceBundleFile.looksLikeBundle(path) {
-            let b = try DeviceBundleFile(path: path)
-            let w = try b.weights()
-            return ModelSummary(path: path, config: w.config, tensors: stored(b, schemes: w.schemes), ignored: [],
-                                layoutNote: "device bundle, \(b.manifest["source"]?["kind"]?.stringValue ?? "?")")
-        }
-        if QuantizedModel.isQuantizedModel(path) {
-            let m = try QuantizedModel(path: path)
-            return ModelSummary(path: path, config: m.config, tensors: stored(m.store, schemes: m.schemes), ignored: [],
-                                layoutNote: "quantized, \(m.manifest["method"]?.stringValue ?? "?")")
-        }
-        return ModelSummary(try ModelLoader.load(path))
-    }
-
-    /// Quantized layers count their logical parameters once (on qweight); scales and zeros add bytes.
-    static func stored(_ store: any TensorStore, schemes: [String: QuantScheme]) -> [ModelSummary.StoredTensor] {
-        store.tensorNames.compactMap { name in
-            guard let info = store.info(name) else { return nil }
-            for suffix in [".qweight", ".scales", ".zeros"] where name.hasSuffix(suffix) {
-                let prefix = String(name.dropLast(suffix.count))
-                if let scheme = schemes[prefix] {
-                    let params = suffix == ".qweight" ? info.shape.elementCount * (scheme == .int8 ? 1 : 2) : 0
-                    return .init(slot: prefix + ".weight", storage: scheme.description, parameters: params, bytes: info.byteCount)
-                }
-            }
-            return .init(slot: name, storage: info.dtype.displayName, parameters: info.shape.elementCount, bytes: info.byteCount)
-        }
-    }
-}
-
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Pipeline
 import Chat
 import Imaging
 import TensorCore

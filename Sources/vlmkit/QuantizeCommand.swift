@@ -1,4 +1,5 @@
 import ArgumentParser
+import Pipeline
 import Foundation
 import ModelGraph
 import Quantization
@@ -163,18 +164,3 @@ enum QuantizeText {
 
 /// AWQ calibration from a file: a safetensors prompt (images included), token ids, or plain text
 /// tokenized with the model's tokenizer.
-enum CalibrationInput {
-    static func load(_ path: String, model: String, layout: LayoutKind, tokens: Int, sequenceLength: Int, vocab: Int) throws -> CalibrationData {
-        if path.hasSuffix(".safetensors") {
-            return try CalibrationData.load(path, tokens: tokens, sequenceLength: sequenceLength, vocab: vocab)
-        }
-        let content = try TextFile.read(path)
-        let words = content.split(whereSeparator: { $0.isWhitespace })
-        if !words.isEmpty && words.allSatisfy({ Int64($0) != nil }) {
-            return try CalibrationData.load(path, tokens: tokens, sequenceLength: sequenceLength, vocab: vocab)
-        }
-        let ids = try ModelTokenizer.load(model, layout: layout).encode(content, addSpecialTokens: false).prefix(tokens).map(Int64.init)
-        guard !ids.isEmpty else { throw ValidationError("\(path) holds no calibration tokens") }
-        return CalibrationData(ids: ids, sequenceLength: sequenceLength)
-    }
-}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Pipeline
 import TensorIO
 import Tokenizer
 import ModelGraph

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Pipeline
 import Chat
 import DeviceBundle
 import Foundation
@@ -6,20 +7,6 @@ import ModelGraph
 import Quantization
 import TensorIO
 import Tokenizer
-
-/// The checkpoint's tokenizer, found in the files of a checkpoint folder, quantized folder or bundle.
-enum ModelTokenizer {
-    /// The config and tokenizer files of any model vlmkit reads.
-    static func configFiles(_ model: String) throws -> any ConfigSource {
-        if DeviceBundleFile.looksLikeBundle(model) { return try DeviceBundleFile(path: model).configFiles() }
-        if QuantizedModel.isQuantizedModel(model) { return FolderConfigSource(model + "/" + QuantizedModelFormat.configFolder) }
-        return FolderConfigSource(model)
-    }
-
-    static func load(_ model: String, layout: LayoutKind) throws -> TextTokenizer {
-        try ModelAssets.loadTokenizer(files: configFiles(model), layout: layout)
-    }
-}
 
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Pipeline
 
 struct VLMKitCommand: ParsableCommand {
     static let version = "0.1.0"

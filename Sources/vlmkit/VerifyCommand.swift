@@ -1,4 +1,5 @@
 import ArgumentParser
+import Pipeline
 import Foundation
 import ModelGraph
 import ReferenceRuntime
@@ -6,17 +7,6 @@ import DeviceBundle
 import Quantization
 import TensorIO
 import Verification
-
-/// Opens a float checkpoint, a quantized model folder or a device bundle as weights for the runner.
-enum ModelSource {
-    /// - Parameter allowNonFinite: accept NaN/Inf in weights and scales (--allow-nonfinite);
-    ///   otherwise the first one met is an error naming tensor and file.
-    static func open(_ path: String, allowNonFinite: Bool = false) throws -> any WeightSource {
-        if DeviceBundleFile.looksLikeBundle(path) { return try DeviceBundleFile(path: path).weights(allowNonFinite: allowNonFinite) }
-        if QuantizedModel.isQuantizedModel(path) { return try QuantizedModel(path: path, allowNonFinite: allowNonFinite) }
-        return GraphWeights(try ModelLoader.load(path), allowNonFinite: allowNonFinite)
-    }
-}
 
 /// `verify --report`: the verification plus, for quantized models, each tensor's storage and error.
 struct FullReport: Encodable {

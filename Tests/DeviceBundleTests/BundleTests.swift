@@ -7,6 +7,7 @@ import ReferenceRuntime
 import Quantization
 import Verification
 @testable import DeviceBundle
+import Pipeline
 
 @Suite struct BundleTests {
     static let goldenPath = TestFiles.golden("cases/vila-clip-linear-f16.golden.safetensors")

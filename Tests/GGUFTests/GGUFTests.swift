@@ -7,6 +7,7 @@ import ModelGraph
 import Tokenizer
 import ReferenceRuntime
 @testable import GGUF
+import Pipeline
 
 @Suite struct GGMLBlockTests {
     /// Our encoders against gguf-py's (which are bit-exact to ggml's reference quantizers).

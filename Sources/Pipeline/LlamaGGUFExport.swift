@@ -2,6 +2,7 @@ import Foundation
 import ModelGraph
 import Tokenizer
 import Quantization
+import GGUF
 import ReferenceRuntime
 import TensorIO
 
