@@ -57,7 +57,7 @@ struct BenchCommand: ParsableCommand, ThreadedCommand {
             return
         }
         func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
-        print("model \(model): load \(f(load, 2)) s, \(b.threads) thread(s)")
+        print("model \(model): load \(f(load, 2)) s, \(b.threads) thread(s), \(b.kernels) kernels")
         if images > 0 {
             let ours = b.visionGflops / (b.visionMsPerImage / 1000), anchor = b.visionGflops / (b.visionSgemmMs / 1000)
             print("vision   \(f(b.visionMsPerImage)) ms/image  \(f(ours)) GFLOP/s  (sgemm alone \(f(anchor)) GFLOP/s, ratio \(f(ours / anchor, 2)))")

@@ -238,6 +238,29 @@ enum GoldenMetadata {
     }
 }
 
+/// The portable kernels (what an ARM device runs), forced on x86 for a whole process, verify a
+/// quantized model as the native ones do: the same verdict, the same generated ids.
+@Suite struct PortableKernelCLITests {
+    @Test func portableKernelsVerifyAnInt4Model() throws {
+        let q = TestFiles.tempDir("port") + "/q"
+        #expect(try CLIRunner.run(["quantize", TestFiles.golden("models/vila-clip-linear-f16"), "-o", q, "--scheme", "int4", "-g", "32"]).status == 0)
+        let golden = TestFiles.golden("cases/vila-clip-linear-f16.golden.safetensors")
+        let args = ["verify", q, "--golden", golden, "--max-rel", "0.5", "--max-kl", "0.5", "--min-top1", "0", "--ignore-generated", "--json"]
+        let native = try CLIRunner.run(args)
+        let portable = try CLIRunner.runShell(#"VLMKIT_KERNELS=portable exec "$0" "$@""#, args)
+        #expect(native.status == 0 && portable.status == 0, "\(native.stderr) \(portable.stderr)")
+        func generated(_ r: CLIRunner.Result) throws -> [Int] {
+            let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            return o["generated_actual"] as? [Int] ?? []
+        }
+        #expect(try generated(native) == (try generated(portable)) && !(try generated(native)).isEmpty)
+        // The switch really switches.
+        let bench = try CLIRunner.runShell(#"VLMKIT_KERNELS=portable exec "$0" "$@""#,
+                                           ["bench", q, "--prompt-tokens", "2", "--decode-tokens", "1", "--images", "0"])
+        #expect(bench.stdout.contains("portable kernels"), "\(bench.stdout)")
+    }
+}
+
 /// Quantized folders that contradict formats/quantization.md.
 @Suite struct HostileQuantizedFolderTests {
     static func quantized(_ scheme: String) throws -> String {
