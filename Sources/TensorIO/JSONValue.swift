@@ -71,6 +71,40 @@ public indirect enum JSONValue: Equatable, Sendable {
         }
     }
 
+    /// Indented JSON text (two spaces), keys sorted when asked: for reports a person reads.
+    public func pretty(sortedKeys: Bool = true) -> String {
+        var out = ""
+        writePretty(to: &out, indent: 0, sortedKeys: sortedKeys)
+        return out
+    }
+
+    private func writePretty(to out: inout String, indent: Int, sortedKeys: Bool) {
+        let pad = String(repeating: " ", count: indent + 2), close = String(repeating: " ", count: indent)
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                out += pad
+                item.writePretty(to: &out, indent: indent + 2, sortedKeys: sortedKeys)
+                out += i + 1 < items.count ? ",\n" : "\n"
+            }
+            out += close + "]"
+        case .object(let members) where !members.isEmpty:
+            let ordered = sortedKeys ? members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : members
+            out += "{\n"
+            for (i, m) in ordered.enumerated() {
+                out += pad
+                JSONValue.writeString(m.key, to: &out)
+                out += " : "
+                m.value.writePretty(to: &out, indent: indent + 2, sortedKeys: sortedKeys)
+                out += i + 1 < ordered.count ? ",\n" : "\n"
+            }
+            out += close + "}"
+        default:
+            write(to: &out)
+        }
+    }
+
     /// Compact JSON text (keys in stored order), used by writers.
     public var serialized: String {
         var out = ""

@@ -50,12 +50,10 @@ struct InspectCommand: ParsableCommand {
     }
 }
 
+/// `--json` output: snake_case keys, sorted, indented — through the one JSON writer (TensorIO).
 enum JSONOutput {
     static func encode<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        try JSONValueEncoder(snakeCaseKeys: true).encode(value).pretty(sortedKeys: true)
     }
 }
 
