@@ -126,6 +126,9 @@ struct VerifyBundleCommand: ParsableCommand {
 
     @OptionGroup var nonFinite: NonFiniteOption
 
+    @Flag(help: "Print one JSON object (path, what was verified, blob count).")
+    var json = false
+
     func run() throws {
         let b = try DeviceBundleFile(path: bundle)
         if full {
@@ -133,6 +136,11 @@ struct VerifyBundleCommand: ParsableCommand {
             try b.verifyBlobs(allowNonFinite: nonFinite.allowNonfinite) { progress.update(done: $0, total: $1) }
             progress.finish()
         }
-        print("\(bundle): OK (\(full ? "header, manifest and \(b.blobs.count + b.files.count) blobs" : "header and manifest") verified)")
+        if json {
+            struct Verified: Encodable { let path: String; let ok: Bool; let full: Bool; let blobs: Int }
+            print(try JSONOutput.encode(Verified(path: bundle, ok: true, full: full, blobs: b.blobs.count + b.files.count)))
+        } else {
+            print("\(bundle): OK (\(full ? "header, manifest and \(b.blobs.count + b.files.count) blobs" : "header and manifest") verified)")
+        }
     }
 }

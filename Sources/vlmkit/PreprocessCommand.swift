@@ -34,6 +34,9 @@ struct PreprocessCommand: ParsableCommand {
     @Option(help: "Override the checkpoint's image_aspect_ratio: processor, resize or pad.")
     var imageAspectRatio: AspectMode?
 
+    @Flag(help: "Print one JSON object (output, shape, processor, image_aspect_ratio).")
+    var json = false
+
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image") }
     }
@@ -52,6 +55,12 @@ struct PreprocessCommand: ParsableCommand {
         ])
         try writer.add("input.pixel_values", tensor: pixels)
         _ = try writer.write(to: output)
-        print("wrote \(output): input.pixel_values \(pixels.shape) (\(preprocessor.config.processorType), image_aspect_ratio \(preprocessor.aspect.rawValue))")
+        if json {
+            struct Written: Encodable { let output: String; let shape: [Int]; let processor: String; let imageAspectRatio: String }
+            print(try JSONOutput.encode(Written(output: output, shape: pixels.shape.dims, processor: preprocessor.config.processorType,
+                                                imageAspectRatio: preprocessor.aspect.rawValue)))
+        } else {
+            print("wrote \(output): input.pixel_values \(pixels.shape) (\(preprocessor.config.processorType), image_aspect_ratio \(preprocessor.aspect.rawValue))")
+        }
     }
 }

@@ -123,6 +123,18 @@ enum Expect {
         #expect(r.status == 0, "\(r.stderr)")
     }
 
+    /// Every command that reports something has --json for scripts.
+    @Test func everyReportingCommandTakesJSON() throws {
+        for command in ["inspect", "verify", "run", "bench", "eval-ppl", "quantize", "export", "verify-bundle", "tokenize", "preprocess"] {
+            let r = try CLIRunner.run([command, "--help"])
+            #expect(r.stdout.contains("--json"), "\(command)")
+        }
+        let out = TestFiles.tempDir("pj") + "/p.safetensors"
+        let r = try CLIRunner.run(["preprocess", Self.model, TestFiles.golden("images/files/tiny-7x5.png"), "-o", out, "--json"])
+        let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(o?["shape"] as? [Int] == [1, 3, 56, 56] && o?["image_aspect_ratio"] as? String == "resize", "\(r.stdout)")
+    }
+
     /// --allow-nonfinite exists wherever weights are read to compute (its advice is followable).
     @Test func everyComputingCommandTakesAllowNonfinite() throws {
         for command in ["run", "verify", "bench", "eval-ppl", "export", "quantize", "verify-bundle"] {
