@@ -23,6 +23,18 @@ public enum SyntheticCheckpoint {
                llm: llama(hidden: 2560, inter: 6912, layers: 32, heads: 32, kv: 32, vocab: 32000),
                vision: vit("siglip_vision_model", hidden: 1152, inter: 4304, layers: 27, heads: 16, image: 384, patch: 14, act: "gelu_pytorch_tanh"),
                projector: .mlpDownsample, selectFeature: .clsPatch),
+        Preset(name: "vila-7b", summary: "VILA-7B shapes: CLIP ViT-L/14-336, mlp2x_gelu, Llama-2-7B (4096 hidden × 32 layers, MHA, 32000 vocab)",
+               llm: llama(hidden: 4096, inter: 11008, layers: 32, heads: 32, kv: 32, vocab: 32000),
+               vision: vit("clip_vision_model", hidden: 1024, inter: 4096, layers: 24, heads: 16, image: 336, patch: 14, act: "quick_gelu"),
+               projector: .mlp2xGelu, selectFeature: .patch),
+        Preset(name: "llama3-vila1.5-8b", summary: "Llama-3-VILA1.5-8B shapes: SigLIP-so400m/14 at 384 px, mlp_downsample, Llama-3-8B (4096 × 32, GQA 4:1, 128256 vocab, rope θ 500000)",
+               llm: llama(hidden: 4096, inter: 14336, layers: 32, heads: 32, kv: 8, vocab: 128256, ropeTheta: 500000, maxPositions: 8192),
+               vision: vit("siglip_vision_model", hidden: 1152, inter: 4304, layers: 27, heads: 16, image: 384, patch: 14, act: "gelu_pytorch_tanh"),
+               projector: .mlpDownsample, selectFeature: .clsPatch),
+        Preset(name: "vila1.5-13b", summary: "VILA1.5-13B shapes: SigLIP-so400m/14 at 384 px, mlp_downsample, Llama-2-13B (5120 hidden × 40 layers, 32000 vocab)",
+               llm: llama(hidden: 5120, inter: 13824, layers: 40, heads: 40, kv: 40, vocab: 32000),
+               vision: vit("siglip_vision_model", hidden: 1152, inter: 4304, layers: 27, heads: 16, image: 384, patch: 14, act: "gelu_pytorch_tanh"),
+               projector: .mlpDownsample, selectFeature: .clsPatch),
         Preset(name: "small", summary: "a ~60 MB model for tests that need writes to take a while",
                llm: llama(hidden: 512, inter: 1376, layers: 8, heads: 8, kv: 4, vocab: 8000),
                vision: vit("clip_vision_model", hidden: 256, inter: 512, layers: 4, heads: 4, image: 112, patch: 14, act: "quick_gelu"),
@@ -33,12 +45,13 @@ public enum SyntheticCheckpoint {
                projector: .mlp2xGelu, selectFeature: .patch),
     ]
 
-    static func llama(hidden: Int, inter: Int, layers: Int, heads: Int, kv: Int, vocab: Int) -> [(String, JSONValue)] {
+    static func llama(hidden: Int, inter: Int, layers: Int, heads: Int, kv: Int, vocab: Int,
+                      ropeTheta: Double = 10000, maxPositions: Int = 4096) -> [(String, JSONValue)] {
         [("model_type", .string("llama")), ("architectures", .array([.string("LlamaForCausalLM")])),
          ("hidden_size", .int(Int64(hidden))), ("intermediate_size", .int(Int64(inter))),
          ("num_hidden_layers", .int(Int64(layers))), ("num_attention_heads", .int(Int64(heads))),
          ("num_key_value_heads", .int(Int64(kv))), ("vocab_size", .int(Int64(vocab))),
-         ("max_position_embeddings", .int(4096)), ("rms_norm_eps", .double(1e-5)), ("rope_theta", .double(10000)),
+         ("max_position_embeddings", .int(Int64(maxPositions))), ("rms_norm_eps", .double(1e-5)), ("rope_theta", .double(ropeTheta)),
          ("tie_word_embeddings", .bool(false)), ("hidden_act", .string("silu"))]
     }
 
@@ -49,13 +62,8 @@ public enum SyntheticCheckpoint {
          ("num_channels", .int(3))]
     }
 
-    /// Writes the preset as a VILA folder at `folder` (created; must not exist). LLM weights
-    /// are split into shards of at most `shardBytes`. `progress` gets (bytes written, total).
-    public static func write(_ preset: Preset, to folder: String, dtype: DType = .f16, seed: UInt64 = 0,
-                             shardBytes: Int = 2 << 30, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> VLMConfig {
-        precondition([.f32, .f16, .bf16].contains(dtype))
-        try FileSystem.makeDirectory(folder)
-        for sub in ["llm", "vision_tower", "mm_projector"] { try FileSystem.makeDirectory(Path.join(folder, sub)) }
+    /// The configs a preset writes: top-level config.json and the three sub-folder configs.
+    static func configFiles(_ preset: Preset, dtype: DType) -> [(String, JSONValue)] {
         let dtypeName: JSONValue = .string(dtype == .f32 ? "float32" : dtype == .f16 ? "float16" : "bfloat16")
         let llmJSON = JSONValue.object(preset.llm + [("dtype", dtypeName)])
         let visionJSON = JSONValue.object(preset.vision + [("dtype", dtypeName)])
@@ -66,10 +74,26 @@ public enum SyntheticCheckpoint {
             ("mm_vision_select_layer", .int(-2)), ("mm_vision_select_feature", .string(preset.selectFeature.rawValue)),
             ("image_aspect_ratio", .string("resize")),
         ])
-        try FileSystem.writeText(top.serialized, to: Path.join(folder, "config.json"))
-        try FileSystem.writeText(llmJSON.serialized, to: Path.join(folder, "llm/config.json"))
-        try FileSystem.writeText(visionJSON.serialized, to: Path.join(folder, "vision_tower/config.json"))
-        try FileSystem.writeText(projJSON.serialized, to: Path.join(folder, "mm_projector/config.json"))
+        return [("config.json", top), ("llm/config.json", llmJSON), ("vision_tower/config.json", visionJSON),
+                ("mm_projector/config.json", projJSON)]
+    }
+
+    /// The config a preset's checkpoint has, without writing it.
+    public static func config(_ preset: Preset, dtype: DType = .f16) throws -> VLMConfig {
+        let files = Dictionary(uniqueKeysWithValues: configFiles(preset, dtype: dtype).map { ($0.0, Array($0.1.serialized.utf8)) })
+        return try ConfigLoader.readVILA(MemoryConfigSource(container: "preset " + preset.name, files: files))
+    }
+
+    /// Writes the preset as a VILA folder at `folder` (created; must not exist). LLM weights
+    /// are split into shards of at most `shardBytes`. `progress` gets (bytes written, total).
+    public static func write(_ preset: Preset, to folder: String, dtype: DType = .f16, seed: UInt64 = 0,
+                             shardBytes: Int = 2 << 30, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> VLMConfig {
+        precondition([.f32, .f16, .bf16].contains(dtype))
+        try FileSystem.makeDirectory(folder)
+        for sub in ["llm", "vision_tower", "mm_projector"] { try FileSystem.makeDirectory(Path.join(folder, sub)) }
+        for (path, json) in configFiles(preset, dtype: dtype) {
+            try FileSystem.writeText(json.serialized, to: Path.join(folder, path))
+        }
         let config = try ConfigLoader.readVILA(folder: folder)
 
         let specs = TensorSpecs.vila(config)

@@ -25,3 +25,21 @@ import TensorIO
         #expect(q.allSatisfy { abs($0) <= 1 / Float(128).squareRoot() + 1e-3 } && Set(q).count > 100)
     }
 }
+
+/// The real-size presets carry the published models' shapes: their LLM parameter counts equal the
+/// counts Hugging Face reports for Llama-2-7b-hf, Meta-Llama-3-8B and Llama-2-13b-hf (untied lm_head).
+@Suite struct RealSizePresetTests {
+    @Test(arguments: [("vila-7b", 6_738_415_616), ("llama3-vila1.5-8b", 8_030_261_248), ("vila1.5-13b", 13_015_864_320)])
+    func llmParameterCountsMatchThePublishedModels(_ c: (String, Int)) throws {
+        let preset = try #require(SyntheticCheckpoint.presets.first { $0.name == c.0 })
+        let config = try SyntheticCheckpoint.config(preset)
+        let llm = TensorSpecs.vila(config).filter { $0.folder == "llm" }.reduce(0) { $0 + $1.shape.elementCount }
+        #expect(llm == c.1, "\(c.0): \(llm)")
+    }
+
+    @Test func llama3PresetHasItsRopeAndContext() throws {
+        let preset = try #require(SyntheticCheckpoint.presets.first { $0.name == "llama3-vila1.5-8b" })
+        let c = try SyntheticCheckpoint.config(preset).llm
+        #expect(c.ropeTheta == 500000 && c.maxPositionEmbeddings == 8192 && c.numKVHeads == 8 && c.vocabSize == 128256)
+    }
+}
