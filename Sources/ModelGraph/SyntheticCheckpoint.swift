@@ -17,23 +17,23 @@ public enum SyntheticCheckpoint {
     public static let presets: [Preset] = [
         Preset(name: "llama-1b", summary: "TinyLlama-1.1B shapes (2048 hidden, 22 layers, GQA 8:1) with a CLIP ViT-L/14-336 tower and mlp2x_gelu",
                llm: llama(hidden: 2048, inter: 5632, layers: 22, heads: 32, kv: 4, vocab: 32000),
-               vision: vit("clip_vision_model", hidden: 1024, inter: 4096, layers: 24, heads: 16, image: 336, patch: 14, act: "quick_gelu"),
+               vision: clipL336,
                projector: .mlp2xGelu, selectFeature: .patch),
         Preset(name: "vila1.5-3b", summary: "VILA1.5-3B shapes: SigLIP-so400m/14 at 384 px, mlp_downsample, Llama 2560 hidden × 32 layers",
                llm: llama(hidden: 2560, inter: 6912, layers: 32, heads: 32, kv: 32, vocab: 32000),
-               vision: vit("siglip_vision_model", hidden: 1152, inter: 4304, layers: 27, heads: 16, image: 384, patch: 14, act: "gelu_pytorch_tanh"),
+               vision: siglipSO400M384,
                projector: .mlpDownsample, selectFeature: .clsPatch),
         Preset(name: "vila-7b", summary: "VILA-7B shapes: CLIP ViT-L/14-336, mlp2x_gelu, Llama-2-7B (4096 hidden × 32 layers, MHA, 32000 vocab)",
                llm: llama(hidden: 4096, inter: 11008, layers: 32, heads: 32, kv: 32, vocab: 32000),
-               vision: vit("clip_vision_model", hidden: 1024, inter: 4096, layers: 24, heads: 16, image: 336, patch: 14, act: "quick_gelu"),
+               vision: clipL336,
                projector: .mlp2xGelu, selectFeature: .patch),
         Preset(name: "llama3-vila1.5-8b", summary: "Llama-3-VILA1.5-8B shapes: SigLIP-so400m/14 at 384 px, mlp_downsample, Llama-3-8B (4096 × 32, GQA 4:1, 128256 vocab, rope θ 500000)",
                llm: llama(hidden: 4096, inter: 14336, layers: 32, heads: 32, kv: 8, vocab: 128256, ropeTheta: 500000, maxPositions: 8192),
-               vision: vit("siglip_vision_model", hidden: 1152, inter: 4304, layers: 27, heads: 16, image: 384, patch: 14, act: "gelu_pytorch_tanh"),
+               vision: siglipSO400M384,
                projector: .mlpDownsample, selectFeature: .clsPatch),
         Preset(name: "vila1.5-13b", summary: "VILA1.5-13B shapes: SigLIP-so400m/14 at 384 px, mlp_downsample, Llama-2-13B (5120 hidden × 40 layers, 32000 vocab)",
                llm: llama(hidden: 5120, inter: 13824, layers: 40, heads: 40, kv: 40, vocab: 32000),
-               vision: vit("siglip_vision_model", hidden: 1152, inter: 4304, layers: 27, heads: 16, image: 384, patch: 14, act: "gelu_pytorch_tanh"),
+               vision: siglipSO400M384,
                projector: .mlpDownsample, selectFeature: .clsPatch),
         Preset(name: "small", summary: "a ~60 MB model for tests that need writes to take a while",
                llm: llama(hidden: 512, inter: 1376, layers: 8, heads: 8, kv: 4, vocab: 8000),
@@ -44,6 +44,11 @@ public enum SyntheticCheckpoint {
                vision: vit("clip_vision_model", hidden: 64, inter: 128, layers: 2, heads: 2, image: 56, patch: 14, act: "quick_gelu"),
                projector: .mlp2xGelu, selectFeature: .patch),
     ]
+
+    /// The two real towers: CLIP ViT-L/14 at 336 px and SigLIP so400m/14 at 384 px.
+    static let clipL336 = vit("clip_vision_model", hidden: 1024, inter: 4096, layers: 24, heads: 16, image: 336, patch: 14, act: "quick_gelu")
+    static let siglipSO400M384 = vit("siglip_vision_model", hidden: 1152, inter: 4304, layers: 27, heads: 16, image: 384, patch: 14,
+                                     act: "gelu_pytorch_tanh")
 
     static func llama(hidden: Int, inter: Int, layers: Int, heads: Int, kv: Int, vocab: Int,
                       ropeTheta: Double = 10000, maxPositions: Int = 4096) -> [(String, JSONValue)] {
