@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 
 /// Scaled dot-product attention over row-major [tokens, heads·headDim] buffers, one head at a

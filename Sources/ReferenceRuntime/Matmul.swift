@@ -1,5 +1,4 @@
 import CKernels
-import COpenBLAS
 
 /// y = x · Wᵀ (+ b) for a row-major activation x [m, k] and a weight W [n, k] stored as
 /// PyTorch's Linear stores it. The naive kernel is the oracle for the OpenBLAS one.

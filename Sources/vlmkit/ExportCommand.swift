@@ -50,9 +50,8 @@ struct ExportCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let type {
-            guard format == .gguf else { throw ValidationError("--type applies to --format gguf only (a bundle keeps the model's own storage)") }
-            _ = type
+        if type != nil, format != .gguf {
+            throw ValidationError("--type applies to --format gguf only (a bundle keeps the model's own storage)")
         }
         if let z = zstd {
             guard format == .bundle else { throw ValidationError("--zstd applies to --format bundle only") }

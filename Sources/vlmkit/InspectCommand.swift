@@ -36,12 +36,7 @@ struct InspectCommand: ParsableCommand {
         if path.hasSuffix(".safetensors") || path.hasSuffix(".safetensors.index.json") {
             return try inspectTensorFile()
         }
-        var summary = try StoredModelSummary.load(path)
-        // The layout's raw name leads the summary's layout text ("vila (quantized, rtn)").
-        if let layout = LayoutKind(rawValue: String(summary.layout.prefix { $0 != " " })),
-           let tokenizer = try? ModelTokenizer.load(path, layout: layout) {
-            summary.tokenizer = .init(ids: tokenizer.idCount, embeddingRows: summary.llm.vocabSize)
-        }
+        let summary = try StoredModelSummary.load(path)
         if json {
             print(try JSONOutput.encode(summary))
         } else {

@@ -56,9 +56,8 @@ import ModelGraph
         let b = try Self.bundle()
         try Self.rewrite(b) { $0.flags = 0b110 }
         Self.refused(b.path, "unknown flag bits 0x6 are set")
-        var raw = try Data(contentsOf: URL(fileURLWithPath: b.path))
         try Self.rewrite(b)
-        raw = try Data(contentsOf: URL(fileURLWithPath: b.path))
+        var raw = try Data(contentsOf: URL(fileURLWithPath: b.path))
         raw[100] = 7
         try raw.write(to: URL(fileURLWithPath: b.path))
         Self.refused(b.path, "reserved bytes 80…127 are not zero")
