@@ -1,4 +1,4 @@
-/// A Linear layer (`y = x·Wᵀ + b`) or a norm's scale and shift.
+/// A Linear layer (`y = x·Wᵀ + b`) or a norm's scale and shift, as checkpoint tensors.
 public struct Affine: Sendable {
     public let weight: TensorRef
     public let bias: TensorRef?
@@ -9,70 +9,44 @@ public struct Affine: Sendable {
     }
 }
 
-/// One pre-norm ViT encoder layer (CLIP and SigLIP share it).
-public struct VisionLayer: Sendable {
-    public let norm1: Affine
-    public let q: Affine, k: Affine, v: Affine, o: Affine
-    public let norm2: Affine
-    public let fc1: Affine, fc2: Affine
-}
+/// The graph's typed layers: the families' generic layer structs holding checkpoint tensors.
+public typealias VisionLayer = ViTLayerWeights<Affine, Affine>
+public typealias VisionTower = ViTWeights<Affine, Affine, TensorRef>
+public typealias DecoderLayer = LlamaLayerWeights<Affine, TensorRef>
+public typealias LanguageModel = LlamaWeights<Affine, TensorRef>
 
-/// The vision transformer: patch embedding, positions, optional class token and pre-norm,
-/// encoder layers. Post-norm and pooling heads are not part of it (VILA never uses them).
-public struct VisionTower: Sendable {
-    public let config: VisionConfig
-    /// Conv weight [D, C, p, p] (bias only for SigLIP).
-    public let patchEmbed: Affine
-    /// [D], CLIP only.
-    public let classEmbed: TensorRef?
-    /// [positions, D].
-    public let positionEmbed: TensorRef
-    /// CLIP's `pre_layrnorm`.
-    public let preNorm: Affine?
-    public let layers: [VisionLayer]
-}
-
-/// The multimodal projector, by type.
-public enum ProjectorWeights: Sendable {
-    case linear(Affine)
-    case mlp2xGelu(fc1: Affine, fc2: Affine)
-    case mlpDownsample(norm: Affine, fc1: Affine, fc2: Affine)
-}
-
-public struct Projector: Sendable {
-    public let config: ProjectorConfig
-    public let weights: ProjectorWeights
-}
-
-/// One Llama decoder layer.
-public struct DecoderLayer: Sendable {
-    public let attnNorm: TensorRef
-    public let q: Affine, k: Affine, v: Affine, o: Affine
-    public let mlpNorm: TensorRef
-    public let gate: Affine, up: Affine, down: Affine
-}
-
-/// The Llama language model. `lmHead` is nil when the embeddings are tied.
-public struct LanguageModel: Sendable {
-    public let config: LlamaConfig
-    public let embedTokens: TensorRef
-    public let layers: [DecoderLayer]
-    public let norm: TensorRef
-    public let lmHead: TensorRef?
-
+extension LlamaWeights where Linear == Affine, Vector == TensorRef {
     /// The output projection: `lm_head`, or the embedding matrix when tied.
-    public var outputWeight: TensorRef { lmHead ?? embedTokens }
+    public var outputWeight: TensorRef { lmHead?.weight ?? embedTokens }
 }
 
 /// A whole vision-language model: ViT → projector → Llama, every slot filled from the checkpoint.
 public struct VLMGraph: Sendable {
     public let path: String
     public let config: VLMConfig
+    /// The families the graph was bound with.
+    public let description: ModelDescription
     public let vision: VisionTower
-    public let projector: Projector
+    public let projector: [BoundProjectorStep<Affine, Affine>]
     public let llm: LanguageModel
     /// Every tensor the graph holds, in graph order.
     public let tensors: [TensorRef]
+    /// The quantizable Linear layers (slot prefix, weight), in graph order.
+    public let linears: [(prefix: String, ref: TensorRef)]
     /// Checkpoint tensors known to be unused, with reasons.
     public let ignored: [IgnoredTensor]
+}
+
+/// Slots bound from a checkpoint, looked up by the families' `bind` functions.
+struct BoundSlots: SlotLookup {
+    let bySlot: [String: TensorRef]
+
+    func tensor(slot: String) throws -> TensorRef {
+        guard let t = bySlot[slot] else { throw CoverageError(missing: ["(internal) slot \(slot) was not bound"]) }
+        return t
+    }
+    func affine(prefix: String) throws -> Affine {
+        Affine(weight: try tensor(slot: prefix + ".weight"), bias: bySlot[prefix + ".bias"])
+    }
+    func linear(prefix: String) throws -> Affine { try affine(prefix: prefix) }
 }

@@ -42,62 +42,30 @@ public enum ModelLoader {
         throw LayoutError.unknownLayout(folder, detail: "config.json model_type is \(type.map { "\"\($0)\"" } ?? "absent"); expected \"llava\" (LLaVA-HF) or a VILA folder")
     }
 
-    public static func load(_ folder: String) throws -> VLMGraph {
-        switch try detectLayout(folder) {
-        case .vila: return try loadVILA(folder)
-        case .llavaHF: return try loadLlavaHF(folder)
+    /// Loads a checkpoint with the families its config names, or with `description` (a family
+    /// VLMKit does not ship, such as a new projector variant).
+    public static func load(_ folder: String, description: ModelDescription? = nil) throws -> VLMGraph {
+        let layout = try detectLayout(folder)
+        let config = layout == .vila ? try ConfigLoader.readVILA(folder: folder) : try ConfigLoader.readLlavaHF(folder: folder)
+        let model = description ?? ModelDescription(config)
+        var stores: [String: any TensorStore] = [:]
+        var parts: [LayoutPart] = []
+        for part in model.families.flatMap(\.parts) {
+            let place = layout.placement(part.role)
+            let store: any TensorStore
+            if let open = stores[place.folder] {
+                store = open
+            } else {
+                store = try CheckpointFiles.open(place.folder.isEmpty ? folder : Path.join(folder, place.folder))
+                stores[place.folder] = store
+            }
+            // The first prefix under which the part's first tensor exists (names differ between
+            // transformers versions), else the first, so that missing tensors are reported under
+            // the most likely name.
+            let anchor = part.anchor(layout)
+            let prefix = anchor.flatMap { a in place.prefixes.first { store.info($0 + a) != nil } } ?? place.prefixes[0]
+            parts.append(LayoutPart(store: store, prefix: prefix, table: part.table(layout)))
         }
-    }
-
-    /// Where one table applies: the first candidate prefix under which `anchor` exists (names
-    /// differ between transformers versions), else the first candidate, so that missing
-    /// tensors are reported under the most likely name.
-    struct PartSpec {
-        let store: any TensorStore
-        let candidates: [String]
-        let anchor: String?
-        let table: NameTable
-
-        func resolve() -> LayoutPart {
-            let prefix = anchor.flatMap { a in candidates.first { store.info($0 + a) != nil } } ?? candidates[0]
-            return LayoutPart(store: store, prefix: prefix, table: table)
-        }
-    }
-
-    static let visionAnchor = "embeddings.patch_embedding.weight"
-
-    static func loadVILA(_ folder: String) throws -> VLMGraph {
-        let config = try ConfigLoader.readVILA(folder: folder)
-        let llm = try CheckpointFiles.open(Path.join(folder, "llm"))
-        let vision = try CheckpointFiles.open(Path.join(folder, "vision_tower"))
-        let proj = try CheckpointFiles.open(Path.join(folder, "mm_projector"))
-        let visionTable = config.vision.kind == .clip ? NameTables.clipVision : NameTables.siglipVision
-        let specs = [
-            PartSpec(store: llm, candidates: ["model."], anchor: nil, table: NameTables.llamaDecoder),
-            PartSpec(store: llm, candidates: [""], anchor: nil, table: NameTables.llamaHead),
-            // transformers 4.x saved CLIPVisionModel/SiglipVisionModel under "vision_model."; 5.x does not.
-            PartSpec(store: vision, candidates: ["vision_model.", ""], anchor: visionAnchor, table: visionTable),
-            PartSpec(store: proj, candidates: [""], anchor: nil, table: NameTables.vilaProjector(config.projector.type)),
-        ]
-        return try GraphBuilder.build(path: folder, config: config, parts: specs.map { $0.resolve() })
-    }
-
-    static func loadLlavaHF(_ folder: String) throws -> VLMGraph {
-        let config = try ConfigLoader.readLlavaHF(folder: folder)
-        let store = try CheckpointFiles.open(folder)
-        let visionTable = config.vision.kind == .clip ? NameTables.clipVision : NameTables.siglipVision
-        // Key names by transformers version: ≤ 4.51 and 5.x saves use language_model.model.* and
-        // vision_tower.[vision_model.]*; 4.52–4.57 nest everything under model. with lm_head at the top.
-        let specs = [
-            PartSpec(store: store, candidates: ["model.language_model.", "language_model.model."],
-                     anchor: "embed_tokens.weight", table: NameTables.llamaDecoder),
-            PartSpec(store: store, candidates: ["", "language_model."], anchor: "lm_head.weight", table: NameTables.llamaHead),
-            PartSpec(store: store, candidates: ["model.vision_tower.vision_model.", "vision_tower.vision_model.",
-                                                "model.vision_tower.", "vision_tower."],
-                     anchor: visionAnchor, table: visionTable),
-            PartSpec(store: store, candidates: ["model.multi_modal_projector.", "multi_modal_projector."],
-                     anchor: "linear_1.weight", table: NameTables.llavaProjector),
-        ]
-        return try GraphBuilder.build(path: folder, config: config, parts: specs.map { $0.resolve() })
+        return try GraphBuilder.build(path: folder, config: config, description: model, parts: parts)
     }
 }

@@ -101,10 +101,10 @@ public enum SyntheticCheckpoint {
         }
         let config = try ConfigLoader.readVILA(folder: folder)
 
-        let specs = TensorSpecs.vila(config)
+        let specs = ModelDescription(config).checkpointSpecs(config, layout: .vila)
         let total = specs.reduce(0) { $0 + $1.shape.elementCount * dtype.byteSize }
         var written = 0
-        for (sub, prefix) in [("vision_tower", "vision_model."), ("mm_projector", ""), ("llm", "")] {
+        for sub in ["vision_tower", "mm_projector", "llm"] {
             let mine = specs.filter { $0.folder == sub }
             var shards: [[TensorSpec]] = [[]]
             var size = 0
@@ -119,7 +119,7 @@ public enum SyntheticCheckpoint {
                 let file = shards.count == 1 ? "model.safetensors" : "model-\(pad5(i + 1))-of-\(pad5(shards.count)).safetensors"
                 var w = SafetensorsWriter(metadata: ["format": "pt"])
                 for s in shard {
-                    let name = prefix + s.name
+                    let name = s.name
                     let seedForTensor = seed &+ stableHash(name)
                     try w.add(name, dtype: dtype, shape: s.shape) {
                         let bytes = randomTensor(s, dtype: dtype, seed: seedForTensor)

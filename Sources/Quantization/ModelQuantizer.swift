@@ -37,12 +37,7 @@ public enum ModelQuantizer {
     }
 
     /// Every Linear layer of the graph as (slot prefix, weight ref).
-    public static func linearLayers(_ graph: VLMGraph) -> [(prefix: String, ref: TensorRef)] {
-        graph.tensors.compactMap { t in
-            guard t.slot.hasSuffix(".weight"), t.shape.rank == 2, t.slot != "llm.embed_tokens.weight" else { return nil }
-            return (String(t.slot.dropLast(".weight".count)), t)
-        }
-    }
+    public static func linearLayers(_ graph: VLMGraph) -> [(prefix: String, ref: TensorRef)] { graph.linears }
 
     public static func quantize(_ graph: VLMGraph, to output: String, options: Options,
                                 progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> QuantizeReport {

@@ -26,7 +26,7 @@ public enum StoredModelValidation {
                 problems.mismatched.append("'\(name)' in \(store.location) is \(info.dtype.rawValue), expected a float type")
             }
         }
-        let expected = SlotShapes.expected(config)
+        let expected = ModelDescription(config).shapes(config)
         for (key, entry) in declared?.objectValue ?? [] {
             guard let dims = entry["shape"] else { continue }
             let slot = key.hasSuffix(".weight") || expected[key] != nil ? key : key + ".weight"

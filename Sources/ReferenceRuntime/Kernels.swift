@@ -4,7 +4,8 @@ import Foundation
 /// obviously-correct form; where a faster twin exists it is tested against these.
 public enum Kernels {
     /// LayerNorm over rows of width `n`: (x − mean) / √(var + eps) · w + b, statistics in Double.
-    public static func layerNorm(_ x: inout [Float], width n: Int, weight: [Float], bias: [Float], eps: Float) {
+    public static func layerNorm(_ x: inout [Float], width n: Int, weight: [Float], bias: [Float]?, eps: Float) {
+        let bias = bias ?? [Float](repeating: 0, count: n)
         precondition(x.count % n == 0 && weight.count == n && bias.count == n)
         let rows = x.count / n
         x.withUnsafeMutableBufferPointer { p in

@@ -37,12 +37,12 @@ public struct FloatLinear: LinearOperator {
     }
 }
 
-/// A norm's parameters loaded as f32 (LayerNorm has a bias, RMSNorm not).
-public struct NormParams: Sendable {
+/// A weight with an optional bias loaded as f32 (a LayerNorm's scale and shift, a conv).
+public struct AffineParams: Sendable {
     public let weight: [Float]
-    public let bias: [Float]
+    public let bias: [Float]?
 
-    public init(weight: [Float], bias: [Float]) {
+    public init(weight: [Float], bias: [Float]?) {
         self.weight = weight
         self.bias = bias
     }

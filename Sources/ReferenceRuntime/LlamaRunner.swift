@@ -4,10 +4,7 @@ import ModelGraph
 // Unchecked Sendable: weights are `let`s set in init and only read afterwards (layers hold
 // `any LinearOperator` existentials, which the compiler cannot prove Sendable); per-call state lives in KVCache.
 public final class LlamaRunner: @unchecked Sendable {
-    struct Layer {
-        let attnNorm, mlpNorm: [Float]
-        let q, k, v, o, gate, up, down: any LinearOperator
-    }
+    typealias Layer = LlamaLayerWeights<any LinearOperator, [Float]>
 
     public let config: LlamaConfig
     let embed: [Float]          // [V, H]
@@ -19,20 +16,11 @@ public final class LlamaRunner: @unchecked Sendable {
     public init(_ w: any WeightSource) throws {
         let c = w.config.llm
         config = c
-        embed = try w.required("llm.embed_tokens.weight")
-        layers = try (0..<c.numLayers).map { l in
-            let p = "llm.layers.\(l)"
-            return Layer(attnNorm: try w.required(p + ".attn_norm.weight"), mlpNorm: try w.required(p + ".mlp_norm.weight"),
-                         q: try w.linear(p + ".attn.q"), k: try w.linear(p + ".attn.k"), v: try w.linear(p + ".attn.v"),
-                         o: try w.linear(p + ".attn.o"), gate: try w.linear(p + ".mlp.gate"), up: try w.linear(p + ".mlp.up"),
-                         down: try w.linear(p + ".mlp.down"))
-        }
-        norm = try w.required("llm.norm.weight")
-        if c.tieWordEmbeddings {
-            head = FloatLinear(weight: embed, bias: nil, outFeatures: c.vocabSize, inFeatures: c.hiddenSize)
-        } else {
-            head = try w.linear("llm.lm_head")
-        }
+        let m = try LlamaDecoderFamily.bind(RuntimeSlots(w), w.config)
+        embed = m.embedTokens
+        layers = m.layers
+        norm = m.norm
+        head = m.lmHead ?? FloatLinear(weight: embed, bias: nil, outFeatures: c.vocabSize, inFeatures: c.hiddenSize)
         rope = RotaryEmbedding(headDim: c.headDim, theta: c.ropeTheta, scaling: c.ropeScaling)
     }
 

@@ -1,39 +1,38 @@
 import ModelGraph
 
-/// The multimodal projector: image features [tokens, Dv] → LLM embeddings [tokens', D].
+/// The multimodal projector: image features [tokens, Dv] → LLM embeddings [tokens', D]. It runs
+/// the steps its family declares, so a projector made of known steps needs no code here.
 public struct ProjectorRunner: Sendable {
     public let config: ProjectorConfig
-    let norm: NormParams?
-    let layers: [any LinearOperator]
+    let steps: [BoundProjectorStep<any LinearOperator, AffineParams>]
 
     public init(_ w: any WeightSource) throws {
         config = w.config.projector
-        switch config.type {
-        case .linear:
-            norm = nil
-            layers = [try w.linear("projector.linear")]
-        case .mlp2xGelu:
-            norm = nil
-            layers = [try w.linear("projector.fc1"), try w.linear("projector.fc2")]
-        case .mlpDownsample:
-            norm = try w.layerNorm("projector.norm")
-            layers = [try w.linear("projector.fc1"), try w.linear("projector.fc2")]
-        }
+        steps = try w.model.projector.bind(RuntimeSlots(w))
     }
 
     /// Projects one image's features.
     public func forward(_ features: [Float], tokens: Int) -> [Float] {
         var x = features
         var rows = tokens
-        if let norm {
-            (x, rows) = DownSample.merge2x2(features, tokens: tokens, width: config.visionHiddenSize)
-            // VILA's LayerNorm(4·Dv) uses PyTorch's default eps.
-            Kernels.layerNorm(&x, width: 4 * config.visionHiddenSize, weight: norm.weight, bias: norm.bias, eps: 1e-5)
-        }
-        x = layers[0].forward(x, rows: rows)
-        if layers.count > 1 {
-            for i in 0..<x.count { x[i] = Kernels.geluErf(x[i]) }
-            x = layers[1].forward(x, rows: rows)
+        var width = config.visionHiddenSize
+        for step in steps {
+            switch step {
+            case .merge2x2:
+                (x, rows) = DownSample.merge2x2(x, tokens: rows, width: width)
+                width *= 4
+            case let .layerNorm(p, eps):
+                Kernels.layerNorm(&x, width: width, weight: p.weight, bias: p.bias, eps: eps)
+            case .linear(let layer):
+                precondition(layer.inFeatures == width)
+                x = layer.forward(x, rows: rows)
+                width = layer.outFeatures
+            case .activation(let a):
+                switch a {
+                case .geluErf: for i in 0..<x.count { x[i] = Kernels.geluErf(x[i]) }
+                case .relu: for i in 0..<x.count { x[i] = max(x[i], 0) }
+                }
+            }
         }
         return x
     }

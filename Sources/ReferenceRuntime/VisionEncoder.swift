@@ -3,10 +3,7 @@ import ModelGraph
 /// The ViT vision tower, CLIP or SigLIP, with weights loaded to f32. Computes
 /// `hidden_states[selectLayer]` and applies the feature selection.
 public struct VisionEncoder: Sendable {
-    struct Layer: Sendable {
-        let norm1, norm2: NormParams
-        let q, k, v, o, fc1, fc2: any LinearOperator
-    }
+    typealias Layer = ViTLayerWeights<any LinearOperator, AffineParams>
 
     public let config: VisionConfig
     public let selectLayer: Int
@@ -14,7 +11,7 @@ public struct VisionEncoder: Sendable {
     let patch: FloatLinear          // conv as a Linear over flattened [C, p, p] patches
     let classEmbed: [Float]?
     let positionEmbed: [Float]      // [positions, D]
-    let preNorm: NormParams?
+    let preNorm: AffineParams?
     let layers: [Layer]             // only the layers that run
     let act: @Sendable (Float) -> Float
 
@@ -23,17 +20,13 @@ public struct VisionEncoder: Sendable {
         config = c
         selectLayer = w.config.selectLayer
         selectFeature = w.config.selectFeature
-        patch = FloatLinear(weight: try w.required("vision.patch_embed.weight"), bias: try w.floats("vision.patch_embed.bias"),
+        let m = try VisionTowerFamilies.bind(RuntimeSlots(w), kind: c.kind, layers: w.config.visionLayersUsed)
+        patch = FloatLinear(weight: m.patchEmbed.weight, bias: m.patchEmbed.bias,
                             outFeatures: c.hiddenSize, inFeatures: c.numChannels * c.patchSize * c.patchSize)
-        classEmbed = try w.floats("vision.class_embed")
-        positionEmbed = try w.required("vision.pos_embed")
-        preNorm = c.kind == .clip ? try w.layerNorm("vision.pre_norm") : nil
-        layers = try (0..<w.config.visionLayersUsed).map { l in
-            let p = "vision.layers.\(l)"
-            return Layer(norm1: try w.layerNorm(p + ".norm1"), norm2: try w.layerNorm(p + ".norm2"),
-                         q: try w.linear(p + ".attn.q"), k: try w.linear(p + ".attn.k"), v: try w.linear(p + ".attn.v"),
-                         o: try w.linear(p + ".attn.o"), fc1: try w.linear(p + ".mlp.fc1"), fc2: try w.linear(p + ".mlp.fc2"))
-        }
+        classEmbed = m.classEmbed
+        positionEmbed = m.positionEmbed
+        preNorm = m.preNorm
+        layers = m.layers
         guard let act = Kernels.activation(named: c.hiddenAct) else { preconditionFailure("activation checked by the config") }
         self.act = act
     }

@@ -7,6 +7,8 @@ import TensorCore
 /// checkpoints and quantized models plug in alike.
 public protocol WeightSource: Sendable {
     var config: VLMConfig { get }
+    /// The families the weights are laid out by (those the config names, unless loaded otherwise).
+    var model: ModelDescription { get }
     /// The values of one tensor slot converted to f32, or nil when the model has no such slot.
     func floats(_ slot: String) throws -> [Float]?
     /// The Linear layer whose weight is `<prefix>.weight` (and bias `<prefix>.bias`, if any).
@@ -19,17 +21,27 @@ public struct MissingWeight: Error, CustomStringConvertible {
 }
 
 extension WeightSource {
+    public var model: ModelDescription { ModelDescription(config) }
+
     /// A slot that must exist.
     public func required(_ slot: String) throws -> [Float] {
         guard let v = try floats(slot) else { throw MissingWeight(slot: slot) }
         return v
     }
+}
 
-    /// A LayerNorm's scale and shift.
-    func layerNorm(_ prefix: String) throws -> NormParams {
-        let w = try required(prefix + ".weight")
-        return NormParams(weight: w, bias: try floats(prefix + ".bias") ?? [Float](repeating: 0, count: w.count))
+/// A weight source seen through the families' bindings: Linear layers as operators, norms
+/// and convs as f32 weight and bias, other tensors as f32 values.
+struct RuntimeSlots: SlotLookup {
+    let source: any WeightSource
+
+    init(_ source: any WeightSource) { self.source = source }
+
+    func linear(prefix: String) throws -> any LinearOperator { try source.linear(prefix) }
+    func affine(prefix: String) throws -> AffineParams {
+        AffineParams(weight: try source.required(prefix + ".weight"), bias: try source.floats(prefix + ".bias"))
     }
+    func tensor(slot: String) throws -> [Float] { try source.required(slot) }
 }
 
 /// The weights of a float checkpoint's graph, converted to f32 as they are asked for.
@@ -46,6 +58,7 @@ public struct GraphWeights: WeightSource {
     }
 
     public var config: VLMConfig { graph.config }
+    public var model: ModelDescription { graph.description }
 
     func load(_ ref: TensorRef) throws -> [Float] {
         let values = try ref.float32().data

@@ -7,8 +7,7 @@ import Testing
 @Suite struct LayoutDocumentationTests {
     @Test func everyNameRuleIsDocumented() throws {
         let doc = try String(contentsOfFile: TestFiles.repoRoot + "/formats/checkpoint-layouts.md", encoding: .utf8)
-        let tables = [NameTables.llamaDecoder, NameTables.llamaHead, NameTables.clipVision, NameTables.siglipVision,
-                      NameTables.llavaProjector] + ProjectorType.allCases.map(NameTables.vilaProjector)
+        let tables = NameTables.all(.vila) + NameTables.all(.llavaHF)
         for table in tables {
             for rule in table.rules {
                 #expect(doc.contains("`\(rule.source)` | `\(rule.slot)`"), "\(table.name): \(rule.source) → \(rule.slot)")

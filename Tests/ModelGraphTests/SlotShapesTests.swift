@@ -9,6 +9,6 @@ import TestSupport
     func slotShapesMatchTheGraphOfEveryFixture(_ name: String) throws {
         let g = try ModelLoader.load(TestFiles.golden("models/" + name))
         let bound = Dictionary(uniqueKeysWithValues: g.tensors.map { ($0.slot, $0.shape.dims) })
-        #expect(bound == SlotShapes.expected(g.config))
+        #expect(bound == ModelDescription(g.config).shapes(g.config))
     }
 }

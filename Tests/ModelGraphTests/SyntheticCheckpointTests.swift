@@ -33,7 +33,7 @@ import TensorIO
     func llmParameterCountsMatchThePublishedModels(_ c: (String, Int)) throws {
         let preset = try #require(SyntheticCheckpoint.presets.first { $0.name == c.0 })
         let config = try SyntheticCheckpoint.config(preset)
-        let llm = TensorSpecs.vila(config).filter { $0.folder == "llm" }.reduce(0) { $0 + $1.shape.elementCount }
+        let llm = ModelDescription(config).checkpointSpecs(config, layout: .vila).filter { $0.folder == "llm" }.reduce(0) { $0 + $1.shape.elementCount }
         #expect(llm == c.1, "\(c.0): \(llm)")
     }
 

@@ -1,0 +1,91 @@
+/// What a projector computes, step by step; the runtime executes these steps in order, so a
+/// projector variant made of known steps needs no new runner code.
+public enum ProjectorStep: Sendable {
+    /// VILA's `DownSampleBlock`: 2×2 neighbouring tokens concatenated (odd grids zero-padded), width ×4.
+    case merge2x2
+    /// LayerNorm over the current width.
+    case layerNorm(ModuleDecl, eps: Float)
+    case linear(ModuleDecl)
+    case activation(ProjectorActivation)
+}
+
+public enum ProjectorActivation: String, Sendable {
+    /// GELU with the exact erf (PyTorch's default `nn.GELU()`).
+    case geluErf = "gelu"
+    case relu
+}
+
+/// A projector family: its modules (as a family description) and its steps.
+public struct ProjectorFamily: Sendable {
+    public let description: FamilyDescription
+    public let steps: [ProjectorStep]
+
+    /// A one-part family from its steps: the modules are the steps' modules, in step order.
+    public init(_ name: String, steps: [ProjectorStep]) {
+        self.steps = steps
+        let modules = steps.compactMap { step -> ModuleDecl? in
+            switch step {
+            case .linear(let m), .layerNorm(let m, _): return m
+            case .merge2x2, .activation: return nil
+            }
+        }
+        description = FamilyDescription(name, label: "projector", layers: { _ in 0 }, parts: [FamilyPart(name, role: .projector, modules)])
+    }
+
+    /// The steps with their modules bound through `s`.
+    public func bind<S: SlotLookup>(_ s: S) throws -> [BoundProjectorStep<S.LinearValue, S.AffineValue>] {
+        try steps.map { step in
+            switch step {
+            case .merge2x2: return .merge2x2
+            case let .layerNorm(m, eps): return .layerNorm(try s.affine(m, nil), eps: eps)
+            case .linear(let m): return .linear(try s.linear(m, nil))
+            case .activation(let a): return .activation(a)
+            }
+        }
+    }
+}
+
+/// A projector step with its weights.
+public enum BoundProjectorStep<Linear, Affine> {
+    case merge2x2
+    case layerNorm(Affine, eps: Float)
+    case linear(Linear)
+    case activation(ProjectorActivation)
+}
+
+extension BoundProjectorStep: Sendable where Linear: Sendable, Affine: Sendable {}
+
+/// The projectors VILA 1.5 saves in `mm_projector/` (module `layers`) and LLaVA-HF's
+/// `multi_modal_projector` (`LlavaMultiModalProjector`, the same computation as mlp2x_gelu).
+public enum ProjectorFamilies {
+    static func d(_ c: VLMConfig) -> Int { c.projector.textHiddenSize }
+    static let hasBias: @Sendable (VLMConfig) -> Bool = { $0.projector.hasBias }
+
+    public static let linear = ProjectorFamily("projector-linear", steps: [
+        .linear(.linear("projector.linear", "layers", bias: hasBias) { [d($0), $0.projector.inputSize] }),
+    ])
+
+    public static let mlp2xGelu = ProjectorFamily("projector-mlp2x_gelu", steps: [
+        .linear(.linear("projector.fc1", [.vila: "layers.0", .llavaHF: "linear_1"], gguf: "mm.0", bias: hasBias) {
+            [d($0), $0.projector.inputSize]
+        }),
+        .activation(.geluErf),                                   // VILA's layers.1
+        .linear(.linear("projector.fc2", [.vila: "layers.2", .llavaHF: "linear_2"], gguf: "mm.2", bias: hasBias) { [d($0), d($0)] }),
+    ])
+
+    public static let mlpDownsample = ProjectorFamily("projector-mlp_downsample", steps: [
+        .merge2x2,                                               // layers.0 is DownSampleBlock
+        .layerNorm(.layerNorm("projector.norm", "layers.1") { $0.projector.inputSize }, eps: 1e-5),  // PyTorch's default eps
+        .linear(.linear("projector.fc1", "layers.2", bias: hasBias) { [d($0), $0.projector.inputSize] }),
+        .activation(.geluErf),                                   // layers.3
+        .linear(.linear("projector.fc2", "layers.4", bias: hasBias) { [d($0), d($0)] }),
+    ])
+
+    public static func family(_ type: ProjectorType) -> ProjectorFamily {
+        switch type {
+        case .linear: return linear
+        case .mlp2xGelu: return mlp2xGelu
+        case .mlpDownsample: return mlpDownsample
+        }
+    }
+}
