@@ -27,13 +27,13 @@ public struct ModelAssets: Sendable {
 
     /// llm/tokenizer.model or llm/tokenizer.json (VILA), tokenizer.* (LLaVA-HF).
     public static func loadTokenizer(files: any ConfigSource, layout: LayoutKind) throws -> TextTokenizer {
-        let dir = layout == .vila ? "llm/" : ""
+        let dir = layout.tokenizerFolder
         let sp = files.exists(dir + "tokenizer.model") ? try files.bytes(dir + "tokenizer.model") : nil
         let json = files.exists(dir + "tokenizer.json") ? try files.read(dir + "tokenizer.json").json : nil
         return try TextTokenizer.load(sentencePieceModel: sp, tokenizerJSON: json, file: files.label(dir))
     }
 
-    var preprocessorPath: String { config.layout == .vila ? "vision_tower/preprocessor_config.json" : "preprocessor_config.json" }
+    var preprocessorPath: String { config.layout.folderPrefix(.vision) + "preprocessor_config.json" }
 
     /// vision_tower/preprocessor_config.json (VILA) or preprocessor_config.json (LLaVA-HF); when
     /// the checkpoint has none, the defaults of the tower's processor class, with a warning.

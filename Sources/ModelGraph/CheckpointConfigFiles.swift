@@ -15,7 +15,7 @@ public enum CheckpointConfigFiles {
     /// preprocessor) — in the top folder and, for VILA, its sub-folders — sorted.
     public static func list(in root: String, layout: LayoutKind) throws -> [String] {
         var out: [String] = []
-        for sub in layout == .vila ? ["", "llm", "vision_tower", "mm_projector"] : [""] {
+        for sub in [""] + layout.folders {
             let dir = sub.isEmpty ? root : Path.join(root, sub)
             guard Path.isDirectory(dir) else { continue }
             for name in try FileManager.default.contentsOfDirectory(atPath: dir).sorted()

@@ -14,8 +14,8 @@ enum GraphBuilder {
         let declared = description.tensors(config)
         var linears: [(prefix: String, ref: TensorRef)] = []
         for t in declared {
-            guard t.present else {
-                binder.drop(t.slot, reason: t.module.absentReason ?? "")
+            if let reason = t.dropReason {
+                binder.drop(t.slot, reason: reason)
                 continue
             }
             let ref = binder.take(t.slot, t.shape)

@@ -23,7 +23,7 @@ public enum ModelLoader {
             if Path.exists(folder) { throw LayoutError.notAFolder(folder) }
             throw IOError.cannotOpen(path: folder, reason: "no such file or directory")
         }
-        let subs = ["llm", "vision_tower", "mm_projector"]
+        let subs = LayoutKind.vila.folders
         let present = subs.filter { Path.isDirectory(Path.join(folder, $0)) }
         if !present.isEmpty {
             for sub in subs where !CheckpointFiles.exist(in: Path.join(folder, sub)) {

@@ -26,7 +26,7 @@ public struct NameTable: Sendable {
 /// Every table of every family VLMKit reads, per layout (for documentation and its test).
 public enum NameTables {
     public static func all(_ layout: LayoutKind) -> [NameTable] {
-        let families = [LlamaDecoderFamily.description, VisionTowerFamilies.clip, VisionTowerFamilies.siglip]
+        let families = [LlamaDecoderFamily.description] + VisionTowerKind.allCases.map(VisionTowerFamilies.description)
             + ProjectorType.allCases.map { ProjectorFamilies.family($0).description }
         return families.flatMap(\.parts).map { $0.table(layout) }.filter { !$0.rules.isEmpty }
     }

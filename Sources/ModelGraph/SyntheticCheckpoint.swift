@@ -95,7 +95,7 @@ public enum SyntheticCheckpoint {
                              shardBytes: Int = 2 << 30, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> VLMConfig {
         precondition([.f32, .f16, .bf16].contains(dtype))
         try FileSystem.makeDirectory(folder)
-        for sub in ["llm", "vision_tower", "mm_projector"] { try FileSystem.makeDirectory(Path.join(folder, sub)) }
+        for sub in LayoutKind.vila.folders { try FileSystem.makeDirectory(Path.join(folder, sub)) }
         for (path, json) in configFiles(preset, dtype: dtype) {
             try FileSystem.writeText(json.serialized, to: Path.join(folder, path))
         }
@@ -104,7 +104,7 @@ public enum SyntheticCheckpoint {
         let specs = ModelDescription(config).checkpointSpecs(config, layout: .vila)
         let total = specs.reduce(0) { $0 + $1.shape.elementCount * dtype.byteSize }
         var written = 0
-        for sub in ["vision_tower", "mm_projector", "llm"] {
+        for sub in LayoutKind.vila.folders {
             let mine = specs.filter { $0.folder == sub }
             var shards: [[TensorSpec]] = [[]]
             var size = 0

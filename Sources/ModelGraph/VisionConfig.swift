@@ -1,5 +1,5 @@
 /// Which ViT family a vision tower belongs to.
-public enum VisionTowerKind: String, Sendable, Encodable {
+public enum VisionTowerKind: String, Sendable, Encodable, CaseIterable {
     /// Hugging Face `CLIPVisionModel`: class token, pre-norm, patch conv without bias, quick_gelu.
     case clip
     /// Hugging Face `SiglipVisionModel`: no class token, no pre-norm, patch conv with bias, tanh gelu.

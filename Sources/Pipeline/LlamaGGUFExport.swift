@@ -48,6 +48,15 @@ public enum LlamaGGUFExport {
         return out
     }
 
+    /// The head count whose rows are reordered for llama.cpp's rope (q and k), nil for other modules.
+    static func ropeHeads(_ m: ModuleDecl, _ c: LlamaConfig) -> Int? {
+        switch m.slot {
+        case LlamaDecoderFamily.q.slot: return c.numHeads
+        case LlamaDecoderFamily.k.slot: return c.numKVHeads
+        default: return nil
+        }
+    }
+
     /// llama.cpp's `rope_freqs` factors for Llama 3.1 scaling: each frequency is divided by its factor.
     public static func llama3RopeFactors(headDim: Int, theta: Double, factor: Double, low: Double, high: Double, original: Int) -> [Float] {
         (0..<(headDim / 2)).map { i in
@@ -64,7 +73,7 @@ public enum LlamaGGUFExport {
                               name: String, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         let c = source.config.llm
         guard !c.attentionBias, !c.mlpBias else { throw ExportError.unsupported("attention or MLP biases are not exported yet") }
-        let dir = source.config.layout == .vila ? "llm/" : ""
+        let dir = source.config.layout.tokenizerFolder
         var tokConfig: ConfigObject? = nil
         if files.exists(dir + "tokenizer_config.json") { tokConfig = try files.read(dir + "tokenizer_config.json") }
         let tokenizer: TokenizerMetadata
@@ -100,33 +109,32 @@ public enum LlamaGGUFExport {
         }
         for (key, value) in tokenizer.entries { try w.set(key, value) }
 
-        func matrix(_ ggufName: String, _ slot: String, rows: Int, cols: Int, transform: @escaping ([Float]) -> [Float] = { $0 }) throws {
-            let t: GGMLType = cols % 32 == 0 ? type : .f16
-            try w.add(.init(name: ggufName, dims: [cols, rows], type: t) { GGMLQuants.encode(transform(try floats(source, slot)), as: t) })
-        }
-        func vector(_ ggufName: String, _ slot: String, _ n: Int) throws {
-            try w.add(.init(name: ggufName, dims: [n], type: .f32) { GGMLQuants.encode(try floats(source, slot), as: .f32) })
-        }
-        let h = c.hiddenSize, qd = c.numHeads * c.headDim, kvd = c.numKVHeads * c.headDim
-        try matrix("token_embd.weight", "llm.embed_tokens.weight", rows: c.vocabSize, cols: h)
+        // Every tensor of the decoder family that llama.cpp names, in declared order; matrices
+        // quantize to `type` when their rows split into 32-wide blocks, vectors stay f32.
+        let ropeFactors: [Float]?
         if case let .llama3(f, lo, hi, orig)? = c.ropeScaling {
-            let factors = llama3RopeFactors(headDim: c.headDim, theta: c.ropeTheta, factor: f, low: lo, high: hi, original: orig)
-            try w.add(.init(name: "rope_freqs.weight", dims: [factors.count], type: .f32) { GGMLQuants.encode(factors, as: .f32) })
+            ropeFactors = llama3RopeFactors(headDim: c.headDim, theta: c.ropeTheta, factor: f, low: lo, high: hi, original: orig)
+        } else {
+            ropeFactors = nil
         }
-        for l in 0..<c.numLayers {
-            let p = "llm.layers.\(l)", g = "blk.\(l)"
-            try vector(g + ".attn_norm.weight", p + ".attn_norm.weight", h)
-            try matrix(g + ".attn_q.weight", p + ".attn.q.weight", rows: qd, cols: h) { permuteForRope($0, heads: c.numHeads, headDim: c.headDim) }
-            try matrix(g + ".attn_k.weight", p + ".attn.k.weight", rows: kvd, cols: h) { permuteForRope($0, heads: c.numKVHeads, headDim: c.headDim) }
-            try matrix(g + ".attn_v.weight", p + ".attn.v.weight", rows: kvd, cols: h)
-            try matrix(g + ".attn_output.weight", p + ".attn.o.weight", rows: h, cols: qd)
-            try vector(g + ".ffn_norm.weight", p + ".mlp_norm.weight", h)
-            try matrix(g + ".ffn_gate.weight", p + ".mlp.gate.weight", rows: c.intermediateSize, cols: h)
-            try matrix(g + ".ffn_up.weight", p + ".mlp.up.weight", rows: c.intermediateSize, cols: h)
-            try matrix(g + ".ffn_down.weight", p + ".mlp.down.weight", rows: h, cols: c.intermediateSize)
+        for t in source.model.llm.tensors(source.config) where t.present {
+            guard let name = t.ggufName else { throw ExportError.unsupported("\(t.slot) has no llama.cpp tensor name") }
+            let slot = t.slot
+            if t.shape.count == 1 {
+                try w.add(.init(name: name, dims: t.shape, type: .f32) { GGMLQuants.encode(try floats(source, slot), as: .f32) })
+            } else {
+                let rows = t.shape[0], cols = t.shape[1]
+                let heads = ropeHeads(t.module, c)
+                let tt: GGMLType = cols % 32 == 0 ? type : .f16
+                try w.add(.init(name: name, dims: [cols, rows], type: tt) {
+                    let v = try floats(source, slot)
+                    return GGMLQuants.encode(heads.map { permuteForRope(v, heads: $0, headDim: c.headDim) } ?? v, as: tt)
+                })
+            }
+            if t.module.slot == LlamaDecoderFamily.embed.slot, let factors = ropeFactors {
+                try w.add(.init(name: "rope_freqs.weight", dims: [factors.count], type: .f32) { GGMLQuants.encode(factors, as: .f32) })
+            }
         }
-        try vector("output_norm.weight", "llm.norm.weight", h)
-        if !c.tieWordEmbeddings { try matrix("output.weight", "llm.lm_head.weight", rows: c.vocabSize, cols: h) }
         let n = w.tensorCount
         let bytes = try w.write(to: path) { done, _ in progress(done, n) }
         return Summary(path: path, bytes: bytes, tensors: n, type: type.name)

@@ -78,13 +78,11 @@ public enum AWQ {
         let qd = c.numHeads * c.headDim, kvd = c.numKVHeads * c.headDim
 
         for l in 0..<c.numLayers {
-            let p = "llm.layers.\(l)"
-            func load(_ slot: String) throws -> [Float] { try weights.required(slot) }
-            var attnNorm = try load(p + ".attn_norm.weight"), mlpNorm = try load(p + ".mlp_norm.weight")
-            var q = try load(p + ".attn.q.weight"), k = try load(p + ".attn.k.weight"), v = try load(p + ".attn.v.weight")
-            var o = try load(p + ".attn.o.weight")
-            var gate = try load(p + ".mlp.gate.weight"), up = try load(p + ".mlp.up.weight"), down = try load(p + ".mlp.down.weight")
-            let scheme = { (name: String) in recipe.scheme(for: p + "." + name) }
+            let fam = LlamaDecoderFamily.self
+            let layer = try fam.layer(l, WeightValues(weights))
+            var attnNorm = layer.attnNorm, mlpNorm = layer.mlpNorm
+            var q = layer.q, k = layer.k, v = layer.v, o = layer.o, gate = layer.gate, up = layer.up, down = layer.down
+            let scheme = { (m: ModuleDecl) in recipe.scheme(for: m.slotPrefix(l)) }
             let eps = Float(c.rmsNormEps)
 
             // Float forward of the whole calibration set: the next layer's inputs.
@@ -122,9 +120,9 @@ public enum AWQ {
 
             // (q, k, v) after input_layernorm, scored on the attention output.
             var sQKV: [Float]? = nil
-            if [scheme("attn.q"), scheme("attn.k"), scheme("attn.v")].contains(where: { $0 != nil }) {
+            if [scheme(fam.q), scheme(fam.k), scheme(fam.v)].contains(where: { $0 != nil }) {
                 let r = try ScaleSearch.run(meanAbs: stats.xn1, width: h,
-                                            fcs: [(q, qd, scheme("attn.q")), (k, kvd, scheme("attn.k")), (v, kvd, scheme("attn.v"))],
+                                            fcs: [(q, qd, scheme(fam.q)), (k, kvd, scheme(fam.k)), (v, kvd, scheme(fam.v))],
                                             target: f.attnOut, threads: threads) { w in
                     AWQBlocks.linear(o, sub.attentionContext(xn: f.xn1, q: w[0], k: w[1], v: w[2]), rows: t, out: h, inF: qd)
                 }
@@ -132,8 +130,8 @@ public enum AWQ {
             }
             // o after v, only when their shapes match (no GQA).
             var sO: [Float]? = nil
-            if c.numKVHeads == c.numHeads, scheme("attn.o") != nil {
-                let r = try ScaleSearch.run(meanAbs: stats.ctx, width: qd, fcs: [(o, h, scheme("attn.o"))],
+            if c.numKVHeads == c.numHeads, scheme(fam.o) != nil {
+                let r = try ScaleSearch.run(meanAbs: stats.ctx, width: qd, fcs: [(o, h, scheme(fam.o))],
                                             target: f.attnOut, threads: threads) { w in
                     AWQBlocks.linear(w[0], f.ctx, rows: t, out: h, inF: qd)
                 }
@@ -141,9 +139,9 @@ public enum AWQ {
             }
             // (gate, up) after post_attention_layernorm, scored on the MLP output.
             var sGU: [Float]? = nil
-            if scheme("mlp.gate") != nil || scheme("mlp.up") != nil {
+            if scheme(fam.gate) != nil || scheme(fam.up) != nil {
                 let r = try ScaleSearch.run(meanAbs: stats.xn2, width: h,
-                                            fcs: [(gate, inter, scheme("mlp.gate")), (up, inter, scheme("mlp.up"))],
+                                            fcs: [(gate, inter, scheme(fam.gate)), (up, inter, scheme(fam.up))],
                                             target: mlpOut, threads: threads) { w in
                     AWQBlocks.linear(down, sub.mlpIntermediate(xn: f.xn2, gate: w[0], up: w[1]), rows: t, out: h, inF: inter)
                 }
@@ -151,8 +149,8 @@ public enum AWQ {
             }
             // down after up.
             var sD: [Float]? = nil
-            if scheme("mlp.down") != nil {
-                let r = try ScaleSearch.run(meanAbs: stats.inter, width: inter, fcs: [(down, h, scheme("mlp.down"))],
+            if scheme(fam.down) != nil {
+                let r = try ScaleSearch.run(meanAbs: stats.inter, width: inter, fcs: [(down, h, scheme(fam.down))],
                                             target: mlpOut, threads: threads) { w in
                     AWQBlocks.linear(w[0], f.inter, rows: t, out: h, inF: inter)
                 }
@@ -187,24 +185,19 @@ public enum AWQ {
 
             // Clipping, on the scaled weights and inputs (q and k are not clipped).
             let n = min(settings.clipTokens, t)
-            for (name, inputs, width) in [("attn.v", xn1, h), ("attn.o", ctx, qd), ("mlp.gate", xn2, h), ("mlp.up", xn2, h), ("mlp.down", mid, inter)] {
-                guard settings.clip, let sch = scheme(name) else { continue }
-                let xin = Array(inputs[0..<(n * width)])
-                switch name {
-                case "attn.v": try ClipSearch.run(&v, rows: kvd, cols: width, x: xin, tokens: n, scheme: sch, threads: threads)
-                case "attn.o": try ClipSearch.run(&o, rows: h, cols: width, x: xin, tokens: n, scheme: sch, threads: threads)
-                case "mlp.gate": try ClipSearch.run(&gate, rows: inter, cols: width, x: xin, tokens: n, scheme: sch, threads: threads)
-                case "mlp.up": try ClipSearch.run(&up, rows: inter, cols: width, x: xin, tokens: n, scheme: sch, threads: threads)
-                default: try ClipSearch.run(&down, rows: h, cols: width, x: xin, tokens: n, scheme: sch, threads: threads)
-                }
+            func clip(_ w: inout [Float], _ m: ModuleDecl, rows: Int, inputs: [Float], width: Int) throws {
+                guard settings.clip, let sch = scheme(m) else { return }
+                try ClipSearch.run(&w, rows: rows, cols: width, x: Array(inputs[0..<(n * width)]), tokens: n, scheme: sch, threads: threads)
                 summary.clippedTensors += 1
             }
+            try clip(&v, fam.v, rows: kvd, inputs: xn1, width: h)
+            try clip(&o, fam.o, rows: h, inputs: ctx, width: qd)
+            try clip(&gate, fam.gate, rows: inter, inputs: xn2, width: h)
+            try clip(&up, fam.up, rows: inter, inputs: xn2, width: h)
+            try clip(&down, fam.down, rows: h, inputs: mid, width: inter)
 
-            for (slot, value) in [("attn_norm.weight", attnNorm), ("mlp_norm.weight", mlpNorm), ("attn.q.weight", q),
-                                  ("attn.k.weight", k), ("attn.v.weight", v), ("attn.o.weight", o),
-                                  ("mlp.gate.weight", gate), ("mlp.up.weight", up), ("mlp.down.weight", down)] {
-                overrides[p + "." + slot] = value
-            }
+            let rewritten = LlamaLayerWeights(attnNorm: attnNorm, q: q, k: k, v: v, o: o, mlpNorm: mlpNorm, gate: gate, up: up, down: down)
+            for (slot, value) in zip(try fam.layer(l, SlotNames()).all, rewritten.all) { overrides[slot] = value }
             summary.choices += choices
             progress(l + 1, c.numLayers)
         }

@@ -157,9 +157,7 @@ public enum ModelQuantizer {
     /// `dest`, keeping relative paths.
     static func copyConfigs(from source: String, layout: LayoutKind, to dest: String) throws {
         try FileSystem.makeDirectory(dest)
-        if layout == .vila {
-            for sub in ["llm", "vision_tower", "mm_projector"] { try FileSystem.makeDirectory(Path.join(dest, sub)) }
-        }
+        for sub in layout.folders { try FileSystem.makeDirectory(Path.join(dest, sub)) }
         for rel in try QuantizedModelFormat.configFiles(in: source, layout: layout) {
             try FileManager.default.copyItem(atPath: Path.join(source, rel), toPath: Path.join(dest, rel))
         }

@@ -44,6 +44,18 @@ struct RuntimeSlots: SlotLookup {
     func tensor(slot: String) throws -> [Float] { try source.required(slot) }
 }
 
+/// A weight source's tensors as plain f32 values (weights only: Linear layers as their weight
+/// matrix, norms as their scale), for code that rewrites weights (AWQ).
+public struct WeightValues: SlotLookup {
+    public let source: any WeightSource
+
+    public init(_ source: any WeightSource) { self.source = source }
+
+    public func linear(prefix: String) throws -> [Float] { try source.required(prefix + ".weight") }
+    public func affine(prefix: String) throws -> [Float] { try source.required(prefix + ".weight") }
+    public func tensor(slot: String) throws -> [Float] { try source.required(slot) }
+}
+
 /// The weights of a float checkpoint's graph, converted to f32 as they are asked for.
 public struct GraphWeights: WeightSource {
     public let graph: VLMGraph

@@ -38,8 +38,11 @@ public struct DeclaredTensor: Sendable {
     public let layer: Int?
     public let isBias: Bool
     public let shape: [Int]
-    /// False for a module the config does not use but a checkpoint may hold (`absentReason`).
-    public let present: Bool
+    /// Why a checkpoint's copy is dropped, for a module the config does not use but a
+    /// checkpoint may hold (`absentReason`); nil for a tensor the model uses.
+    public let dropReason: String?
+
+    public var present: Bool { dropReason == nil }
 
     public var slot: String { isBias ? module.biasSlot(layer) : module.weightSlot(layer) }
     public var role: ModuleKind { module.kind }
@@ -77,7 +80,7 @@ public struct FamilyDescription: Sendable {
 
     /// Every tensor the family has under `config`, in graph order: modules in declared order,
     /// each run of per-layer modules repeated layer by layer; absent modules with a reason are
-    /// included with `present == false`, absent ones without are left out.
+    /// included with their drop reason, absent ones without are left out.
     public func tensors(_ config: VLMConfig) -> [DeclaredTensor] {
         var out: [DeclaredTensor] = []
         let n = layers(config)
@@ -85,10 +88,11 @@ public struct FamilyDescription: Sendable {
             let present = m.present(config)
             guard present || m.absentReason != nil else { return }
             let shape = m.shape(config)
-            out.append(DeclaredTensor(module: m, part: part, layer: layer, isBias: false, shape: shape, present: present))
+            out.append(DeclaredTensor(module: m, part: part, layer: layer, isBias: false, shape: shape,
+                                      dropReason: present ? nil : m.absentReason))
             if present && m.bias(config) {
                 let bshape = m.kind == .layerNorm ? shape : [shape[0]]
-                out.append(DeclaredTensor(module: m, part: part, layer: layer, isBias: true, shape: bshape, present: true))
+                out.append(DeclaredTensor(module: m, part: part, layer: layer, isBias: true, shape: bshape, dropReason: nil))
             }
         }
         for part in parts {

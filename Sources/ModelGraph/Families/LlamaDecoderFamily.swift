@@ -5,6 +5,14 @@ public struct LlamaLayerWeights<Linear, Vector> {
     public let q: Linear, k: Linear, v: Linear, o: Linear
     public let mlpNorm: Vector
     public let gate: Linear, up: Linear, down: Linear
+
+    public init(attnNorm: Vector, q: Linear, k: Linear, v: Linear, o: Linear, mlpNorm: Vector,
+                gate: Linear, up: Linear, down: Linear) {
+        self.attnNorm = attnNorm
+        self.q = q; self.k = k; self.v = v; self.o = o
+        self.mlpNorm = mlpNorm
+        self.gate = gate; self.up = up; self.down = down
+    }
 }
 
 /// The Llama language model. `lmHead` is nil when the embeddings are tied.
@@ -13,6 +21,11 @@ public struct LlamaWeights<Linear, Vector> {
     public let layers: [LlamaLayerWeights<Linear, Vector>]
     public let norm: Vector
     public let lmHead: Linear?
+}
+
+extension LlamaLayerWeights where Linear == Vector {
+    /// Every tensor of the layer in declared order (when Linear layers and vectors are bound alike).
+    public var all: [Vector] { [attnNorm, q, k, v, o, mlpNorm, gate, up, down] }
 }
 
 extension LlamaLayerWeights: Sendable where Linear: Sendable, Vector: Sendable {}

@@ -28,6 +28,27 @@ extension LayoutKind {
     }
 }
 
+extension LayoutKind {
+    /// The sub-folders a checkpoint of this layout has (none for single-folder layouts).
+    public var folders: [String] {
+        var out: [String] = []
+        for role in PartRole.allCases {
+            let f = placement(role).folder
+            if !f.isEmpty && !out.contains(f) { out.append(f) }
+        }
+        return out
+    }
+
+    /// The folder prefix ("llm/" or "") of a file that belongs with a part: the tokenizer sits
+    /// beside the language model, the image processor's config beside the vision tower.
+    public func folderPrefix(_ role: PartRole) -> String {
+        let f = placement(role).folder
+        return f.isEmpty ? "" : f + "/"
+    }
+
+    public var tokenizerFolder: String { folderPrefix(.decoder) }
+}
+
 /// A tensor a checkpoint of some configuration holds: folder, checkpoint name, shape.
 public struct TensorSpec: Sendable {
     public let folder: String

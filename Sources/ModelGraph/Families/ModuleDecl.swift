@@ -79,6 +79,9 @@ public struct ModuleDecl: Sendable {
     public var isQuantizable: Bool { kind == .linear }
     public var isNorm: Bool { kind == .layerNorm || kind == .rmsNorm }
 
+    /// The slot prefix for one layer (`llm.layers.3.attn.q`): the name recipes match against.
+    public func slotPrefix(_ layer: Int? = nil) -> String { fill(slot, layer) }
+
     /// The slot of the weight (or of the bare tensor) for one layer.
     public func weightSlot(_ layer: Int? = nil) -> String {
         fill(kind == .tensor ? slot : slot + ".weight", layer)

@@ -17,6 +17,15 @@ public protocol SlotLookup {
     func tensor(slot: String) throws -> TensorValue
 }
 
+/// The weight slots of a family's modules, bound like values: `LlamaDecoderFamily.layer(l, SlotNames())`
+/// names every tensor of layer l in the same typed shape other bindings fill.
+public struct SlotNames: SlotLookup {
+    public init() {}
+    public func linear(prefix: String) -> String { prefix + ".weight" }
+    public func affine(prefix: String) -> String { prefix + ".weight" }
+    public func tensor(slot: String) -> String { slot }
+}
+
 extension SlotLookup {
     public func linear(_ m: ModuleDecl, _ layer: Int?) throws -> LinearValue {
         precondition(m.kind == .linear, "\(m.slot) is a \(m.kind.rawValue), not a linear")
