@@ -10,7 +10,7 @@ let package = Package(
     // no Apple platform is claimed, because none is built or tested (README, "Platforms").
     products: [
         .executable(name: "vlmkit", targets: ["vlmkit"]),
-        // Readers alone (json-c only): safetensors, configs, the typed graph, tokenizers.
+        // Readers alone (no C library): safetensors, configs, the typed graph, tokenizers.
         .library(name: "VLMKitReaders", targets: ["TensorCore", "TensorIO", "ModelGraph", "Tokenizer"]),
         // + the container formats (zstd, swift-crypto): GGUF and device bundles, no compute.
         .library(name: "VLMKitFormats", targets: ["TensorCore", "TensorIO", "ModelGraph", "Tokenizer", "GGUF", "DeviceBundle"]),
@@ -25,7 +25,6 @@ let package = Package(
         // System libraries from Debian, found through pkg-config.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         // Thin C wrappers that keep libpng's and libjpeg's setjmp/longjmp error handling out of Swift.
@@ -34,7 +33,7 @@ let package = Package(
         .target(name: "CKernels"),
 
         .target(name: "TensorCore"),
-        .target(name: "TensorIO", dependencies: ["TensorCore", "CJSONC"]),
+        .target(name: "TensorIO", dependencies: ["TensorCore"]),
         .target(name: "ModelGraph", dependencies: ["TensorCore", "TensorIO"]),
         .target(name: "ReferenceRuntime", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "COpenBLAS", "CKernels"]),
         .target(name: "Quantization", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "COpenBLAS", "CKernels"]),

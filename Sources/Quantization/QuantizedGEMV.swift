@@ -8,7 +8,7 @@ import TensorCore
 /// thread, so results do not depend on the thread count. `QuantizedLinear.naiveForward` is the oracle.
 enum QuantizedGEMV {
     /// y[i, r] += Σ_c x[i, c] · ŵ[r, c] for i < m (y has row stride n).
-    static func run(_ w: QuantizedMatrix, x: UnsafePointer<Float>, m: Int, y: UnsafeMutablePointer<Float>, kernels: KernelPath = .native) {
+    static func run(_ w: QuantizedMatrix, x: UnsafePointer<Float>, m: Int, y: UnsafeMutablePointer<Float>, kernels: KernelPath) {
         let k = w.cols, n = w.rows
         let int8 = kernels == .portable ? vlm_gemv_int8_portable : vlm_gemv_int8
         let int4 = kernels == .portable ? vlm_gemv_int4_portable : vlm_gemv_int4

@@ -8,7 +8,8 @@ import ReferenceRuntime
 public struct QuantizedLinear: LinearOperator {
     public let matrix: QuantizedMatrix
     public let bias: [Float]?
-    public var kernels: KernelPath = .native
+    /// The kernels this layer calls; nil = those of the compute context in progress.
+    public var kernels: KernelPath?
     public init(_ matrix: QuantizedMatrix, bias: [Float]?) {
         precondition(bias == nil || bias!.count == matrix.rows)
         self.matrix = matrix
@@ -19,8 +20,10 @@ public struct QuantizedLinear: LinearOperator {
     public var outFeatures: Int { matrix.rows }
 
     public func forward(_ x: [Float], rows m: Int) -> [Float] {
-        BlockedLinear.forward(x, rows: m, k: matrix.cols, n: matrix.rows, bias: bias,
-                              gemv: { xp, yp in QuantizedGEMV.run(matrix, x: xp, m: m, y: yp, kernels: kernels) },
+        // Read on the calling thread: worker threads do not see task-local values.
+        let path = kernels ?? ComputeContext.current.kernels
+        return BlockedLinear.forward(x, rows: m, k: matrix.cols, n: matrix.rows, bias: bias,
+                              gemv: { xp, yp in QuantizedGEMV.run(matrix, x: xp, m: m, y: yp, kernels: path) },
                               widenRow: { r, out in matrix.dequantizeRow(r, into: out) })
     }
 

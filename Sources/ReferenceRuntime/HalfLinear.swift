@@ -13,7 +13,8 @@ public struct HalfLinear: LinearOperator {
     public let bias: [Float]?
     public let inFeatures: Int
     public let outFeatures: Int
-    public var kernels: KernelPath = .native
+    /// The kernels this layer calls; nil = those of the compute context in progress.
+    public var kernels: KernelPath?
 
     public init(weight: [UInt16], isBF16: Bool, bias: [Float]?, outFeatures: Int, inFeatures: Int) {
         precondition(weight.count == outFeatures * inFeatures && (bias == nil || bias!.count == outFeatures))
@@ -41,8 +42,9 @@ public struct HalfLinear: LinearOperator {
 
     public func forward(_ x: [Float], rows m: Int) -> [Float] {
         let k = inFeatures, n = outFeatures, bf = Int32(isBF16 ? 1 : 0)
-        let gemv = kernels == .portable ? vlm_gemv_half_portable : vlm_gemv_half
-        let widen = kernels == .portable ? vlm_widen_half_portable : vlm_widen_half
+        let path = kernels ?? ComputeContext.current.kernels
+        let gemv = path == .portable ? vlm_gemv_half_portable : vlm_gemv_half
+        let widen = path == .portable ? vlm_widen_half_portable : vlm_widen_half
         return weight.withUnsafeBufferPointer { wp in
             let w = wp.baseAddress!
             return BlockedLinear.forward(x, rows: m, k: k, n: n, bias: bias, gemv: { xp, yp in

@@ -4,7 +4,7 @@ import CKernels
 /// when present, else portable C), or the portable C ones whatever the CPU — what an ARM device
 /// runs, so tests exercise it on x86 too. `VLMKIT_KERNELS=portable` in the environment makes
 /// `.native` choose the portable kernels for a whole process.
-public enum KernelPath: Sendable, Equatable {
+public enum KernelPath: String, Sendable, Equatable, CaseIterable {
     case native
     case portable
 }

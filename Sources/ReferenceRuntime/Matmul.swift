@@ -20,7 +20,7 @@ public enum Matmul {
 
     /// The same through OpenBLAS sgemm (`Gemm`).
     public static func blas(x: [Float], m: Int, k: Int, weight: [Float], n: Int, bias: [Float]? = nil,
-                            kernels: KernelPath = .native) -> [Float] {
+                            kernels: KernelPath = ComputeContext.current.kernels) -> [Float] {
         precondition(x.count == m * k && weight.count == n * k)
         var y = [Float](repeating: 0, count: m * n)
         if let bias {

@@ -6,17 +6,15 @@ import Glibc
 import Darwin
 #endif
 
-/// How many threads our kernels use for the computation in progress. The count is a task-local
-/// value, set around a computation with `withThreads` (the command line does it once for the
-/// whole command), so two computations in one process — tests run in parallel, say — never see
-/// each other's count.
+/// Parallel loops over the threads of the computation in progress (`ComputeContext.current`).
 ///
 /// Work is split into pieces chosen from the shapes alone, never from the thread count, so
 /// outputs are bit-identical for any count. OpenBLAS is always called single-threaded from our
 /// threads (see `Gemm`): its own threading splits products by the thread count and, on some
 /// CPUs (measured on AMD Zen 3 with OpenBLAS 0.3.21), rounds differently with 2 threads than with 1.
 public enum Parallel {
-    @TaskLocal public static var threads: Int = 1
+    /// The thread count of the context in progress.
+    public static var threads: Int { ComputeContext.current.threads }
 
     /// The most threads we run: the machine's online cores, at most `hardLimit`.
     public static let hardLimit = 64
@@ -35,10 +33,9 @@ public enum Parallel {
         return (requested, nil)
     }
 
-    /// Runs body with `n` threads (at least 1, at most `hardLimit`) for our kernels.
+    /// Runs body in the current context with `n` threads (at least 1, at most `hardLimit`).
     public static func withThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
-        blasSingleThreaded.touch()
-        return try $threads.withValue(max(1, min(hardLimit, n)), operation: body)
+        try ComputeContext.current.with(threads: n).run(body)
     }
 
     /// Runs body(range) over `count` items in contiguous chunks, at most one per thread.

@@ -71,8 +71,6 @@ public final class VLMRunner: @unchecked Sendable {
         llm = try LlamaRunner(weights)
     }
 
-    /// Sets OpenBLAS's thread count (results do not depend on it).
-
     /// Prompt embeddings [L, H] with each image marker replaced by that image's projected tokens,
     /// plus the per-image vision features and projector outputs. Inputs must be validated.
     public func spliceEmbeddings(_ inputs: RunInputs) throws -> (embeddings: [Float], features: [[Float]], projected: [[Float]]) {

@@ -1,6 +1,4 @@
-import CJSONC
-
-/// Errors of JSON parsing, with the position json-c reports.
+/// Errors of JSON parsing, with the byte offset where the document stops being JSON.
 public struct JSONParseError: Error, CustomStringConvertible, Equatable {
     public let message: String
     public let offset: Int
@@ -9,62 +7,29 @@ public struct JSONParseError: Error, CustomStringConvertible, Equatable {
     public var description: String { "invalid JSON at byte \(offset): \(message)" }
 }
 
-/// Strict JSON parsing through json-c.
+/// Strict JSON (RFC 8259) in one pass over the bytes, written for the documents we read:
+/// safetensors headers, configs, indexes, tokenizer files.
 ///
-/// json-c does the grammar (strict mode, UTF-8 validated, nesting bounded); on top of it we
-/// reject what json-c would silently accept: trailing bytes and repeated keys in one object
-/// (json-c keeps only the last, and a safetensors header with a repeated tensor name must fail).
+/// Stricter than the grammar alone, as a header or config must be unambiguous:
+/// - a key repeated in one object is an error (keys compared by their decoded UTF-8 bytes, so
+///   `"a"` and `"\u0061"` are the same key, while canonically equivalent spellings are not);
+/// - strings must be valid UTF-8; escaped lone surrogates become U+FFFD;
+/// - nesting is limited to `maxDepth`;
+/// - nothing but white space may follow the value.
+/// `NaN`, `Infinity` and `-Infinity` (which Python's json writes into configs) are accepted only
+/// when asked for. Integers without fraction or exponent are kept as integers; those beyond
+/// `UInt64` become doubles.
 public enum JSONParser {
     /// Nesting deeper than this is refused; every format we read needs fewer than ten levels.
-    public static let maxDepth: Int32 = 64
+    public static let maxDepth = 64
 
-    /// Parses one JSON document. `allowNonFinite` accepts `NaN` and `±Infinity` as Python's json
-    /// writes them (for config files); safetensors headers are parsed without it.
     public static func parse(_ bytes: UnsafeRawBufferPointer, allowNonFinite: Bool = false) throws -> JSONValue {
-        guard bytes.count < Int(Int32.max) else {
-            throw JSONParseError(message: "document too large (\(bytes.count) bytes)", offset: 0)
-        }
-        guard let tok = json_tokener_new_ex(maxDepth) else {
-            throw JSONParseError(message: "json-c could not allocate a tokenizer", offset: 0)
-        }
-        defer { json_tokener_free(tok) }
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8)
-        let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self)
-        let empty: [CChar] = [0]
-        let root: OpaquePointer? = empty.withUnsafeBufferPointer { e in
-            json_tokener_parse_ex(tok, base ?? e.baseAddress, Int32(bytes.count))
-        }
-        let err = json_tokener_get_error(tok)
-        let consumed = Int(json_tokener_get_parse_end(tok))
-        guard let root, err == json_tokener_success else {
-            if let root { json_object_put(root) }
-            let msg: String
-            if err == json_tokener_continue {
-                msg = "unexpected end of document"
-            } else if err == json_tokener_error_depth {
-                msg = "nesting deeper than \(maxDepth) levels"
-            } else {
-                msg = String(cString: json_tokener_error_desc(err))
-            }
-            throw JSONParseError(message: msg, offset: consumed)
-        }
-        defer { json_object_put(root) }
-        // Anything but white space after the value is an error.
-        var i = consumed
-        while i < bytes.count {
-            switch bytes[i] {
-            case 0x20, 0x09, 0x0A, 0x0D: i += 1
-            default: throw JSONParseError(message: "unexpected bytes after the JSON value", offset: i)
-            }
-        }
-        switch JSONStrictScan.first(in: bytes, allowNonFinite: allowNonFinite) {
-        case nil: break
-        case let .duplicateKey(key, offset)?:
-            throw JSONParseError(message: "key \"\(key)\" appears twice in one object", offset: offset, duplicateKey: key)
-        case let .notJSON(message, offset)?:
-            throw JSONParseError(message: message, offset: offset)
-        }
-        return convert(root)
+        var reader = JSONReader(bytes: bytes, allowNonFinite: allowNonFinite)
+        reader.skipSpace()
+        let value = try reader.value(depth: 0)
+        reader.skipSpace()
+        if reader.i < bytes.count { throw reader.fail("unexpected bytes after the JSON value") }
+        return value
     }
 
     public static func parse(_ text: String, allowNonFinite: Bool = false) throws -> JSONValue {
@@ -75,59 +40,130 @@ public enum JSONParser {
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         try bytes.withUnsafeBytes { try parse($0) }
     }
+}
 
-    private static func convert(_ obj: OpaquePointer?) -> JSONValue {
-        guard let obj else { return .null }
-        switch json_object_get_type(obj) {
-        case json_type_null: return .null
-        case json_type_boolean: return .bool(json_object_get_boolean(obj) != 0)
-        case json_type_double: return .double(json_object_get_double(obj))
-        case json_type_int:
-            let signed = json_object_get_int64(obj)
-            if signed == Int64.max {
-                let unsigned = json_object_get_uint64(obj)
-                if unsigned > UInt64(Int64.max) { return .uint(unsigned) }
+/// An object key compared and hashed by its UTF-8 bytes (Swift's `String` equality is canonical
+/// equivalence, under which "\u{3AF}" and "\u{1F77}" — both in Llama 2's vocabulary — collide).
+private struct ByteKey: Hashable {
+    var text: String
+
+    static func == (a: ByteKey, b: ByteKey) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        var t = text
+        t.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// The parser's position in a document (values here; strings and numbers in JSONLexemes.swift).
+struct JSONReader {
+    let bytes: UnsafeRawBufferPointer
+    let allowNonFinite: Bool
+    var i = 0
+
+    init(bytes: UnsafeRawBufferPointer, allowNonFinite: Bool) {
+        self.bytes = bytes
+        self.allowNonFinite = allowNonFinite
+    }
+
+    func fail(_ message: String, at offset: Int? = nil) -> JSONParseError {
+        JSONParseError(message: message, offset: offset ?? i)
+    }
+
+    var atEnd: Bool { i >= bytes.count }
+
+    mutating func skipSpace() {
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x20, 0x09, 0x0A, 0x0D: i += 1
+            default: return
             }
-            return .int(signed)
-        case json_type_string: return .string(string(of: obj))
-        case json_type_array:
-            let n = json_object_array_length(obj)
-            var items = [JSONValue]()
-            items.reserveCapacity(n)
-            for i in 0..<n { items.append(convert(json_object_array_get_idx(obj, i))) }
-            return .array(items)
-        case json_type_object:
-            var members = [(key: String, value: JSONValue)]()
-            var it = json_object_iter_begin(obj)
-            var end = json_object_iter_end(obj)
-            while json_object_iter_equal(&it, &end) == 0 {
-                let key = String(cString: json_object_iter_peek_name(&it))
-                members.append((key, convert(json_object_iter_peek_value(&it))))
-                json_object_iter_next(&it)
-            }
-            return .object(members)
-        default: return .null
         }
     }
 
-    /// A string value, including any embedded NUL characters.
-    static func string(of obj: OpaquePointer) -> String {
-        let len = Int(json_object_get_string_len(obj))
-        guard let p = json_object_get_string(obj) else { return "" }
-        return p.withMemoryRebound(to: UInt8.self, capacity: len) {
-            String(decoding: UnsafeBufferPointer(start: $0, count: len), as: UTF8.self)
+    func peek() throws -> UInt8 {
+        guard i < bytes.count else { throw fail("unexpected end of document") }
+        return bytes[i]
+    }
+
+    mutating func value(depth: Int) throws -> JSONValue {
+        switch try peek() {
+        case UInt8(ascii: "{"): return try object(depth: depth + 1)
+        case UInt8(ascii: "["): return try array(depth: depth + 1)
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "N"): try nonFinite("NaN"); return .double(.nan)
+        case UInt8(ascii: "I"): try nonFinite("Infinity"); return .double(.infinity)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+        case UInt8(ascii: "'"): throw fail("single-quoted strings are not JSON")
+        case let c: throw fail(c < 0x80 ? "unexpected character '\(Character(Unicode.Scalar(c)))'" : "byte \(c) is not JSON")
         }
     }
 
-    /// Decodes one JSON string literal (with its quotes) through json-c, so that escapes are
-    /// read exactly as the main parse reads them.
-    static func decodeStringLiteral(_ literal: UnsafeRawBufferPointer) -> String? {
-        guard let tok = json_tokener_new_ex(2) else { return nil }
-        defer { json_tokener_free(tok) }
-        guard let base = literal.baseAddress?.assumingMemoryBound(to: CChar.self),
-              let obj = json_tokener_parse_ex(tok, base, Int32(literal.count)) else { return nil }
-        defer { json_object_put(obj) }
-        guard json_object_get_type(obj) == json_type_string else { return nil }
-        return string(of: obj)
+    mutating func literal(_ word: StaticString) throws {
+        let n = word.utf8CodeUnitCount
+        let expected = UnsafeBufferPointer(start: word.utf8Start, count: n)
+        guard i + n <= bytes.count, bytes[i..<(i + n)].elementsEqual(expected) else {
+            throw fail("unexpected word (expected \(word))")
+        }
+        i += n
+    }
+
+    mutating func nonFinite(_ word: StaticString) throws {
+        guard allowNonFinite else { throw fail("NaN and Infinity are not JSON") }
+        try literal(word)
+    }
+
+    mutating func object(depth: Int) throws -> JSONValue {
+        guard depth <= JSONParser.maxDepth else { throw fail("nesting deeper than \(JSONParser.maxDepth) levels") }
+        i += 1
+        var members: [(key: String, value: JSONValue)] = []
+        var seen = Set<ByteKey>()
+        skipSpace()
+        if try peek() == UInt8(ascii: "}") { i += 1; return .object(members) }
+        while true {
+            skipSpace()
+            let start = i
+            switch try peek() {
+            case UInt8(ascii: "\""): break
+            case UInt8(ascii: "'"): throw fail("single-quoted strings are not JSON")
+            default: throw fail("expected a string key")
+            }
+            let key = try string()
+            guard seen.insert(ByteKey(text: key)).inserted else {
+                throw JSONParseError(message: "key \"\(key)\" appears twice in one object", offset: start, duplicateKey: key)
+            }
+            skipSpace()
+            guard try peek() == UInt8(ascii: ":") else { throw fail("expected ':' after a key") }
+            i += 1
+            skipSpace()
+            members.append((key, try value(depth: depth)))
+            skipSpace()
+            switch try peek() {
+            case UInt8(ascii: ","): i += 1
+            case UInt8(ascii: "}"): i += 1; return .object(members)
+            default: throw fail("expected ',' or '}' in an object")
+            }
+        }
+    }
+
+    mutating func array(depth: Int) throws -> JSONValue {
+        guard depth <= JSONParser.maxDepth else { throw fail("nesting deeper than \(JSONParser.maxDepth) levels") }
+        i += 1
+        var items: [JSONValue] = []
+        skipSpace()
+        if try peek() == UInt8(ascii: "]") { i += 1; return .array(items) }
+        while true {
+            skipSpace()
+            items.append(try value(depth: depth))
+            skipSpace()
+            switch try peek() {
+            case UInt8(ascii: ","): i += 1
+            case UInt8(ascii: "]"): i += 1; return .array(items)
+            default: throw fail("expected ',' or ']' in an array")
+            }
+        }
     }
 }

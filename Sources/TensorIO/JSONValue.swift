@@ -6,7 +6,7 @@ public indirect enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case int(Int64)
-    /// A non-negative integer above `Int64.max` (json-c keeps those as unsigned).
+    /// A non-negative integer above `Int64.max` (kept exact as unsigned, not rounded through a double).
     case uint(UInt64)
     case double(Double)
     case string(String)

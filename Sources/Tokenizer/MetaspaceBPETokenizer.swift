@@ -125,7 +125,7 @@ public struct MetaspaceBPETokenizer: Sendable {
         var bytes: [UInt8] = []
         func flush() {
             guard !bytes.isEmpty else { return }
-            if let s = String(validatingUTF8: bytes.map { CChar(bitPattern: $0) } + [0]) { out += s }
+            if let s = String(validating: bytes, as: UTF8.self) { out += s }
             else { out += String(repeating: "\u{FFFD}", count: bytes.count) }
             bytes = []
         }

@@ -3,7 +3,7 @@ import Pipeline
 import Foundation
 import ReferenceRuntime
 
-struct BenchCommand: ParsableCommand, ThreadedCommand {
+struct BenchCommand: ParsableCommand, ComputingCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time the runner on a model: vision ms per image, prefill and decode tokens/s, against sgemm alone.",
@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand, ThreadedCommand {
     @Option(parsing: .unconditional, help: "Tokens to decode after the prompt.")
     var decodeTokens = 32
 
-    @OptionGroup var threadOptions: ThreadsOption
+    @OptionGroup var compute: ComputeOptions
 
     @OptionGroup var nonFinite: NonFiniteOption
 

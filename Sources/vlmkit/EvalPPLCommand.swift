@@ -5,7 +5,7 @@ import Quantization
 import ReferenceRuntime
 import TensorIO
 
-struct EvalPPLCommand: ParsableCommand, ThreadedCommand {
+struct EvalPPLCommand: ParsableCommand, ComputingCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval-ppl",
         abstract: "Perplexity of the language model on a text (or token-id) file.",
@@ -36,7 +36,7 @@ struct EvalPPLCommand: ParsableCommand, ThreadedCommand {
     @Option(parsing: .unconditional, help: "Largest number of tokens to evaluate.")
     var maxTokens: Int = 1 << 30
 
-    @OptionGroup var threadOptions: ThreadsOption
+    @OptionGroup var compute: ComputeOptions
 
     @OptionGroup var nonFinite: NonFiniteOption
 

@@ -7,7 +7,7 @@ import ReferenceRuntime
 import TensorIO
 import Tokenizer
 
-struct QuantizeCommand: ParsableCommand, ThreadedCommand {
+struct QuantizeCommand: ParsableCommand, ComputingCommand {
     static let configuration = CommandConfiguration(
         commandName: "quantize",
         abstract: "Quantize a checkpoint's Linear layers to int8 or int4 (RTN or AWQ).",
@@ -71,7 +71,7 @@ struct QuantizeCommand: ParsableCommand, ThreadedCommand {
     @Option(name: .customLong("scheme-for"), parsing: .singleValue, help: "PATTERN=SCHEME rule (repeatable), e.g. 'llm.layers.*.mlp.*=int8'.")
     var schemeFor: [String] = []
 
-    @OptionGroup var threadOptions: ThreadsOption
+    @OptionGroup var compute: ComputeOptions
 
     @OptionGroup var nonFinite: NonFiniteOption
 

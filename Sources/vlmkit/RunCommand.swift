@@ -7,7 +7,7 @@ import ModelGraph
 import ReferenceRuntime
 import Verification
 
-struct RunCommand: ParsableCommand, ThreadedCommand {
+struct RunCommand: ParsableCommand, ComputingCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Ask the model about images, or run it on prepared inputs and dump every stage.",
@@ -73,7 +73,7 @@ struct RunCommand: ParsableCommand, ThreadedCommand {
     @Option(help: "With --inputs: where to write every stage's outputs (safetensors).")
     var dump: String?
 
-    @OptionGroup var threadOptions: ThreadsOption
+    @OptionGroup var compute: ComputeOptions
 
     @OptionGroup var nonFinite: NonFiniteOption
 

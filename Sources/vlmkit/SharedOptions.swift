@@ -4,29 +4,38 @@ import Imaging
 import ModelGraph
 import ReferenceRuntime
 
-/// `--threads`, shared by every command that computes. Results do not depend on the count.
-struct ThreadsOption: ParsableArguments {
+/// `--threads` and `--kernels`, shared by every command that computes: together they make the
+/// command's `ComputeContext`. Results do not depend on the thread count.
+struct ComputeOptions: ParsableArguments {
     @Option(name: .long, parsing: .unconditional,
             help: ArgumentHelp("Threads for the computation: 0 = every core; a count above the cores available is lowered to it. Results are bit-identical for any count.",
                                valueName: "n"))
     var threads: Int = 0
 
+    @Option(name: .long,
+            help: ArgumentHelp("C kernels: native (AVX2+FMA+F16C when this CPU has them, else portable) or portable (the plain C an ARM device runs; slower here, for checking). VLMKIT_KERNELS=portable in the environment forces portable for native too.",
+                               valueName: "path"))
+    var kernels: KernelPath = .native
+
     func validate() throws {
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (every core) or a positive count, not \(threads)") }
     }
 
-    /// The count to run with; says on stderr when the request was lowered.
-    func resolved() -> Int {
+    /// The context to run with; says on stderr when the thread count was lowered.
+    func context() -> ComputeContext {
         let r = Parallel.resolve(threads)
         if let note = r.note { FileHandleOutput.stderr("vlmkit: note: \(note)") }
-        return r.threads
+        return ComputeContext(threads: r.threads, kernels: kernels)
     }
 }
 
-/// A command whose work runs with `--threads` threads (main.swift sets them around `run()`).
-protocol ThreadedCommand {
-    var threadOptions: ThreadsOption { get }
+/// A command whose work runs in the context its `--threads`/`--kernels` describe (main.swift
+/// scopes it around `run()`).
+protocol ComputingCommand {
+    var compute: ComputeOptions { get }
 }
+
+extension KernelPath: ExpressibleByArgument {}
 
 /// `--allow-nonfinite`, on every command that reads weights to compute or write them.
 struct NonFiniteOption: ParsableArguments {

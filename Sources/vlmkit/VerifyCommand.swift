@@ -42,7 +42,7 @@ struct QuantizationInfo: Encodable {
     }
 }
 
-struct VerifyCommand: ParsableCommand, ThreadedCommand {
+struct VerifyCommand: ParsableCommand, ComputingCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check a model against golden outputs, stage by stage.",
@@ -85,7 +85,7 @@ struct VerifyCommand: ParsableCommand, ThreadedCommand {
     @Flag(help: "Do not require the greedy continuation to match.")
     var ignoreGenerated = false
 
-    @OptionGroup var threadOptions: ThreadsOption
+    @OptionGroup var compute: ComputeOptions
 
     @Flag(help: "Print the report as one JSON object.")
     var json = false

@@ -15,8 +15,8 @@ TemporaryFiles.cleanUpOnInterrupt()
 signal(SIGXFSZ, SIG_IGN)
 do {
     var command = try VLMKitCommand.parseAsRoot()
-    let threads = (command as? ThreadedCommand)?.threadOptions.resolved() ?? 1
-    try Parallel.withThreads(threads) { try command.run() }
+    let context = (command as? ComputingCommand)?.compute.context() ?? ComputeContext()
+    try context.run { try command.run() }
 } catch {
     let code = VLMKitCommand.exitCode(for: error)
     if code == .success || error is ExitCode || error is CleanExit {

@@ -7,7 +7,7 @@ import TestSupport
 @Suite struct LayeringTests {
     /// formats (no compute) ← runtime ← quantization / verification ← chat ← pipeline ← CLI.
     static let layers: [String: Int] = [
-        "CZstd": 0, "COpenBLAS": 0, "CJSONC": 0, "CPNG": 0, "CJPEG": 0, "CKernels": 0, "CImageCodecs": 1,
+        "CZstd": 0, "COpenBLAS": 0, "CPNG": 0, "CJPEG": 0, "CKernels": 0, "CImageCodecs": 1,
         "TensorCore": 0,
         "TensorIO": 1,
         "ModelGraph": 2, "Tokenizer": 2,

@@ -39,7 +39,7 @@ enum CLIRunner {
         let base = NSTemporaryDirectory() + "/vlmkit-cli-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let outPath = base + ".out", errPath = base + ".err", inPath = base + ".in"
         defer { for p in [outPath, errPath, inPath] { unlink(p) } }
-        FileManager.default.createFile(atPath: inPath, contents: Data((stdin ?? "").utf8))
+        _ = FileManager.default.createFile(atPath: inPath, contents: Data((stdin ?? "").utf8))
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

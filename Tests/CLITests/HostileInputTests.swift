@@ -250,8 +250,8 @@ enum GoldenMetadata {
     }
 }
 
-/// The portable kernels (what an ARM device runs), forced on x86 for a whole process, verify a
-/// quantized model as the native ones do: the same verdict, the same generated ids.
+/// The portable kernels (what an ARM device runs), forced on x86 for a whole process or chosen
+/// with `--kernels`, verify a quantized model as the native ones do: same verdict, same ids.
 @Suite struct PortableKernelCLITests {
     @Test func portableKernelsVerifyAnInt4Model() throws {
         let q = TestFiles.tempDir("port") + "/q"
@@ -266,6 +266,12 @@ enum GoldenMetadata {
             return o["generated_actual"] as? [Int] ?? []
         }
         #expect(try generated(native) == (try generated(portable)) && !(try generated(native)).isEmpty)
+        let option = try CLIRunner.run(args + ["--kernels", "portable", "--threads", "2"])
+        #expect(option.status == 0, "\(option.stderr)")
+        #expect(try generated(option) == (try generated(native)))
+        Expect.refused(try CLIRunner.run(args + ["--kernels", "neon"]), "'neon'")
+        let chosen = try CLIRunner.run(["bench", q, "--prompt-tokens", "2", "--decode-tokens", "1", "--images", "0", "--kernels", "portable"])
+        #expect(chosen.stdout.contains("portable kernels"), "\(chosen.stdout)")
         // The switch really switches.
         let bench = try CLIRunner.runShell(#"VLMKIT_KERNELS=portable exec "$0" "$@""#,
                                            ["bench", q, "--prompt-tokens", "2", "--decode-tokens", "1", "--images", "0"])

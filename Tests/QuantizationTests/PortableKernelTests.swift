@@ -26,6 +26,32 @@ import Testing
         }
     }
 
+    /// A layer that names no kernels runs those of the compute context in progress: inside a
+    /// portable context its bytes equal the explicitly portable layer's, inside a native one the
+    /// native layer's, and an explicit choice wins over the context. Contexts nest and restore.
+    @Test func layersFollowTheComputeContext() throws {
+        var g = SplitMix(seed: 77)
+        let n = 33, k = 160
+        let w = (0..<(n * k)).map { _ in g.nextFloat() }
+        let free = QuantizedLinear(try RTNQuantizer.quantize(w, rows: n, cols: k, scheme: .int4(groupSize: 32, symmetric: false)), bias: nil)
+        var portable = free, native = free
+        portable.kernels = .portable
+        native.kernels = .native
+        for rows in [1, 6] {
+            let x = (0..<(rows * k)).map { _ in g.nextFloat() }
+            let viaPortable = ComputeContext(threads: 2, kernels: .portable).run { free.forward(x, rows: rows) }
+            let viaNative = ComputeContext(threads: 2, kernels: .native).run { free.forward(x, rows: rows) }
+            #expect(viaPortable == portable.forward(x, rows: rows))
+            #expect(viaNative == native.forward(x, rows: rows))
+            #expect(ComputeContext(kernels: .portable).run { native.forward(x, rows: rows) } == native.forward(x, rows: rows))
+        }
+        let inner = ComputeContext(threads: 3, kernels: .portable).run {
+            (ComputeContext.current, ComputeContext.current.with(threads: 1).run { ComputeContext.current })
+        }
+        #expect(inner.0 == ComputeContext(threads: 3, kernels: .portable))
+        #expect(inner.1 == ComputeContext(threads: 1, kernels: .portable))
+    }
+
     /// int8 rows whose length is not a multiple of 8 or 32 take the portable tail loop.
     @Test func int8PortableTailColumns() throws {
         var g = SplitMix(seed: 12)

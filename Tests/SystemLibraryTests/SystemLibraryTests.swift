@@ -29,8 +29,4 @@ import TensorIO
         #expect(fast.count == slow.count)
         for (a, e) in zip(fast, slow) { #expect(abs(a - e) <= 1e-5 * Float(max(k, 1)), "\(a) vs \(e)") }
     }
-
-    @Test func jsonCParsesThroughTheWrapper() throws {
-        #expect(try JSONParser.parse(#"{"json-c": [1, 2.5, "three"]}"#)["json-c"]?.arrayValue?.count == 3)
-    }
 }

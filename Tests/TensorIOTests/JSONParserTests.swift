@@ -42,7 +42,7 @@ import Testing
 }
 
 @Suite struct JSONLeniencyTests {
-    /// json-c's strict mode accepts these; VLMKit does not, as neither RFC 8259 nor Python's
+    /// Lenient parsers (json-c in strict mode among them) accept these; VLMKit does not, as neither RFC 8259 nor Python's
     /// json or serde_json (which the safetensors reference uses) does.
     @Test(arguments: [#"{'a': 1}"#, "[NaN]", "[Infinity]", "[-Infinity]", "[1.]", "[\"a\u{01}\"]", "[1,]", "[01]", "[tru]"])
     func rejectsWhatIsNotJSON(_ text: String) {

@@ -19,7 +19,7 @@ public enum TestFiles {
     }
 
     public static func write(_ bytes: [UInt8], to path: String) {
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     }
 
     /// A safetensors file from raw parts: the header text, an optional declared header length
