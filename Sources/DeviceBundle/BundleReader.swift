@@ -166,6 +166,10 @@ public final class DeviceBundleFile: TensorStore, @unchecked Sendable {
     public var metadata: [String: String] { [:] }
     public func info(_ name: String) -> TensorInfo? { infos[name] }
 
+    /// Uncompressed blobs are slices of the mapping; compressed ones are decompressed once into
+    /// a buffer freed only in deinit. Either lives as long as this object.
+    public func keepsBytes(_ name: String) -> Bool { blobs[name] != nil }
+
     public func bytes(_ name: String) throws -> UnsafeRawBufferPointer {
         guard let b = blobs[name] else { throw SafetensorsError.tensorNotFound(file: path, tensor: name) }
         guard b.compressed else { return mapped.slice(b.range) }

@@ -17,7 +17,7 @@ public typealias LanguageModel = LlamaWeights<Affine, TensorRef>
 
 extension LlamaWeights where Linear == Affine, Vector == TensorRef {
     /// The output projection: `lm_head`, or the embedding matrix when tied.
-    public var outputWeight: TensorRef { lmHead?.weight ?? embedTokens }
+    public var outputWeight: TensorRef { (lmHead ?? embedTokens).weight }
 }
 
 /// A whole vision-language model: ViT → projector → Llama, every slot filled from the checkpoint.

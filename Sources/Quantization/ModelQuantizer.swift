@@ -98,7 +98,7 @@ public enum ModelQuantizer {
                     }
                     let qShape: Shape = scheme == .int8 ? [rows, cols] : [rows, cols / 2]
                     try writer.add(QuantizedModelFormat.qweight(prefix), dtype: scheme == .int8 ? .i8 : .u8, shape: qShape) {
-                        try compute().values
+                        try compute().valueBytes.withBytes { Array($0) }
                     }
                     let groups = scheme.groupSize.map { cols / $0 }
                     var hasZeros = false
@@ -106,13 +106,13 @@ public enum ModelQuantizer {
                     // The last tensor written for a layer releases its matrix, so memory holds one
                     // quantized layer at a time.
                     try writer.add(QuantizedModelFormat.scales(prefix), dtype: .f16, shape: groups.map { [rows, $0] } ?? [rows]) {
-                        let scales = try compute().scales.withUnsafeBytes { Array($0) }
+                        let scales = try compute().scaleBytes.withBytes { Array($0) }
                         if !hasZeros { box.matrix = nil }
                         return scales
                     }
                     if hasZeros {
                         try writer.add(QuantizedModelFormat.zeros(prefix), dtype: .u8, shape: [rows, groups!]) {
-                            let z = try compute().zeros!
+                            let z = try compute().zeroBytes!.withBytes { Array($0) }
                             box.matrix = nil
                             return z
                         }

@@ -14,8 +14,8 @@ enum QuantizedGEMV {
         let int4 = kernels == .portable ? vlm_gemv_int4_portable : vlm_gemv_int4
         switch w.scheme {
         case .int8:
-            w.values.withUnsafeBufferPointer { v in
-                w.scales.withUnsafeBufferPointer { s in
+            w.valueBytes.withElements(UInt8.self) { v in
+                w.scaleBytes.withElements(UInt16.self) { s in
                     let wp = UnsafeRawPointer(v.baseAddress!).assumingMemoryBound(to: Int8.self), sp = s.baseAddress!
                     for i in 0..<m {
                         Parallel.forEachChunk(n, minimumPerChunk: 16) { rows in
@@ -41,8 +41,8 @@ enum QuantizedGEMV {
                     for c in (grp * g)..<((grp + 1) * g) { acc += xi[c] }
                     sums[grp] = acc
                 }
-                w.values.withUnsafeBufferPointer { v in
-                    w.scales.withUnsafeBufferPointer { s in
+                w.valueBytes.withElements(UInt8.self) { v in
+                    w.scaleBytes.withElements(UInt16.self) { s in
                         even.withUnsafeBufferPointer { e in
                             odd.withUnsafeBufferPointer { o in
                                 sums.withUnsafeBufferPointer { sm in
@@ -52,7 +52,7 @@ enum QuantizedGEMV {
                                                           sm.baseAddress!, y + i * n, rows.lowerBound, rows.upperBound)
                                         }
                                     }
-                                    if let zeros = w.zeros { zeros.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+                                    if let zeros = w.zeroBytes { zeros.withElements(UInt8.self) { run($0.baseAddress!) } } else { run(nil) }
                                 }
                             }
                         }

@@ -27,6 +27,8 @@ public struct QuantizedLinear: LinearOperator {
                               widenRow: { r, out in matrix.dequantizeRow(r, into: out) })
     }
 
+    public func weightRow(_ r: Int, into out: UnsafeMutablePointer<Float>) { matrix.dequantizeRow(r, into: out) }
+
     /// The oracle: y[i, j] = Σ_c x[i, c] · ŵ[j, c] + b[j], each ŵ decoded from its stored integer.
     public func naiveForward(_ x: [Float], rows m: Int) -> [Float] {
         let k = matrix.cols, n = matrix.rows
@@ -40,10 +42,8 @@ public struct QuantizedLinear: LinearOperator {
                     switch matrix.scheme {
                     case .int8:
                         w = q * Double(matrix.scale(row: j, col: c))
-                    case let .int4(g, _):
-                        let grp = j * (k / g) + c / g
-                        let z = Double(matrix.zeros?[grp] ?? 8)
-                        w = (q - z) * Double(matrix.scale(row: j, col: c))
+                    case .int4:
+                        w = (q - Double(matrix.zeroPoint(row: j, col: c))) * Double(matrix.scale(row: j, col: c))
                     }
                     acc += Double(x[i * k + c]) * w
                 }

@@ -59,26 +59,30 @@ public struct QuantizedWeights: WeightSource, @unchecked Sendable {
         guard let qi = store.info(qName), qi.shape.rank == 2 else { throw SafetensorsError.tensorNotFound(file: store.location, tensor: qName) }
         let rows = qi.shape[0]
         let cols = scheme == .int8 ? qi.shape[1] : qi.shape[1] * 2
-        let values = try store.withBytes(qName) { Array($0) }
+        // Used in place: the kernels read the store's mapped bytes (scales need 2-byte alignment;
+        // a misaligned tensor is copied).
+        let values = try StoredBytes.inPlace(store, qName, alignment: 1)
         let sName = QuantizedModelFormat.scales(prefix)
-        let scales: [UInt16] = try store.withBytes(sName) { raw in
+        try store.withBytes(sName) { raw in
             try NonFinite.check(raw, dtype: .f16, tensor: sName, file: store.location, allow: allowNonFinite)
-            return (0..<(raw.count / 2)).map { raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self) }
         }
-        var zeros: [UInt8]? = nil
+        let scales = try StoredBytes.inPlace(store, sName, alignment: 2)
+        var zeros: StoredBytes? = nil
         if case .int4(_, false) = scheme {
             let zName = QuantizedModelFormat.zeros(prefix)
-            zeros = try store.withBytes(zName) { Array($0) }
-            if let bad = zeros!.firstIndex(where: { $0 > 15 }) {
+            let z = try StoredBytes.inPlace(store, zName, alignment: 1)
+            if let bad = z.withElements(UInt8.self, { $0.firstIndex(where: { $0 > 15 }) }) {
                 throw SafetensorsError.badEntry(file: store.location, tensor: zName,
-                                                detail: "zero-point \(zeros![bad]) at element \(bad) is outside 0…15 (int4)")
+                                                detail: "zero-point \(z.raw[bad]) at element \(bad) is outside 0…15 (int4)")
             }
+            store.release(zName)
+            zeros = z
         }
         let groups = rows * (scheme.groupSize.map { cols / $0 } ?? 1)
-        guard scales.count == groups, zeros == nil || zeros!.count == groups,
+        guard scales.count == 2 * groups, zeros == nil || zeros!.count == groups,
               values.count == (scheme == .int8 ? rows * cols : rows * cols / 2) else {
             throw SafetensorsError.badEntry(file: store.location, tensor: qName, detail: "sizes of qweight/scales/zeros do not fit \(scheme) for [\(rows), \(cols)]")
         }
-        return QuantizedMatrix(scheme: scheme, rows: rows, cols: cols, values: values, scales: scales, zeros: zeros)
+        return QuantizedMatrix(scheme: scheme, rows: rows, cols: cols, valueBytes: values, scaleBytes: scales, zeroBytes: zeros)
     }
 }

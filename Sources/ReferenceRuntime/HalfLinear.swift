@@ -7,8 +7,12 @@ import TensorIO
 /// kernel that widens each weight exactly as it reads it; more rows (prefill, vision) widen
 /// blocks of rows and use sgemm (BlockedLinear). Widening is exact, so the result is the
 /// f32 `FloatLinear`'s up to summation order; `naiveForward` (Double accumulation) is the oracle.
+///
+/// Loaded from a checkpoint, the weight is used in place: the kernels read the store's mapped
+/// bytes (file-backed pages, shared through the page cache), not a copy on the heap.
 public struct HalfLinear: LinearOperator {
-    public let weight: [UInt16]
+    /// The [outFeatures, inFeatures] halves, row-major (in place, or owned when built from values).
+    public let weight: StoredBytes
     public let isBF16: Bool
     public let bias: [Float]?
     public let inFeatures: Int
@@ -17,8 +21,12 @@ public struct HalfLinear: LinearOperator {
     public var kernels: KernelPath?
 
     public init(weight: [UInt16], isBF16: Bool, bias: [Float]?, outFeatures: Int, inFeatures: Int) {
-        precondition(weight.count == outFeatures * inFeatures && (bias == nil || bias!.count == outFeatures))
-        self.weight = weight
+        self.init(storage: StoredBytes(copying: weight), isBF16: isBF16, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures)
+    }
+
+    public init(storage: StoredBytes, isBF16: Bool, bias: [Float]?, outFeatures: Int, inFeatures: Int) {
+        precondition(storage.count == 2 * outFeatures * inFeatures && (bias == nil || bias!.count == outFeatures))
+        self.weight = storage
         self.isBF16 = isBF16
         self.bias = bias
         self.inFeatures = inFeatures
@@ -29,15 +37,16 @@ public struct HalfLinear: LinearOperator {
     /// unless allowed, as for float weights.
     public static func load(_ store: any TensorStore, name: String, bias: [Float]?, allowNonFinite: Bool) throws -> HalfLinear? {
         guard let info = store.info(name), info.dtype == .f16 || info.dtype == .bf16, info.shape.rank == 2 else { return nil }
-        let halves = try store.withBytes(name) { raw in
+        try store.withBytes(name) { raw in
             try NonFinite.check(raw, dtype: info.dtype, tensor: name, file: info.file, allow: allowNonFinite)
-            return (0..<(raw.count / 2)).map { raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self) }
         }
-        return HalfLinear(weight: halves, isBF16: info.dtype == .bf16, bias: bias, outFeatures: info.shape[0], inFeatures: info.shape[1])
+        return HalfLinear(storage: try StoredBytes.inPlace(store, name, alignment: 2), isBF16: info.dtype == .bf16, bias: bias,
+                          outFeatures: info.shape[0], inFeatures: info.shape[1])
     }
 
     public func widened(_ i: Int) -> Float {
-        isBF16 ? FloatConversion.bf16ToF32(weight[i]) : FloatConversion.f16ToF32(weight[i])
+        let h = weight.withElements(UInt16.self) { $0[i] }
+        return isBF16 ? FloatConversion.bf16ToF32(h) : FloatConversion.f16ToF32(h)
     }
 
     public func forward(_ x: [Float], rows m: Int) -> [Float] {
@@ -45,7 +54,7 @@ public struct HalfLinear: LinearOperator {
         let path = kernels ?? ComputeContext.current.kernels
         let gemv = path == .portable ? vlm_gemv_half_portable : vlm_gemv_half
         let widen = path == .portable ? vlm_widen_half_portable : vlm_widen_half
-        return weight.withUnsafeBufferPointer { wp in
+        return weight.withElements(UInt16.self) { wp in
             let w = wp.baseAddress!
             return BlockedLinear.forward(x, rows: m, k: k, n: n, bias: bias, gemv: { xp, yp in
                 for i in 0..<m {
@@ -55,6 +64,11 @@ public struct HalfLinear: LinearOperator {
                 }
             }, widenRow: { r, out in widen(w + r * k, bf, k, out, 0, 1) })
         }
+    }
+
+    public func weightRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
+        let k = inFeatures, bf = Int32(isBF16 ? 1 : 0)
+        weight.withElements(UInt16.self) { vlm_widen_half($0.baseAddress! + r * k, bf, k, out, 0, 1) }
     }
 
     /// The oracle: Double accumulation of exactly widened weights.

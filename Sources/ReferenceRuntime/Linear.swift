@@ -8,6 +8,9 @@ public protocol LinearOperator: Sendable {
     var outFeatures: Int { get }
     /// `x` holds `rows` rows of `inFeatures`; returns `rows` rows of `outFeatures`.
     func forward(_ x: [Float], rows: Int) -> [Float]
+    /// Writes row r of the weight in f32 (inFeatures values): an embedding lookup when the
+    /// weight is an embedding table.
+    func weightRow(_ r: Int, into out: UnsafeMutablePointer<Float>)
 }
 
 /// A Linear layer with Float32 weights, computed with OpenBLAS sgemm.
@@ -34,6 +37,10 @@ public struct FloatLinear: LinearOperator {
 
     public func forward(_ x: [Float], rows: Int) -> [Float] {
         Matmul.blas(x: x, m: rows, k: inFeatures, weight: weight, n: outFeatures, bias: bias)
+    }
+
+    public func weightRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
+        weight.withUnsafeBufferPointer { out.update(from: $0.baseAddress! + r * inFeatures, count: inFeatures) }
     }
 }
 

@@ -7,7 +7,9 @@ public final class LlamaRunner: @unchecked Sendable {
     typealias Layer = LlamaLayerWeights<any LinearOperator, [Float]>
 
     public let config: LlamaConfig
-    let embed: [Float]          // [V, H]
+    /// The embedding table [V, H], used in place (rows widened as they are looked up); also the
+    /// output layer when the embeddings are tied.
+    let embed: any LinearOperator
     let layers: [Layer]
     let norm: [Float]
     let head: any LinearOperator
@@ -20,7 +22,7 @@ public final class LlamaRunner: @unchecked Sendable {
         embed = m.embedTokens
         layers = m.layers
         norm = m.norm
-        head = m.lmHead ?? FloatLinear(weight: embed, bias: nil, outFeatures: c.vocabSize, inFeatures: c.hiddenSize)
+        head = m.lmHead ?? embed
         rope = RotaryEmbedding(headDim: c.headDim, theta: c.ropeTheta, scaling: c.ropeScaling)
     }
 
@@ -44,12 +46,13 @@ public final class LlamaRunner: @unchecked Sendable {
     /// is where they are checked: an id outside 0..<vocab is an error naming its position.
     public func embeddings<S: Sequence>(of ids: S) throws -> [Float] where S.Element: BinaryInteger {
         let h = config.hiddenSize, v = config.vocabSize
-        var out: [Float] = []
-        out.reserveCapacity(ids.underestimatedCount * h)
-        for (i, t) in ids.enumerated() {
-            guard t >= 0, t < v else { throw RunError.tokenOutOfRange(position: i, id: Int64(t), vocab: v) }
-            let r = Int(t)
-            out += embed[(r * h)..<((r + 1) * h)]
+        let rows = Array(ids)
+        for (i, t) in rows.enumerated() where !(t >= 0 && t < v) {
+            throw RunError.tokenOutOfRange(position: i, id: Int64(t), vocab: v)
+        }
+        var out = [Float](repeating: 0, count: rows.count * h)
+        out.withUnsafeMutableBufferPointer { o in
+            for (i, t) in rows.enumerated() { embed.weightRow(Int(t), into: o.baseAddress! + i * h) }
         }
         return out
     }

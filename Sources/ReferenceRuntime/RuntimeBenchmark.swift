@@ -1,6 +1,7 @@
 import COpenBLAS
 import Foundation
 import ModelGraph
+import TensorIO
 
 /// Timings of the runner on one model, with OpenBLAS sgemm alone on the same matrix shapes as the
 /// anchor for the compute-bound stages (vision, prefill). Random inputs; nothing is checked.
@@ -19,6 +20,10 @@ public struct RuntimeBenchmark: Encodable, Sendable {
     public var prefillSgemmSeconds: Double
     public var decodeTokens: Int
     public var decodeSeconds: Double
+    /// The process's memory right after decoding, before the sgemm anchor allocates its
+    /// buffers: anonymous (activations, KV cache, work buffers — and any weight copied onto the
+    /// heap) and file-backed (weights used in place from mapped files).
+    public var memory: ProcessMemory
 
     public var prefillTokensPerSecond: Double { Double(promptTokens) / prefillSeconds }
     public var decodeTokensPerSecond: Double { Double(decodeTokens) / decodeSeconds }
@@ -106,11 +111,12 @@ public struct RuntimeBenchmark: Encodable, Sendable {
             logits = runner.llm.forward(try runner.llm.embedding(of: next), tokens: 1, cache: &cache, allLogits: false)
         }
         let decode = Date().timeIntervalSince(t1)
+        let memory = ProcessMemory.current()
         let pShapes = llmShapes(c.llm, tokens: promptTokens)
         return RuntimeBenchmark(
             threads: Parallel.threads, images: images, visionMsPerImage: images == 0 ? 0 : visionTime * 1000 / Double(images),
             visionGflops: flops(vShapes) / 1e9, visionSgemmMs: images == 0 ? 0 : sgemmSeconds(vShapes) * 1000,
             promptTokens: promptTokens, prefillSeconds: prefill, prefillGflops: flops(pShapes) / 1e9,
-            prefillSgemmSeconds: sgemmSeconds(pShapes), decodeTokens: decodeTokens, decodeSeconds: decode)
+            prefillSgemmSeconds: sgemmSeconds(pShapes), decodeTokens: decodeTokens, decodeSeconds: decode, memory: memory)
     }
 }

@@ -28,6 +28,9 @@ public final class SafetensorsFile: TensorStore, @unchecked Sendable {
         if let info = byName[name] { mapped.adviseDontNeed(info.byteRange) }
     }
 
+    /// Tensors are slices of the file's mapping, which lives as long as this object.
+    public func keepsBytes(_ name: String) -> Bool { byName[name] != nil }
+
     public func bytes(_ name: String) throws -> UnsafeRawBufferPointer {
         guard let info = byName[name] else { throw SafetensorsError.tensorNotFound(file: path, tensor: name) }
         return mapped.slice(info.byteRange)

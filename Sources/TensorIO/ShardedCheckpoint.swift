@@ -77,6 +77,7 @@ public final class ShardedCheckpoint: TensorStore, @unchecked Sendable {
     }
 
     public func release(_ name: String) { owner[name]?.release(name) }
+    public func keepsBytes(_ name: String) -> Bool { owner[name]?.keepsBytes(name) ?? false }
 }
 
 /// Opens what a Hugging Face model folder stores its weights in: `model.safetensors`, or

@@ -38,10 +38,15 @@ public protocol TensorStore: AnyObject, Sendable {
     /// cache, but leave this process's resident set), so that streaming over a model keeps memory
     /// at one tensor. Reading the tensor again later is still correct. Default: nothing.
     func release(_ name: String)
+    /// True when `bytes(name)` points at memory the store keeps, unchanged, for its whole
+    /// lifetime (its file mapping, or a decompressed blob it caches), so that the bytes can be
+    /// used in place (`StoredBytes.inPlace`). Default: false (callers copy).
+    func keepsBytes(_ name: String) -> Bool
 }
 
 extension TensorStore {
     public func release(_ name: String) {}
+    public func keepsBytes(_ name: String) -> Bool { false }
 
     /// Loads one tensor converted exactly to Float32.
     public func float32(_ name: String) throws -> Tensor {

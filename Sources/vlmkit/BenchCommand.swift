@@ -65,5 +65,9 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
         let ours = b.prefillGflops / b.prefillSeconds, anchor = b.prefillGflops / b.prefillSgemmSeconds
         print("prefill  \(b.promptTokens) tokens  \(f(b.prefillTokensPerSecond)) tok/s  \(f(ours)) GFLOP/s  (sgemm alone \(f(anchor)) GFLOP/s, ratio \(f(ours / anchor, 2)))")
         if decodeTokens > 0 { print("decode   \(b.decodeTokens) tokens  \(f(b.decodeTokensPerSecond, 2)) tok/s") }
+        if let anon = b.memory.rssAnonBytes, let file = b.memory.rssFileBytes {
+            func mib(_ x: Int) -> String { f(Double(x) / 1048576, 0) + " MiB" }
+            print("memory   anonymous \(mib(anon)), mapped files \(mib(file)) (weights used in place)\(b.memory.peakRssBytes.map { ", peak RSS " + mib($0) } ?? "")")
+        }
     }
 }

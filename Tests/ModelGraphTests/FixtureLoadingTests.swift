@@ -63,7 +63,7 @@ import TensorIO
         #expect(g.config.layout == .llavaHF)
         #expect(g.config.projector.type == .mlp2xGelu)
         #expect(g.config.imageTokenIndex == 511)
-        #expect(g.llm.embedTokens.source == "language_model.model.embed_tokens.weight")
+        #expect(g.llm.embedTokens.weight.source == "language_model.model.embed_tokens.weight")
         #expect(g.vision.positionEmbed.source == "vision_tower.embeddings.position_embedding.weight")
         #expect(g.llm.lmHead?.weight.source == "language_model.lm_head.weight")
         expectFullCoverage(g, stores: [try CheckpointFiles.open(g.path)])
@@ -71,7 +71,7 @@ import TensorIO
 
     @Test func llavaHFNestedNamesShardedWithTransformers4Config() throws {
         let g = try load("llava-hf-nested-bf16-sharded")
-        #expect(g.llm.embedTokens.source == "model.language_model.embed_tokens.weight")
+        #expect(g.llm.embedTokens.weight.source == "model.language_model.embed_tokens.weight")
         #expect(g.vision.positionEmbed.source == "model.vision_tower.vision_model.embeddings.position_embedding.weight")
         #expect(g.llm.lmHead?.weight.source == "lm_head.weight")
         #expect(g.config.llm.ropeScaling == .llama3(factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 64))

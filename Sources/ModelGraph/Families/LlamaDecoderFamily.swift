@@ -15,9 +15,11 @@ public struct LlamaLayerWeights<Linear, Vector> {
     }
 }
 
-/// The Llama language model. `lmHead` is nil when the embeddings are tied.
+/// The Llama language model. `lmHead` is nil when the embeddings are tied. The embedding
+/// table [vocab, hidden] is bound like a Linear weight: the runtime reads its rows in place
+/// and, when tied, multiplies with it as the output layer.
 public struct LlamaWeights<Linear, Vector> {
-    public let embedTokens: Vector
+    public let embedTokens: Linear
     public let layers: [LlamaLayerWeights<Linear, Vector>]
     public let norm: Vector
     public let lmHead: Linear?
@@ -83,7 +85,7 @@ public enum LlamaDecoderFamily {
 
     /// The whole language model bound through `s` (the head only when the config has one).
     public static func bind<S: SlotLookup>(_ s: S, _ config: VLMConfig) throws -> LlamaWeights<S.LinearValue, S.TensorValue> {
-        LlamaWeights(embedTokens: try s.values(embed, nil),
+        LlamaWeights(embedTokens: try s.linear(prefix: embed.fill(embed.slot, nil)),
                      layers: try (0..<config.llm.numLayers).map { try layer($0, s) },
                      norm: try s.values(norm, nil),
                      lmHead: lmHead.present(config) ? try s.linear(lmHead, nil) : nil)
