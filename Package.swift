@@ -4,6 +4,10 @@ import PackageDescription
 // Modules depend downward only (ARCHITECTURE.md; Tests/ArchitectureTests checks every import):
 // TensorCore ← TensorIO ← ModelGraph, Tokenizer ← GGUF, DeviceBundle, Imaging (formats, no compute)
 // ← ReferenceRuntime ← Quantization, Verification ← Chat ← Pipeline ← vlmkit.
+// The compute modules are optimized in debug builds too: the test suite runs AWQ, the runners
+// and the quantizer on real (if small) models, and unoptimized Swift is 20-50x slower there.
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "VLMKit",
     // Built and tested on Linux (x86-64, Debian 12) only. SwiftPM has no way to name Linux here;
@@ -32,11 +36,13 @@ let package = Package(
         // Decode-time matrix-vector kernels over quantized weights (AVX2+FMA chosen at run time, portable C otherwise).
         .target(name: "CKernels"),
 
-        .target(name: "TensorCore"),
-        .target(name: "TensorIO", dependencies: ["TensorCore"]),
+        .target(name: "TensorCore", swiftSettings: optimizedInDebug),
+        .target(name: "TensorIO", dependencies: ["TensorCore"], swiftSettings: optimizedInDebug),
         .target(name: "ModelGraph", dependencies: ["TensorCore", "TensorIO"]),
-        .target(name: "ReferenceRuntime", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "COpenBLAS", "CKernels"]),
-        .target(name: "Quantization", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "COpenBLAS", "CKernels"]),
+        .target(name: "ReferenceRuntime", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "COpenBLAS", "CKernels"],
+                swiftSettings: optimizedInDebug),
+        .target(name: "Quantization", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "COpenBLAS", "CKernels"],
+                swiftSettings: optimizedInDebug),
         .target(name: "Verification", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime"]),
         .target(name: "DeviceBundle", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "CZstd",
                                                      .product(name: "Crypto", package: "swift-crypto")]),

@@ -12,6 +12,14 @@ public enum SyntheticCheckpoint {
         let vision: [(String, JSONValue)]
         let projector: ProjectorType
         let selectFeature: FeatureSelection
+
+        /// The preset with another number of decoder layers (real widths, fewer or more layers:
+        /// quick benchmarks, and tests of memory that must not grow with depth).
+        public func withLLMLayers(_ n: Int) -> Preset {
+            Preset(name: name, summary: summary,
+                   llm: llm.map { $0.0 == "num_hidden_layers" ? ($0.0, .int(Int64(n))) : $0 },
+                   vision: vision, projector: projector, selectFeature: selectFeature)
+        }
     }
 
     public static let presets: [Preset] = [
@@ -41,6 +49,10 @@ public enum SyntheticCheckpoint {
                projector: .mlp2xGelu, selectFeature: .patch),
         Preset(name: "tiny", summary: "a few-MB model for smoke tests",
                llm: llama(hidden: 128, inter: 256, layers: 2, heads: 4, kv: 2, vocab: 1000),
+               vision: vit("clip_vision_model", hidden: 64, inter: 128, layers: 2, heads: 2, image: 56, patch: 14, act: "quick_gelu"),
+               projector: .mlp2xGelu, selectFeature: .patch),
+        Preset(name: "tiny-deep", summary: "the tiny model with 6 decoder layers, for tests of layer-by-layer work (AWQ resume)",
+               llm: llama(hidden: 128, inter: 256, layers: 6, heads: 4, kv: 2, vocab: 1000),
                vision: vit("clip_vision_model", hidden: 64, inter: 128, layers: 2, heads: 2, image: 56, patch: 14, act: "quick_gelu"),
                projector: .mlp2xGelu, selectFeature: .patch),
     ]

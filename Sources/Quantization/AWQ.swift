@@ -18,9 +18,19 @@ import TensorCore
 /// 5. the next layer's inputs come from the float layer, as in llm-awq.
 ///
 /// The result is a set of replacement float weights; `ModelQuantizer` then rounds them with RTN.
+/// `search` keeps every layer's in memory (small models, tests); `AWQRun` streams: one layer's
+/// float weights at a time, each layer encoded and written as soon as its search ends.
 public enum AWQ {
     public static let grid = 20
     public static let maxShrink = 0.5
+
+    /// Where a search is: layer `layer` (0-based) of `layers`, searching `group`, or finished
+    /// with that layer (`group` nil).
+    public struct Step: Sendable {
+        public let layer: Int
+        public let layers: Int
+        public let group: String?
+    }
 
     public struct Result: Sendable {
         public let overrides: [String: [Float]]
@@ -38,170 +48,173 @@ public enum AWQ {
         public init() {}
     }
 
+    /// Every layer's search in memory; the overrides hold each layer's rewritten float weights.
     public static func search(graph: VLMGraph, recipe: QuantRecipe, calibration: CalibrationData, threads: Int,
                               settings: Settings = Settings(),
-                              progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> Result {
+                              progress: @escaping (Step) -> Void = { _ in }) throws -> Result {
         let start = Date()
-        let c = graph.config.llm
         let weights = GraphWeights(graph)
-        let runner = try VLMRunner(weights: weights)
-
-        // Embeddings of every calibration sequence (images spliced in), concatenated.
-        var x: [Float] = []
-        var lengths: [Int] = []
-        var imageOffset = 0
-        let perImage = graph.config.vision.numChannels * graph.config.vision.imageSize * graph.config.vision.imageSize
-        for seq in calibration.sequences {
-            let n = seq.filter { $0 == RunInputs.imageToken }.count
-            var px: Tensor? = nil
-            if n > 0, let all = calibration.pixelValues {
-                let v = graph.config.vision
-                px = Tensor(shape: [n, v.numChannels, v.imageSize, v.imageSize],
-                            data: Array(all.data[(imageOffset * perImage)..<((imageOffset + n) * perImage)]))
-                imageOffset += n
-            }
-            let inputs = RunInputs(tokenIDs: seq, pixelValues: px)
-            try runner.validate(inputs)
-            let e = try runner.spliceEmbeddings(inputs).embeddings
-            x += e
-            lengths.append(e.count / c.hiddenSize)
-        }
-        var searchLengths: [Int] = []
-        for n in lengths where searchLengths.reduce(0, +) < settings.searchTokens { searchLengths.append(n) }
-
-        let all = AWQBlocks(config: c, lengths: lengths)
-        let sub = AWQBlocks(config: c, lengths: searchLengths)
+        var cal = try Calibrated(weights: weights, calibration: calibration, settings: settings)
+        var x = cal.takeInputs()
         var overrides: [String: [Float]] = [:]
         var summary = AWQSummary()
-        summary.calibrationTokens = all.tokens
-        let h = c.hiddenSize, inter = c.intermediateSize
-        let qd = c.numHeads * c.headDim, kvd = c.numKVHeads * c.headDim
-
-        for l in 0..<c.numLayers {
-            let fam = LlamaDecoderFamily.self
-            let layer = try fam.layer(l, WeightValues(weights))
-            var attnNorm = layer.attnNorm, mlpNorm = layer.mlpNorm
-            var q = layer.q, k = layer.k, v = layer.v, o = layer.o, gate = layer.gate, up = layer.up, down = layer.down
-            let scheme = { (m: ModuleDecl) in recipe.scheme(for: m.slotPrefix(l)) }
-            let eps = Float(c.rmsNormEps)
-
-            // Float forward of the whole calibration set: the next layer's inputs.
-            func layerForward(_ xin: [Float], _ blocks: AWQBlocks) -> (xn1: [Float], ctx: [Float], attnOut: [Float],
-                                                                         xn2: [Float], inter: [Float], out: [Float]) {
-                let t = blocks.tokens
-                let xn1 = Kernels.rmsNorm(xin, width: h, weight: attnNorm, eps: eps)
-                let ctx = blocks.attentionContext(xn: xn1, q: q, k: k, v: v)
-                let attnOut = AWQBlocks.linear(o, ctx, rows: t, out: h, inF: qd)
-                var hid = xin
-                Kernels.add(&hid, attnOut)
-                let xn2 = Kernels.rmsNorm(hid, width: h, weight: mlpNorm, eps: eps)
-                let mid = blocks.mlpIntermediate(xn: xn2, gate: gate, up: up)
-                let mlpOut = AWQBlocks.linear(down, mid, rows: t, out: h, inF: inter)
-                Kernels.add(&hid, mlpOut)
-                return (xn1, ctx, attnOut, xn2, mid, hid)
-            }
-            // One float forward over every calibration token: the next layer's inputs, the
-            // statistics of each group's input, and (its first rows) the scoring subset.
-            let full = layerForward(x, all)
-            let t = sub.tokens
-            func head(_ v: [Float], _ width: Int) -> [Float] { Array(v[0..<(t * width)]) }
-            let xs = head(x, h)
-            let f = (xn1: head(full.xn1, h), ctx: head(full.ctx, qd), attnOut: head(full.attnOut, h),
-                     xn2: head(full.xn2, h), inter: head(full.inter, inter), out: head(full.out, h))
-            let mlpOut: [Float] = zip(f.out, f.attnOut).enumerated().map { $0.element.0 - $0.element.1 - xs[$0.offset] }
-            let stats = (xn1: ScaleSearch.meanAbs(full.xn1, width: h), ctx: ScaleSearch.meanAbs(full.ctx, width: qd),
-                         xn2: ScaleSearch.meanAbs(full.xn2, width: h), inter: ScaleSearch.meanAbs(full.inter, width: inter))
-            x = full.out
-
-            var choices: [AWQSummary.Choice] = []
-            func record(_ group: String, _ r: ScaleSearch.Outcome) {
-                choices.append(.init(layer: l, group: group, alpha: r.alpha, rtnLoss: r.rtnLoss, bestLoss: r.bestLoss))
-            }
-
-            // (q, k, v) after input_layernorm, scored on the attention output.
-            var sQKV: [Float]? = nil
-            if [scheme(fam.q), scheme(fam.k), scheme(fam.v)].contains(where: { $0 != nil }) {
-                let r = try ScaleSearch.run(meanAbs: stats.xn1, width: h,
-                                            fcs: [(q, qd, scheme(fam.q)), (k, kvd, scheme(fam.k)), (v, kvd, scheme(fam.v))],
-                                            target: f.attnOut, threads: threads) { w in
-                    AWQBlocks.linear(o, sub.attentionContext(xn: f.xn1, q: w[0], k: w[1], v: w[2]), rows: t, out: h, inF: qd)
-                }
-                record("qkv", r); sQKV = r.scales
-            }
-            // o after v, only when their shapes match (no GQA).
-            var sO: [Float]? = nil
-            if c.numKVHeads == c.numHeads, scheme(fam.o) != nil {
-                let r = try ScaleSearch.run(meanAbs: stats.ctx, width: qd, fcs: [(o, h, scheme(fam.o))],
-                                            target: f.attnOut, threads: threads) { w in
-                    AWQBlocks.linear(w[0], f.ctx, rows: t, out: h, inF: qd)
-                }
-                record("o", r); sO = r.scales
-            }
-            // (gate, up) after post_attention_layernorm, scored on the MLP output.
-            var sGU: [Float]? = nil
-            if scheme(fam.gate) != nil || scheme(fam.up) != nil {
-                let r = try ScaleSearch.run(meanAbs: stats.xn2, width: h,
-                                            fcs: [(gate, inter, scheme(fam.gate)), (up, inter, scheme(fam.up))],
-                                            target: mlpOut, threads: threads) { w in
-                    AWQBlocks.linear(down, sub.mlpIntermediate(xn: f.xn2, gate: w[0], up: w[1]), rows: t, out: h, inF: inter)
-                }
-                record("gate_up", r); sGU = r.scales
-            }
-            // down after up.
-            var sD: [Float]? = nil
-            if scheme(fam.down) != nil {
-                let r = try ScaleSearch.run(meanAbs: stats.inter, width: inter, fcs: [(down, h, scheme(fam.down))],
-                                            target: mlpOut, threads: threads) { w in
-                    AWQBlocks.linear(w[0], f.inter, rows: t, out: h, inF: inter)
-                }
-                record("down", r); sD = r.scales
-            }
-
-            // Fold the scales: previous op ÷ s, the group's input columns × s.
-            var xn1 = f.xn1, ctx = f.ctx, xn2 = f.xn2, mid = f.inter
-            if let s = sQKV {
-                Scaling.divide(&attnNorm, by: s)
-                Scaling.multiplyColumns(&q, by: s)
-                Scaling.multiplyColumns(&k, by: s)
-                Scaling.multiplyColumns(&v, by: s)
-                Scaling.divideColumns(&xn1, by: s)
-            }
-            if let s = sO {
-                Scaling.divideRows(&v, by: s)
-                Scaling.multiplyColumns(&o, by: s)
-                Scaling.divideColumns(&ctx, by: s)
-            }
-            if let s = sGU {
-                Scaling.divide(&mlpNorm, by: s)
-                Scaling.multiplyColumns(&gate, by: s)
-                Scaling.multiplyColumns(&up, by: s)
-                Scaling.divideColumns(&xn2, by: s)
-            }
-            if let s = sD {
-                Scaling.divideRows(&up, by: s)
-                Scaling.multiplyColumns(&down, by: s)
-                Scaling.divideColumns(&mid, by: s)
-            }
-
-            // Clipping, on the scaled weights and inputs (q and k are not clipped).
-            let n = min(settings.clipTokens, t)
-            func clip(_ w: inout [Float], _ m: ModuleDecl, rows: Int, inputs: [Float], width: Int) throws {
-                guard settings.clip, let sch = scheme(m) else { return }
-                try ClipSearch.run(&w, rows: rows, cols: width, x: Array(inputs[0..<(n * width)]), tokens: n, scheme: sch, threads: threads)
-                summary.clippedTensors += 1
-            }
-            try clip(&v, fam.v, rows: kvd, inputs: xn1, width: h)
-            try clip(&o, fam.o, rows: h, inputs: ctx, width: qd)
-            try clip(&gate, fam.gate, rows: inter, inputs: xn2, width: h)
-            try clip(&up, fam.up, rows: inter, inputs: xn2, width: h)
-            try clip(&down, fam.down, rows: h, inputs: mid, width: inter)
-
-            let rewritten = LlamaLayerWeights(attnNorm: attnNorm, q: q, k: k, v: v, o: o, mlpNorm: mlpNorm, gate: gate, up: up, down: down)
-            for (slot, value) in zip(try fam.layer(l, SlotNames()).all, rewritten.all) { overrides[slot] = value }
-            summary.choices += choices
-            progress(l + 1, c.numLayers)
+        summary.calibrationTokens = cal.all.tokens
+        let layers = graph.config.llm.numLayers
+        for l in 0..<layers {
+            let outcome = try searchLayer(l, inputs: &x, weights: weights, recipe: recipe, calibrated: cal, settings: settings,
+                                          threads: threads) { progress(Step(layer: l, layers: layers, group: $0)) }
+            for (slot, value) in zip(try LlamaDecoderFamily.layer(l, SlotNames()).all, outcome.rewritten.all) { overrides[slot] = value }
+            summary.choices += outcome.choices
+            summary.clippedTensors += outcome.clipped
+            progress(Step(layer: l, layers: layers, group: nil))
         }
         summary.seconds = Date().timeIntervalSince(start)
         return Result(overrides: overrides, summary: summary)
+    }
+
+    /// What one layer's search produced.
+    public struct LayerOutcome: Sendable {
+        /// The layer's weights with scales folded in and clipping applied (norms rescaled).
+        public let rewritten: LlamaLayerWeights<[Float], [Float]>
+        public let choices: [AWQSummary.Choice]
+        public let clipped: Int
+    }
+
+    /// Searches decoder layer `l` on `inputs` (the layer's inputs over the whole calibration
+    /// set), replacing them with the float layer's outputs: the next layer's inputs. Only this
+    /// layer's weights are read (as f32, from the mapped checkpoint) and they are released on return.
+    public static func searchLayer(_ l: Int, inputs x: inout [Float], weights: any WeightSource, recipe: QuantRecipe,
+                                   calibrated cal: Calibrated, settings: Settings, threads: Int,
+                                   group: (String) -> Void = { _ in }) throws -> LayerOutcome {
+        let c = weights.config.llm
+        let all = cal.all, sub = cal.sub
+        let h = c.hiddenSize, inter = c.intermediateSize
+        let qd = c.numHeads * c.headDim, kvd = c.numKVHeads * c.headDim
+        var clippedCount = 0
+        let fam = LlamaDecoderFamily.self
+        let layer = try fam.layer(l, WeightValues(weights))
+        var attnNorm = layer.attnNorm, mlpNorm = layer.mlpNorm
+        var q = layer.q, k = layer.k, v = layer.v, o = layer.o, gate = layer.gate, up = layer.up, down = layer.down
+        let scheme = { (m: ModuleDecl) in recipe.scheme(for: m.slotPrefix(l)) }
+        let eps = Float(c.rmsNormEps)
+
+        // Float forward of the whole calibration set: the next layer's inputs.
+        func layerForward(_ xin: [Float], _ blocks: AWQBlocks) -> (xn1: [Float], ctx: [Float], attnOut: [Float],
+                                                                     xn2: [Float], inter: [Float], out: [Float]) {
+            let t = blocks.tokens
+            let xn1 = Kernels.rmsNorm(xin, width: h, weight: attnNorm, eps: eps)
+            let ctx = blocks.attentionContext(xn: xn1, q: q, k: k, v: v)
+            let attnOut = AWQBlocks.linear(o, ctx, rows: t, out: h, inF: qd)
+            var hid = xin
+            Kernels.add(&hid, attnOut)
+            let xn2 = Kernels.rmsNorm(hid, width: h, weight: mlpNorm, eps: eps)
+            let mid = blocks.mlpIntermediate(xn: xn2, gate: gate, up: up)
+            let mlpOut = AWQBlocks.linear(down, mid, rows: t, out: h, inF: inter)
+            Kernels.add(&hid, mlpOut)
+            return (xn1, ctx, attnOut, xn2, mid, hid)
+        }
+        // One float forward over every calibration token: the next layer's inputs, the
+        // statistics of each group's input, and (its first rows) the scoring subset.
+        let full = layerForward(x, all)
+        let t = sub.tokens
+        func head(_ v: [Float], _ width: Int) -> [Float] { Array(v[0..<(t * width)]) }
+        let xs = head(x, h)
+        let f = (xn1: head(full.xn1, h), ctx: head(full.ctx, qd), attnOut: head(full.attnOut, h),
+                 xn2: head(full.xn2, h), inter: head(full.inter, inter), out: head(full.out, h))
+        let mlpOut: [Float] = zip(f.out, f.attnOut).enumerated().map { $0.element.0 - $0.element.1 - xs[$0.offset] }
+        let stats = (xn1: ScaleSearch.meanAbs(full.xn1, width: h), ctx: ScaleSearch.meanAbs(full.ctx, width: qd),
+                     xn2: ScaleSearch.meanAbs(full.xn2, width: h), inter: ScaleSearch.meanAbs(full.inter, width: inter))
+        x = full.out
+
+        var choices: [AWQSummary.Choice] = []
+        func record(_ name: String, _ r: ScaleSearch.Outcome) {
+            choices.append(.init(layer: l, group: name, alpha: r.alpha, rtnLoss: r.rtnLoss, bestLoss: r.bestLoss))
+        }
+
+        // (q, k, v) after input_layernorm, scored on the attention output.
+        var sQKV: [Float]? = nil
+        if [scheme(fam.q), scheme(fam.k), scheme(fam.v)].contains(where: { $0 != nil }) {
+            group("qkv")
+            let r = try ScaleSearch.run(meanAbs: stats.xn1, width: h,
+                                        fcs: [(q, qd, scheme(fam.q)), (k, kvd, scheme(fam.k)), (v, kvd, scheme(fam.v))],
+                                        target: f.attnOut, threads: threads) { w in
+                AWQBlocks.linear(o, sub.attentionContext(xn: f.xn1, q: w[0], k: w[1], v: w[2]), rows: t, out: h, inF: qd)
+            }
+            record("qkv", r); sQKV = r.scales
+        }
+        // o after v, only when their shapes match (no GQA).
+        var sO: [Float]? = nil
+        if c.numKVHeads == c.numHeads, scheme(fam.o) != nil {
+            group("o")
+            let r = try ScaleSearch.run(meanAbs: stats.ctx, width: qd, fcs: [(o, h, scheme(fam.o))],
+                                        target: f.attnOut, threads: threads) { w in
+                AWQBlocks.linear(w[0], f.ctx, rows: t, out: h, inF: qd)
+            }
+            record("o", r); sO = r.scales
+        }
+        // (gate, up) after post_attention_layernorm, scored on the MLP output.
+        var sGU: [Float]? = nil
+        if scheme(fam.gate) != nil || scheme(fam.up) != nil {
+            group("gate_up")
+            let r = try ScaleSearch.run(meanAbs: stats.xn2, width: h,
+                                        fcs: [(gate, inter, scheme(fam.gate)), (up, inter, scheme(fam.up))],
+                                        target: mlpOut, threads: threads) { w in
+                AWQBlocks.linear(down, sub.mlpIntermediate(xn: f.xn2, gate: w[0], up: w[1]), rows: t, out: h, inF: inter)
+            }
+            record("gate_up", r); sGU = r.scales
+        }
+        // down after up.
+        var sD: [Float]? = nil
+        if scheme(fam.down) != nil {
+            group("down")
+            let r = try ScaleSearch.run(meanAbs: stats.inter, width: inter, fcs: [(down, h, scheme(fam.down))],
+                                        target: mlpOut, threads: threads) { w in
+                AWQBlocks.linear(w[0], f.inter, rows: t, out: h, inF: inter)
+            }
+            record("down", r); sD = r.scales
+        }
+
+        // Fold the scales: previous op ÷ s, the group's input columns × s.
+        var xn1 = f.xn1, ctx = f.ctx, xn2 = f.xn2, mid = f.inter
+        if let s = sQKV {
+            Scaling.divide(&attnNorm, by: s)
+            Scaling.multiplyColumns(&q, by: s)
+            Scaling.multiplyColumns(&k, by: s)
+            Scaling.multiplyColumns(&v, by: s)
+            Scaling.divideColumns(&xn1, by: s)
+        }
+        if let s = sO {
+            Scaling.divideRows(&v, by: s)
+            Scaling.multiplyColumns(&o, by: s)
+            Scaling.divideColumns(&ctx, by: s)
+        }
+        if let s = sGU {
+            Scaling.divide(&mlpNorm, by: s)
+            Scaling.multiplyColumns(&gate, by: s)
+            Scaling.multiplyColumns(&up, by: s)
+            Scaling.divideColumns(&xn2, by: s)
+        }
+        if let s = sD {
+            Scaling.divideRows(&up, by: s)
+            Scaling.multiplyColumns(&down, by: s)
+            Scaling.divideColumns(&mid, by: s)
+        }
+
+        group("clip")
+        // Clipping, on the scaled weights and inputs (q and k are not clipped).
+        let n = min(settings.clipTokens, t)
+        func clip(_ w: inout [Float], _ m: ModuleDecl, rows: Int, inputs: [Float], width: Int) throws {
+            guard settings.clip, let sch = scheme(m) else { return }
+            try ClipSearch.run(&w, rows: rows, cols: width, x: Array(inputs[0..<(n * width)]), tokens: n, scheme: sch, threads: threads)
+            clippedCount += 1
+        }
+        try clip(&v, fam.v, rows: kvd, inputs: xn1, width: h)
+        try clip(&o, fam.o, rows: h, inputs: ctx, width: qd)
+        try clip(&gate, fam.gate, rows: inter, inputs: xn2, width: h)
+        try clip(&up, fam.up, rows: inter, inputs: xn2, width: h)
+        try clip(&down, fam.down, rows: h, inputs: mid, width: inter)
+
+        let rewritten = LlamaLayerWeights(attnNorm: attnNorm, q: q, k: k, v: v, o: o, mlpNorm: mlpNorm, gate: gate, up: up, down: down)
+        return LayerOutcome(rewritten: rewritten, choices: choices, clipped: clippedCount)
     }
 }

@@ -16,6 +16,9 @@ public enum ModelQuantizer {
         /// Replacement f32 values by slot (AWQ's scaled and clipped weights, rescaled norms).
         public var overrides: [String: [Float]] = [:]
         public var awq: AWQSummary? = nil
+        /// Slots already encoded (AWQ's finished layers, read back from its run folder); the
+        /// rest are encoded from the checkpoint (or `overrides`).
+        public var encoded: (@Sendable (String) throws -> EncodedTensor?)? = nil
         /// Accept NaN/Inf in the source weights (--allow-nonfinite); by default they are errors.
         public var allowNonFinite = false
 
@@ -39,8 +42,13 @@ public enum ModelQuantizer {
     /// Every Linear layer of the graph as (slot prefix, weight ref).
     public static func linearLayers(_ graph: VLMGraph) -> [(prefix: String, ref: TensorRef)] { graph.linears }
 
+    /// The scheme of every weight slot the recipe quantizes (`PREFIX.weight` → scheme).
+    public static func schemes(_ graph: VLMGraph, recipe: QuantRecipe) -> [String: QuantScheme] {
+        Dictionary(uniqueKeysWithValues: linearLayers(graph).compactMap { l in recipe.scheme(for: l.prefix).map { (l.prefix + ".weight", $0) } })
+    }
+
     public static func quantize(_ graph: VLMGraph, to output: String, options: Options,
-                                progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> QuantizeReport {
+                                progress: @escaping (_ bytesDone: Int, _ bytesTotal: Int) -> Void = { _, _ in }) throws -> QuantizeReport {
         let out = output.hasSuffix("/") ? String(output.dropLast()) : output
         guard !Path.exists(out) else { throw WriteError.outputExists(out) }
         let plan = linearLayers(graph).compactMap { l in options.recipe.scheme(for: l.prefix).map { (l.prefix, l.ref, $0) } }
@@ -50,7 +58,7 @@ public enum ModelQuantizer {
                 throw QuantizationError.groupDoesNotDivide(tensor: prefix + ".weight (\(ref.source))", columns: ref.shape[1], groupSize: g)
             }
         }
-        let schemeOf = Dictionary(uniqueKeysWithValues: plan.map { ($0.0 + ".weight", $0.2) })
+        let schemeOf = schemes(graph, recipe: options.recipe)
         let estimate = graph.tensors.reduce(0) { sum, t in
             sum + (schemeOf[t.slot].map { $0.storedBytes(rows: t.shape[0], cols: t.shape[1]) } ?? t.shape.elementCount * 2)
         }
@@ -67,69 +75,42 @@ public enum ModelQuantizer {
             report.awq = options.awq
             var writer = SafetensorsWriter(metadata: ["format": QuantizedModelFormat.format])
             var manifestTensors: [(key: String, value: JSONValue)] = []
-            let total = graph.tensors.count
+            // Progress in source bytes read and encoded.
+            let total = graph.tensors.reduce(0) { $0 + $1.info.byteCount }
             var done = 0
             for ref in graph.tensors {
-                let values: () throws -> [Float] = {
-                    if let o = options.overrides[ref.slot] { return o }
-                    let v = try ref.float32().data
-                    try NonFinite.check(v, tensor: ref.source, file: ref.info.file, allow: options.allowNonFinite)
-                    return v
+                let scheme = schemeOf[ref.slot]
+                let box = EncodedBox()
+                // The slot is encoded when the writer asks for its first stored tensor and released
+                // after its last, so memory holds one encoded slot at a time.
+                let compute: () throws -> EncodedTensor = {
+                    if let e = box.encoded { return e }
+                    let e: EncodedTensor
+                    if let pre = try options.encoded?(ref.slot) {
+                        e = pre
+                    } else {
+                        let values: [Float]
+                        if let o = options.overrides[ref.slot] {
+                            values = o
+                        } else {
+                            values = try ref.float32().data
+                            try NonFinite.check(values, tensor: ref.source, file: ref.info.file, allow: options.allowNonFinite)
+                        }
+                        e = try EncodedTensor.encode(ref, values: values, scheme: scheme, threads: options.threads)
+                    }
+                    box.encoded = e
+                    report.tensors.append(e.report)
+                    manifestTensors.append((ref.slot, e.manifest))
+                    done += ref.info.byteCount
+                    progress(done, total)
+                    return e
                 }
-                if let scheme = schemeOf[ref.slot] {
-                    let prefix = String(ref.slot.dropLast(".weight".count))
-                    let rows = ref.shape[0], cols = ref.shape[1]
-                    let box = MatrixBox()
-                    let compute: () throws -> QuantizedMatrix = {
-                        if let m = box.matrix { return m }
-                        let w = try values()
-                        let m = try RTNQuantizer.quantize(w, rows: rows, cols: cols, scheme: scheme, name: ref.slot, threads: options.threads)
-                        box.matrix = m
-                        let stats = QuantStats.measure(original: w, dequantized: m.dequantized())
-                        report.tensors.append(.init(slot: ref.slot, shape: ref.shape.dims, storage: scheme.description, stats: stats,
-                                                    sourceBytes: ref.info.byteCount, storedBytes: m.storedBytes))
-                        manifestTensors.append((ref.slot, .object([
-                            ("scheme", .string(scheme.description)), ("shape", .array([.int(Int64(rows)), .int(Int64(cols))])),
-                            ("nmse", .double(stats.nmse)), ("max_abs_error", .double(stats.maxAbsError)),
-                        ])))
-                        done += 1
-                        progress(done, total)
-                        return m
-                    }
-                    let qShape: Shape = scheme == .int8 ? [rows, cols] : [rows, cols / 2]
-                    try writer.add(QuantizedModelFormat.qweight(prefix), dtype: scheme == .int8 ? .i8 : .u8, shape: qShape) {
-                        try compute().valueBytes.withBytes { Array($0) }
-                    }
-                    let groups = scheme.groupSize.map { cols / $0 }
-                    var hasZeros = false
-                    if case .int4(_, false) = scheme { hasZeros = true }
-                    // The last tensor written for a layer releases its matrix, so memory holds one
-                    // quantized layer at a time.
-                    try writer.add(QuantizedModelFormat.scales(prefix), dtype: .f16, shape: groups.map { [rows, $0] } ?? [rows]) {
-                        let scales = try compute().scaleBytes.withBytes { Array($0) }
-                        if !hasZeros { box.matrix = nil }
-                        return scales
-                    }
-                    if hasZeros {
-                        try writer.add(QuantizedModelFormat.zeros(prefix), dtype: .u8, shape: [rows, groups!]) {
-                            let z = try compute().zeroBytes!.withBytes { Array($0) }
-                            box.matrix = nil
-                            return z
-                        }
-                    }
-                } else {
-                    let dtype: DType = ref.dtype == .bf16 ? .bf16 : .f16
-                    try writer.add(ref.slot, dtype: dtype, shape: ref.shape) {
-                        let v = try values()
-                        if dtype == .f16, v.contains(where: { abs($0) > 65504 && $0.isFinite }) {
-                            throw WriteError.floatOverflow(slot: ref.slot)
-                        }
-                        report.tensors.append(.init(slot: ref.slot, shape: ref.shape.dims, storage: dtype.displayName, stats: nil,
-                                                    sourceBytes: ref.info.byteCount, storedBytes: ref.shape.elementCount * 2))
-                        manifestTensors.append((ref.slot, .object([("dtype", .string(dtype.displayName))])))
-                        done += 1
-                        progress(done, total)
-                        return TensorEncoding.encode(v, as: dtype)
+                let layout = EncodedTensor.layout(ref, scheme: scheme)
+                for (i, part) in layout.enumerated() {
+                    try writer.add(part.name, dtype: part.dtype, shape: part.shape) {
+                        let bytes = try compute().parts[i].bytes
+                        if i == layout.count - 1 { box.encoded = nil }
+                        return bytes
                     }
                 }
             }
@@ -151,7 +132,7 @@ public enum ModelQuantizer {
         }
     }
 
-    final class MatrixBox { var matrix: QuantizedMatrix? }
+    final class EncodedBox { var encoded: EncodedTensor? }
 
     /// Copies every non-weight file of the checkpoint (configs, tokenizer, preprocessor) to
     /// `dest`, keeping relative paths.

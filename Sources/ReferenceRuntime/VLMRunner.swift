@@ -57,6 +57,8 @@ public final class VLMRunner: @unchecked Sendable {
     public let vision: VisionEncoder
     public let projector: ProjectorRunner
     public let llm: LlamaRunner
+    /// The prompt's embeddings (vision, projector and the embedding table of `llm`).
+    public let embedder: PromptEmbedder
 
     /// Loads every weight of a float checkpoint's graph converted to f32.
     public convenience init(_ graph: VLMGraph) throws {
@@ -69,48 +71,17 @@ public final class VLMRunner: @unchecked Sendable {
         vision = try VisionEncoder(weights)
         projector = try ProjectorRunner(weights)
         llm = try LlamaRunner(weights)
+        embedder = PromptEmbedder(config: config, vision: vision, projector: projector, embedding: llm.embed)
     }
 
     /// Prompt embeddings [L, H] with each image marker replaced by that image's projected tokens,
     /// plus the per-image vision features and projector outputs. Inputs must be validated.
     public func spliceEmbeddings(_ inputs: RunInputs) throws -> (embeddings: [Float], features: [[Float]], projected: [[Float]]) {
-        let v = config.vision
-        let perImage = v.numChannels * v.imageSize * v.imageSize
-        var features: [[Float]] = [], projected: [[Float]] = []
-        for i in 0..<inputs.imageCount {
-            let f = vision.forward(pixels: inputs.pixelValues!.data[(i * perImage)..<((i + 1) * perImage)])
-            features.append(f)
-            projected.append(projector.forward(f, tokens: vision.outputTokens))
-        }
-        var embeddings = [Float]()
-        var next = 0
-        for t in inputs.tokenIDs {
-            if t == RunInputs.imageToken {
-                embeddings += projected[next]
-                next += 1
-            } else {
-                embeddings += try llm.embedding(of: Int(t))
-            }
-        }
-        return (embeddings, features, projected)
+        try embedder.spliceEmbeddings(inputs)
     }
 
     /// Checks image count, pixel shape and token range against the model.
-    public func validate(_ inputs: RunInputs) throws {
-        let n = inputs.imageCount
-        let images = inputs.pixelValues?.shape.dims.first ?? 0
-        guard n == images else { throw RunError.imageCountMismatch(markers: n, images: images) }
-        guard !inputs.tokenIDs.isEmpty else { throw RunError.emptyPrompt }
-        let v = config.vision
-        if let px = inputs.pixelValues {
-            let expected = [n, v.numChannels, v.imageSize, v.imageSize]
-            guard px.shape.dims == expected else { throw RunError.badPixelShape(expected: expected, found: px.shape.dims) }
-        }
-        let vocab = config.llm.vocabSize
-        for (i, t) in inputs.tokenIDs.enumerated() where t != RunInputs.imageToken && !(0..<Int64(vocab)).contains(t) {
-            throw RunError.tokenOutOfRange(position: i, id: t, vocab: vocab)
-        }
-    }
+    public func validate(_ inputs: RunInputs) throws { try embedder.validate(inputs) }
 
     /// Positions the prompt takes once each image marker is replaced by the image's tokens.
     public func splicedLength(_ inputs: RunInputs) -> Int {

@@ -17,6 +17,7 @@ public protocol WeightSource: Sendable {
 
 public struct MissingWeight: Error, CustomStringConvertible {
     public let slot: String
+    public init(slot: String) { self.slot = slot }
     public var description: String { "the model has no tensor for slot \(slot)" }
 }
 

@@ -71,6 +71,9 @@ struct QuantizeCommand: ParsableCommand, ComputingCommand {
     @Option(name: .customLong("scheme-for"), parsing: .singleValue, help: "PATTERN=SCHEME rule (repeatable), e.g. 'llm.layers.*.mlp.*=int8'.")
     var schemeFor: [String] = []
 
+    @Flag(help: "Continue an interrupted AWQ run from its last finished layer (its run folder is OUTPUT.awq-run). Refused, with the reason, when the model, recipe, AWQ settings or calibration differ from the interrupted run's.")
+    var resume = false
+
     @OptionGroup var compute: ComputeOptions
 
     @OptionGroup var nonFinite: NonFiniteOption
@@ -95,6 +98,7 @@ struct QuantizeCommand: ParsableCommand, ComputingCommand {
             throw ValidationError("--allow-nonfinite does not apply to --method awq: the scale search needs finite weights")
         }
         if method == .awq && calibration == nil { throw ValidationError("--method awq needs --calibration FILE") }
+        if resume && method != .awq { throw ValidationError("--resume applies to --method awq only (an RTN run keeps no state; rerun it)") }
         guard (calibrationTokens ?? 1) > 0, (sequenceLength ?? 1) > 0 else {
             throw ValidationError("--calibration-tokens and --sequence-length must be positive")
         }
@@ -117,20 +121,18 @@ struct QuantizeCommand: ParsableCommand, ComputingCommand {
         if method == .awq && sequenceLength > context {
             throw ValidationError("--sequence-length \(sequenceLength) is beyond the model's context of \(context) positions (max_position_embeddings)")
         }
+        let report: QuantizeReport
         if method == .awq {
             let data = try CalibrationInput.load(calibration!, model: model, layout: graph.config.layout, tokens: calibrationTokens,
                                                  sequenceLength: sequenceLength, vocab: graph.config.llm.vocabSize)
-            let awqProgress = Progress(label: "awq")
-            let result = try AWQ.search(graph: graph, recipe: recipe, calibration: data, threads: n) {
-                awqProgress.update(done: $0, total: $1)
-            }
-            awqProgress.finish()
-            options.overrides = result.overrides
-            options.awq = result.summary
+            let display = AWQProgress()
+            defer { display.finish() }
+            report = try AWQRun.quantize(graph, calibration: data, to: output, options: options, resume: resume) { display.handle($0) }
+        } else {
+            let progress = Progress(label: "quantizing")
+            defer { progress.finish() }
+            report = try ModelQuantizer.quantize(graph, to: output, options: options) { progress.update(done: $0, total: $1) }
         }
-        let progress = Progress(label: "quantizing")
-        let report = try ModelQuantizer.quantize(graph, to: output, options: options) { progress.update(done: $0, total: $1) }
-        progress.finish()
         print(json ? try JSONOutput.encode(report) : QuantizeText.render(report))
     }
 }

@@ -35,12 +35,17 @@ struct SynthesizeCommand: ParsableCommand {
     @Option(name: .customLong("shard-mib"), parsing: .unconditional, help: "Largest LLM shard, in MiB (larger models are split with an index file).")
     var shardMiB: Int = 2048
 
+    @Option(name: .customLong("llm-layers"), parsing: .unconditional,
+            help: ArgumentHelp("Decoder layers instead of the preset's (same widths): a 7B-wide model with 2 layers for a quick benchmark.", valueName: "n"))
+    var llmLayers: Int?
+
     func validate() throws {
         guard shardMiB >= 1 else { throw ValidationError("--shard-mib must be 1 or more, not \(shardMiB)") }
+        if let n = llmLayers, !(1...1024).contains(n) { throw ValidationError("--llm-layers must be 1…1024, not \(n)") }
     }
 
     func run() throws {
-        let p = preset.preset
+        let p = llmLayers.map { preset.preset.withLLMLayers($0) } ?? preset.preset
         let dt: DType = dtype == .f32 ? .f32 : dtype == .bf16 ? .bf16 : .f16
         let progress = Progress(label: "writing")
         let config = try SyntheticCheckpoint.write(p, to: output, dtype: dt, seed: seed, shardBytes: shardMiB << 20) {

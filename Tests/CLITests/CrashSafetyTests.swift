@@ -89,6 +89,10 @@ import TestSupport
         p.waitUntilExit()
         #expect(!stillRunning, "still running 10 s after SIGTERM")
         #expect(p.terminationStatus == 143)
-        #expect(try Self.leftBehind(dir).isEmpty)
+        // No output and no temporary file; the run folder stays, for --resume, holding only
+        // the run record and complete files.
+        #expect(try Self.leftBehind(dir) == ["q.awq-run"])
+        let kept = try FileManager.default.contentsOfDirectory(atPath: dir + "/q.awq-run")
+        #expect(kept.contains("run.json") && kept.allSatisfy { !$0.hasPrefix(".") }, "\(kept)")
     }
 }

@@ -42,4 +42,8 @@ void vlm_gemv_half_portable(const uint16_t *w, int bf16, size_t k, const float *
 void vlm_gemv_f32_portable(const float *w, size_t k, const float *x, float *y, size_t row_begin, size_t row_end);
 void vlm_widen_half_portable(const uint16_t *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end);
 
+/// Returns freed heap pages to the system (glibc's malloc_trim; nothing elsewhere). Long
+/// streaming jobs call it between layers so that per-thread arenas do not keep old peaks.
+void vlm_release_free_memory(void);
+
 #endif

@@ -85,7 +85,7 @@ public enum LlamaDecoderFamily {
 
     /// The whole language model bound through `s` (the head only when the config has one).
     public static func bind<S: SlotLookup>(_ s: S, _ config: VLMConfig) throws -> LlamaWeights<S.LinearValue, S.TensorValue> {
-        LlamaWeights(embedTokens: try s.linear(prefix: embed.fill(embed.slot, nil)),
+        LlamaWeights(embedTokens: try s.linear(prefix: embed.slotPrefix()),
                      layers: try (0..<config.llm.numLayers).map { try layer($0, s) },
                      norm: try s.values(norm, nil),
                      lmHead: lmHead.present(config) ? try s.linear(lmHead, nil) : nil)

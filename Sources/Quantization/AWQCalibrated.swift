@@ -1,0 +1,53 @@
+import ModelGraph
+import ReferenceRuntime
+import TensorCore
+
+extension AWQ {
+    /// The calibration set as the first decoder layer sees it: every sequence's embeddings
+    /// (images spliced in) concatenated, and the blocks attention runs over (all tokens; the
+    /// first `searchTokens` for scoring).
+    public struct Calibrated: Sendable {
+        /// The first layer's inputs [tokens, hidden] (taken by the driver, see `takeInputs`).
+        public private(set) var inputs: [Float]
+        let all: AWQBlocks
+        let sub: AWQBlocks
+
+        public init(weights: any WeightSource, calibration: CalibrationData, settings: Settings) throws {
+            let c = weights.config.llm
+            // Only the tower, projector and embedding table: no decoder layer is loaded here.
+            let embedder = try PromptEmbedder(weights: weights)
+            var x: [Float] = []
+            var lengths: [Int] = []
+            var imageOffset = 0
+            let v = weights.config.vision
+            let perImage = v.numChannels * v.imageSize * v.imageSize
+            for seq in calibration.sequences {
+                let n = seq.filter { $0 == RunInputs.imageToken }.count
+                var px: Tensor? = nil
+                if n > 0, let all = calibration.pixelValues {
+                    px = Tensor(shape: [n, v.numChannels, v.imageSize, v.imageSize],
+                                data: Array(all.data[(imageOffset * perImage)..<((imageOffset + n) * perImage)]))
+                    imageOffset += n
+                }
+                let inputs = RunInputs(tokenIDs: seq, pixelValues: px)
+                try embedder.validate(inputs)
+                let e = try embedder.spliceEmbeddings(inputs).embeddings
+                x += e
+                lengths.append(e.count / c.hiddenSize)
+            }
+            var searchLengths: [Int] = []
+            for n in lengths where searchLengths.reduce(0, +) < settings.searchTokens { searchLengths.append(n) }
+            inputs = x
+            all = AWQBlocks(config: c, lengths: lengths)
+            sub = AWQBlocks(config: c, lengths: searchLengths)
+        }
+
+        public var tokens: Int { all.tokens }
+
+        /// Hands the first layer's inputs over to the caller, so they are not held twice.
+        public mutating func takeInputs() -> [Float] {
+            defer { inputs = [] }
+            return inputs
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ModelGraph
+import TensorCore
+import TensorIO
+
+/// One slot of a quantized model folder encoded as it is stored (formats/quantization.md): the
+/// stored tensors (`qweight`, `scales`, `zeros` of a quantized Linear, or the one kept float
+/// tensor), with the report and manifest entries that describe it.
+///
+/// Both the quantizer's single pass and AWQ's layer-by-layer run (which encodes a layer as soon
+/// as its search ends and assembles the folder at the end) go through `encode`, so the two
+/// write the same bytes.
+public struct EncodedTensor: Sendable {
+    public struct Part: Sendable {
+        public let name: String
+        public let dtype: DType
+        public let shape: Shape
+        public let bytes: [UInt8]
+    }
+
+    public let slot: String
+    public let parts: [Part]
+    public let report: QuantizeReport.Tensor
+    /// The tensor's entry in `quantization.json`'s `tensors`.
+    public let manifest: JSONValue
+
+    /// The slot's stored tensors with the report and manifest entries derived from them.
+    init(_ ref: TensorRef, scheme: QuantScheme?, parts: [Part], stats: QuantStats?) {
+        slot = ref.slot
+        self.parts = parts
+        let stored = parts.reduce(0) { $0 + $1.bytes.count }
+        if let scheme, let stats {
+            report = .init(slot: ref.slot, shape: ref.shape.dims, storage: scheme.description, stats: stats,
+                           sourceBytes: ref.info.byteCount, storedBytes: stored)
+            manifest = .object([
+                ("scheme", .string(scheme.description)), ("shape", .array([.int(Int64(ref.shape[0])), .int(Int64(ref.shape[1]))])),
+                ("nmse", .double(stats.nmse)), ("max_abs_error", .double(stats.maxAbsError)),
+            ])
+        } else {
+            let dtype = parts[0].dtype
+            report = .init(slot: ref.slot, shape: ref.shape.dims, storage: dtype.displayName, stats: nil,
+                           sourceBytes: ref.info.byteCount, storedBytes: stored)
+            manifest = .object([("dtype", .string(dtype.displayName))])
+        }
+    }
+
+    /// Names, dtypes and shapes of the stored tensors of `ref` under `scheme` (nil: kept float),
+    /// known before any value is computed.
+    public static func layout(_ ref: TensorRef, scheme: QuantScheme?) -> [(name: String, dtype: DType, shape: Shape)] {
+        guard let scheme else { return [(ref.slot, ref.dtype == .bf16 ? .bf16 : .f16, ref.shape)] }
+        let prefix = String(ref.slot.dropLast(".weight".count))
+        let rows = ref.shape[0], cols = ref.shape[1]
+        var out: [(name: String, dtype: DType, shape: Shape)] = [
+            (QuantizedModelFormat.qweight(prefix), scheme == .int8 ? .i8 : .u8, scheme == .int8 ? [rows, cols] : [rows, cols / 2]),
+        ]
+        let groups = scheme.groupSize.map { cols / $0 }
+        out.append((QuantizedModelFormat.scales(prefix), .f16, groups.map { [rows, $0] } ?? [rows]))
+        if case .int4(_, false) = scheme { out.append((QuantizedModelFormat.zeros(prefix), .u8, [rows, groups!])) }
+        return out
+    }
+
+    /// Encodes `values` (the slot's f32 weights: as stored, or rewritten by AWQ).
+    public static func encode(_ ref: TensorRef, values v: [Float], scheme: QuantScheme?, threads: Int) throws -> EncodedTensor {
+        let layout = layout(ref, scheme: scheme)
+        guard let scheme else {
+            let dtype = layout[0].dtype
+            if dtype == .f16, v.contains(where: { abs($0) > 65504 && $0.isFinite }) {
+                throw ModelQuantizer.WriteError.floatOverflow(slot: ref.slot)
+            }
+            return EncodedTensor(ref, scheme: nil, parts: [Part(name: ref.slot, dtype: dtype, shape: ref.shape,
+                                                                bytes: TensorEncoding.encode(v, as: dtype))], stats: nil)
+        }
+        let rows = ref.shape[0], cols = ref.shape[1]
+        let m = try RTNQuantizer.quantize(v, rows: rows, cols: cols, scheme: scheme, name: ref.slot, threads: threads)
+        let stats = QuantStats.measure(original: v, dequantized: m.dequantized())
+        var bytes = [m.valueBytes.withBytes { Array($0) }, m.scaleBytes.withBytes { Array($0) }]
+        if let z = m.zeroBytes { bytes.append(z.withBytes { Array($0) }) }
+        let parts = zip(layout, bytes).map { Part(name: $0.0.name, dtype: $0.0.dtype, shape: $0.0.shape, bytes: $0.1) }
+        return EncodedTensor(ref, scheme: scheme, parts: parts, stats: stats)
+    }
+}
