@@ -106,6 +106,73 @@ print(json.dumps({{"prefill_seconds": prefill, "decode_seconds": decode}}))
     return json.loads(out.strip().splitlines()[-1])
 
 
+def calibration_ids(path, tokens, vocab):
+    import random
+    random.seed(1)
+    with open(path, "w") as f:
+        f.write(" ".join(str(random.randrange(0, min(vocab, 30000))) for _ in range(tokens)))
+
+
+def sizes_phase(v, T, W, preset, awq, rows, results, save):
+    """Issue 15: one real-size preset end to end, each step's time and peak RSS (wait4), the
+    runner's anonymous memory after decoding. Outputs are removed as soon as they are measured."""
+    model = W(preset)
+    gib = lambda b: f"{b / GIB:.2f} GiB"
+    r = results.setdefault(f"sizes.{preset}", {})
+    if not os.path.exists(model):
+        s, rss, _ = run_rss([v, "synthesize", "--preset", preset, "-o", model])
+        r["synthesize"] = dict(seconds=s, peak_rss=rss)
+    total, _ = safetensors_sizes(model)
+    r["bytes"] = total
+
+    def step(label, cmd, anchor="", out=None):
+        if out:
+            shutil.rmtree(out, ignore_errors=True) if os.path.isdir(out) else (os.remove(out) if os.path.exists(out) else None)
+        s, rss, stdout = run_rss(cmd)
+        rows.append((f"{preset} ({gib(total)} f16): {label}", f"{s:.1f} s, peak RSS {gib(rss)}", anchor, "", ""))
+        r[label] = dict(seconds=s, peak_rss=rss)
+        save()
+        return s, rss, stdout
+
+    step("inspect", [v, "inspect", model])
+    drop_caches()
+    cp_s, _, _ = run_rss(["cp", "-r", model, W(preset + "-copy")])
+    shutil.rmtree(W(preset + "-copy"))
+    r["cp_seconds"] = cp_s
+    q4, q8 = W(preset + "-int4"), W(preset + "-int8")
+    step("quantize int4 g128 RTN", [v, "quantize", model, "-o", q4, "--scheme", "int4", "-g", "128", "--threads", str(T)], out=q4)
+    step("quantize int8 RTN", [v, "quantize", model, "-o", q8, "--scheme", "int8", "--threads", str(T)], out=q8)
+    shutil.rmtree(q8)
+    if awq:
+        ids = W("calib-8192.txt")
+        calibration_ids(ids, 8192, 32000)
+        qa = W(preset + "-awq")
+        shutil.rmtree(qa + ".awq-run", ignore_errors=True)
+        step("AWQ int4 g128, 8192 tokens", [v, "quantize", model, "-o", qa, "--scheme", "int4", "-g", "128", "--method", "awq",
+                                            "--calibration", ids, "--calibration-tokens", "8192", "--threads", str(T)], out=qa)
+        shutil.rmtree(qa)
+    drop_caches()
+    step("export bundle (from the int4 folder)", [v, "export", q4, "-o", W(preset + ".vlmb")],
+         anchor=f"cp of the f16 checkpoint {cp_s:.1f} s", out=W(preset + ".vlmb"))
+    drop_caches()
+    step("export GGUF q4_0 (from f16)", [v, "export", model, "--format", "gguf", "--type", "q4_0", "-o", W(preset + ".gguf")],
+         out=W(preset + ".gguf"))
+    os.remove(W(preset + ".gguf"))
+    for label, m in (("int4 folder", q4), ("int4 bundle", W(preset + ".vlmb"))):
+        _, rss, out = run_rss([v, "bench", m, "--images", "1", "--prompt-tokens", "32", "--decode-tokens", "32", "--threads", str(T), "--json"])
+        b = json.loads(out)
+        anon = b["memory"]["rss_anon_bytes"]
+        size = os.path.getsize(m) if m.endswith(".vlmb") else safetensors_sizes(m)[0]
+        rows.append((f"{preset}: run {label}, 1 image + 32-token prompt, 32 decoded",
+                     f"vision {b['vision_ms_per_image'] / 1000:.1f} s, prefill {32 / b['prefill_seconds']:.2f} tok/s, decode {32 / b['decode_seconds']:.2f} tok/s",
+                     f"RssAnon {gib(anon)} (bound 0.25 × {gib(size)} + 512 MiB = {gib(size / 4 + 512 * (1 << 20))}); peak RSS {gib(rss)}",
+                     f"{anon / (size / 4 + 512 * (1 << 20)):.2f}", "≤ 1.0"))
+        r[f"run {label}"] = dict(bench=b, peak_rss=rss, model_bytes=size)
+        save()
+    os.remove(W(preset + ".vlmb"))
+    shutil.rmtree(q4)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vlmkit", default=".build/release/vlmkit")
@@ -117,7 +184,10 @@ def main():
     ap.add_argument("--awq", action="store_true", help="also time AWQ on the ~1B model with 8192 calibration tokens (~15 min)")
     ap.add_argument("--json", default="bench-results.json")
     ap.add_argument("--phases", default="conversion,quantization,runner",
-                    help="comma-separated subset of conversion,quantization,runner (runner needs quantization's outputs)")
+                    help="comma-separated subset of conversion,quantization,runner,sizes (runner needs quantization's "
+                         "outputs; sizes, never by default, runs the real-size presets below end to end)")
+    ap.add_argument("--size-presets", default="vila-7b,vila1.5-13b", help="presets of the sizes phase (issue 15)")
+    ap.add_argument("--size-awq", action="store_true", help="sizes phase: also AWQ int4 g128 with 8192 calibration tokens (hours)")
     a = ap.parse_args()
     v, T = os.path.abspath(a.vlmkit), a.threads
     os.makedirs(a.work, exist_ok=True)
@@ -158,11 +228,11 @@ def main():
 
     # 2. Quantization of the ~1B model, ours against llama.cpp's quantizer (same threads).
     model = W("llama-1b")
-    total, _ = safetensors_sizes(model)
+    total, _ = safetensors_sizes(model) if os.path.exists(model) else (0, 0)
     gguf = W("llama-1b-f16.gguf")
-    if not os.path.exists(gguf):
+    if not os.path.exists(gguf) and phases & {"quantization", "runner"}:
         run([v, "export", model, "--format", "gguf", "--type", "f16", "-o", gguf])
-    gsize = os.path.getsize(gguf)
+    gsize = os.path.getsize(gguf) if os.path.exists(gguf) else 0
     lc = {}
     for ft in (["Q4_0", "Q8_0"] if "quantization" in phases else []):
         out = W(f"llama-1b-{ft.lower()}.gguf")
@@ -222,6 +292,10 @@ def main():
                          f"sgemm alone {vs:.1f} GFLOP/s", f"{vo / vs:.2f}", "≥ 0.7"))
         results[f"runner.{label}"] = dict(ours=b, llamacpp=lcr, ours_peak_rss=rss)
         save()
+
+    if "sizes" in phases:
+        for preset in a.size_presets.split(","):
+            sizes_phase(v, T, W, preset, a.size_awq, rows, results, save)
 
     print(f"\nvlmkit bench — {results['cpu']} — {T} threads — {results['date']} — cold cache: {results['cold_cache']}\n")
     print("| measure | ours | anchor | ratio | target |")

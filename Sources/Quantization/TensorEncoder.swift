@@ -58,6 +58,20 @@ public struct EncodedTensor: Sendable {
         return out
     }
 
+    /// A kept float tensor whose stored dtype is already the one it is kept in (f16 → f16, bf16 →
+    /// bf16): its bytes as they are, without widening to f32 and narrowing back (which gives the
+    /// same bits for every finite and infinite value), so memory holds one copy of it. Nil for
+    /// other dtypes (an f32 tensor is narrowed by `encode`).
+    public static func keptAsStored(_ ref: TensorRef, allowNonFinite: Bool) throws -> EncodedTensor? {
+        let dtype = layout(ref, scheme: nil)[0].dtype
+        guard ref.dtype == dtype else { return nil }
+        let bytes: [UInt8] = try ref.withRawBytes { raw in
+            try NonFinite.check(raw, dtype: dtype, tensor: ref.source, file: ref.info.file, allow: allowNonFinite)
+            return Array(raw)
+        }
+        return EncodedTensor(ref, scheme: nil, parts: [Part(name: ref.slot, dtype: dtype, shape: ref.shape, bytes: bytes)], stats: nil)
+    }
+
     /// Encodes `values` (the slot's f32 weights: as stored, or rewritten by AWQ).
     public static func encode(_ ref: TensorRef, values v: [Float], scheme: QuantScheme?, threads: Int) throws -> EncodedTensor {
         let layout = layout(ref, scheme: scheme)

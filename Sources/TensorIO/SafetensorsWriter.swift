@@ -111,10 +111,18 @@ public enum TensorEncoding {
         switch dtype {
         case .f32:
             return values.withUnsafeBytes { Array($0) }
-        case .f16:
-            return values.map { FloatConversion.f32ToF16($0) }.withUnsafeBytes { Array($0) }
-        case .bf16:
-            return values.map { FloatConversion.f32ToBF16($0) }.withUnsafeBytes { Array($0) }
+        case .f16, .bf16:
+            // Straight into the byte array: one output buffer, no intermediate [UInt16].
+            let bf = dtype == .bf16
+            if values.isEmpty { return [] }
+            return [UInt8](unsafeUninitializedCapacity: values.count * 2) { out, n in
+                let raw = UnsafeMutableRawPointer(out.baseAddress!)
+                for (i, v) in values.enumerated() {
+                    let h = bf ? FloatConversion.f32ToBF16(v) : FloatConversion.f32ToF16(v)
+                    raw.storeBytes(of: h.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                }
+                n = values.count * 2
+            }
         default:
             preconditionFailure("encode(_:as:) takes f32, f16 or bf16")
         }
