@@ -49,6 +49,29 @@ import ReferenceRuntime
         #expect(steps.contains { $0.group == "gate_up" })
     }
 
+    /// Image + text calibration (activations from the whole VLM, the image's tokens spliced in)
+    /// streams too, and still matches the in-memory search.
+    @Test func imageCalibrationStreamsAndMatches() throws {
+        let graph = try ModelLoader.load(TestFiles.golden("models/vila-clip-linear-f16"))
+        let cal = try CalibrationData.load(TestFiles.golden("cases/vila-clip-linear-f16.golden.safetensors"), tokens: 8192,
+                                           sequenceLength: 512, vocab: graph.config.llm.vocabSize)
+        #expect(cal.pixelValues != nil && cal.sequences[0].contains(RunInputs.imageToken))
+        let recipe = QuantRecipe(defaultScheme: .int4(groupSize: 32, symmetric: false))
+        let dir = TestFiles.tempDir("awqimg")
+        let search = try AWQ.search(graph: graph, recipe: recipe, calibration: cal, threads: 2)
+        var inMemory = ModelQuantizer.Options(recipe: recipe)
+        inMemory.method = "awq"
+        inMemory.overrides = search.overrides
+        inMemory.awq = search.summary
+        _ = try ModelQuantizer.quantize(graph, to: dir + "/memory", options: inMemory)
+        let b = try AWQRun.quantize(graph, calibration: cal, to: dir + "/streamed", options: ModelQuantizer.Options(recipe: recipe), resume: false)
+        let imageTokens = try graph.config.imageTokens.get()
+        #expect(b.awq?.calibrationTokens == cal.tokenCount - 1 + imageTokens)
+        let x = try Data(contentsOf: URL(fileURLWithPath: dir + "/memory/model.safetensors"))
+        let y = try Data(contentsOf: URL(fileURLWithPath: dir + "/streamed/model.safetensors"))
+        #expect(x == y)
+    }
+
     /// A run folder left by an interrupted run is refused without --resume, and a resume with
     /// another recipe or calibration is refused with the reason.
     @Test func interruptedRunsAreNotMixedUp() throws {
