@@ -13,6 +13,24 @@ public protocol LinearOperator: Sendable {
     func weightRow(_ r: Int, into out: UnsafeMutablePointer<Float>)
 }
 
+extension LinearOperator {
+    /// The rows [ids.count, inFeatures] of this weight used as an embedding table
+    /// [vocab = outFeatures, hidden]. This is where token ids enter the runtime, so it is where
+    /// they are checked: an id outside 0..<vocab is an error naming its position.
+    public func embeddingRows<S: Sequence>(_ ids: S) throws -> [Float] where S.Element: BinaryInteger {
+        let h = inFeatures, v = outFeatures
+        let rows = Array(ids)
+        for (i, t) in rows.enumerated() where !(t >= 0 && t < v) {
+            throw RunError.tokenOutOfRange(position: i, id: Int64(t), vocab: v)
+        }
+        var out = [Float](repeating: 0, count: rows.count * h)
+        out.withUnsafeMutableBufferPointer { o in
+            for (i, t) in rows.enumerated() { weightRow(Int(t), into: o.baseAddress! + i * h) }
+        }
+        return out
+    }
+}
+
 /// A Linear layer with Float32 weights, computed with OpenBLAS sgemm.
 public struct FloatLinear: LinearOperator {
     public let weight: [Float]

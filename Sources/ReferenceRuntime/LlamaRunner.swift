@@ -45,16 +45,7 @@ public final class LlamaRunner: @unchecked Sendable {
     /// The embedding rows [ids.count, H] of token ids. This is where ids enter the runner, so it
     /// is where they are checked: an id outside 0..<vocab is an error naming its position.
     public func embeddings<S: Sequence>(of ids: S) throws -> [Float] where S.Element: BinaryInteger {
-        let h = config.hiddenSize, v = config.vocabSize
-        let rows = Array(ids)
-        for (i, t) in rows.enumerated() where !(t >= 0 && t < v) {
-            throw RunError.tokenOutOfRange(position: i, id: Int64(t), vocab: v)
-        }
-        var out = [Float](repeating: 0, count: rows.count * h)
-        out.withUnsafeMutableBufferPointer { o in
-            for (i, t) in rows.enumerated() { embed.weightRow(Int(t), into: o.baseAddress! + i * h) }
-        }
-        return out
+        try embed.embeddingRows(ids)
     }
 
     /// The embedding row of one token id (checked as in `embeddings(of:)`).

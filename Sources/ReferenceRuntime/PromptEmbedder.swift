@@ -28,13 +28,7 @@ public final class PromptEmbedder: @unchecked Sendable {
 
     /// The embedding row of one token id, checked against the vocabulary.
     public func embedding(of token: Int) throws -> [Float] {
-        let h = config.llm.hiddenSize
-        guard token >= 0, token < config.llm.vocabSize else {
-            throw RunError.tokenOutOfRange(position: 0, id: Int64(token), vocab: config.llm.vocabSize)
-        }
-        var out = [Float](repeating: 0, count: h)
-        out.withUnsafeMutableBufferPointer { embedding.weightRow(token, into: $0.baseAddress!) }
-        return out
+        try embedding.embeddingRows(CollectionOfOne(token))
     }
 
     /// Prompt embeddings [L, H] with each image marker replaced by that image's projected tokens,
