@@ -54,6 +54,8 @@ public enum AWQRun {
         let start = Date()
         let out = output.hasSuffix("/") ? String(output.dropLast()) : output
         guard !Path.exists(out) else { throw ModelQuantizer.WriteError.outputExists(out) }
+        // Group sizes are checked before hours of search, not at the assembly.
+        let schemes = try ModelQuantizer.schemes(graph, recipe: options.recipe)
         let folder = runFolder(for: out)
         let record = try AWQRunRecord(graph: graph, recipe: options.recipe, settings: settings, calibration: calibration)
         let layers = graph.config.llm.numLayers
@@ -68,7 +70,6 @@ public enum AWQRun {
             x = try readInputs(Path.join(folder, AWQLayerFile.inputsName(finished - 1)), count: x.count, folder: folder)
         }
         let refs = Dictionary(uniqueKeysWithValues: graph.tensors.map { ($0.slot, $0) })
-        let schemes = ModelQuantizer.schemes(graph, recipe: options.recipe)
         for l in finished..<layers {
             let outcome = try AWQ.searchLayer(l, inputs: &x, weights: weights, recipe: options.recipe, calibrated: cal,
                                               settings: settings, threads: options.threads) {

@@ -43,23 +43,26 @@ public enum ModelQuantizer {
     /// Every Linear layer of the graph as (slot prefix, weight ref).
     public static func linearLayers(_ graph: VLMGraph) -> [(prefix: String, ref: TensorRef)] { graph.linears }
 
-    /// The scheme of every weight slot the recipe quantizes (`PREFIX.weight` → scheme).
-    public static func schemes(_ graph: VLMGraph, recipe: QuantRecipe) -> [String: QuantScheme] {
-        Dictionary(uniqueKeysWithValues: linearLayers(graph).compactMap { l in recipe.scheme(for: l.prefix).map { (l.prefix + ".weight", $0) } })
+    /// The scheme of every weight slot the recipe quantizes (`PREFIX.weight` → scheme), after
+    /// checking that each group size divides its layer's columns (before anything is computed
+    /// or written).
+    public static func schemes(_ graph: VLMGraph, recipe: QuantRecipe) throws -> [String: QuantScheme] {
+        var out: [String: QuantScheme] = [:]
+        for (prefix, ref) in linearLayers(graph) {
+            guard let scheme = recipe.scheme(for: prefix) else { continue }
+            if let g = scheme.groupSize, ref.shape[1] % g != 0 {
+                throw QuantizationError.groupDoesNotDivide(tensor: prefix + ".weight (\(ref.source))", columns: ref.shape[1], groupSize: g)
+            }
+            out[prefix + ".weight"] = scheme
+        }
+        return out
     }
 
     public static func quantize(_ graph: VLMGraph, to output: String, options: Options,
                                 progress: @escaping (_ bytesDone: Int, _ bytesTotal: Int) -> Void = { _, _ in }) throws -> QuantizeReport {
         let out = output.hasSuffix("/") ? String(output.dropLast()) : output
         guard !Path.exists(out) else { throw WriteError.outputExists(out) }
-        let plan = linearLayers(graph).compactMap { l in options.recipe.scheme(for: l.prefix).map { (l.prefix, l.ref, $0) } }
-        // Check every group size before writing anything.
-        for (prefix, ref, scheme) in plan {
-            if let g = scheme.groupSize, ref.shape[1] % g != 0 {
-                throw QuantizationError.groupDoesNotDivide(tensor: prefix + ".weight (\(ref.source))", columns: ref.shape[1], groupSize: g)
-            }
-        }
-        let schemeOf = schemes(graph, recipe: options.recipe)
+        let schemeOf = try schemes(graph, recipe: options.recipe)
         let estimate = graph.tensors.reduce(0) { sum, t in
             sum + (schemeOf[t.slot].map { $0.storedBytes(rows: t.shape[0], cols: t.shape[1]) } ?? t.shape.elementCount * 2)
         }
