@@ -32,8 +32,9 @@ public struct ComputeContext: Sendable, Equatable, CustomStringConvertible {
     /// This context with another kernel path.
     public func with(kernels k: KernelPath) -> ComputeContext { ComputeContext(threads: threads, kernels: k) }
 
+    /// The kernels these layers run: "portable", or what `.native` is on this CPU ("avx2").
+    public var kernelName: String { kernels == .portable ? "portable" : KernelPath.inUse }
+
     /// "2 thread(s), avx2 kernels" — what a report states.
-    public var description: String {
-        "\(threads) thread(s), \(kernels == .portable ? "portable" : KernelPath.inUse) kernels"
-    }
+    public var description: String { "\(threads) thread(s), \(kernelName) kernels" }
 }

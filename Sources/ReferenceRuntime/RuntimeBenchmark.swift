@@ -8,7 +8,7 @@ import TensorIO
 public struct RuntimeBenchmark: Encodable, Sendable {
     public var threads: Int
     /// The decode kernels in use: "avx2" (AVX2+FMA+F16C) or "portable".
-    public var kernels: String = ComputeContext.current.kernels == .portable ? "portable" : KernelPath.inUse
+    public var kernels: String = ComputeContext.current.kernelName
     public var images: Int
     public var visionMsPerImage: Double
     /// Linear-layer FLOPs of one image through the tower, and sgemm's time for them.
