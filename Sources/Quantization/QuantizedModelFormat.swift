@@ -15,6 +15,19 @@ public enum QuantizedModelFormat {
     public static func scales(_ prefix: String) -> String { prefix + ".scales" }
     public static func zeros(_ prefix: String) -> String { prefix + ".zeros" }
 
+    /// The stored tensors of a Linear `prefix` of [rows, cols] quantized with `scheme`, in file
+    /// order: `qweight` (I8 [rows, cols] or U8 [rows, cols/2]), `scales` (F16, one per row or per
+    /// row and group) and, for asymmetric int4, `zeros` (U8 per row and group).
+    public static func storedTensors(_ prefix: String, rows: Int, cols: Int, scheme: QuantScheme) -> [(name: String, dtype: DType, shape: Shape)] {
+        let groups = scheme.groupSize.map { cols / $0 }
+        var out: [(name: String, dtype: DType, shape: Shape)] = [
+            (qweight(prefix), scheme == .int8 ? .i8 : .u8, scheme == .int8 ? [rows, cols] : [rows, cols / 2]),
+            (scales(prefix), .f16, groups.map { [rows, $0] } ?? [rows]),
+        ]
+        if case .int4(_, false) = scheme { out.append((zeros(prefix), .u8, [rows, groups!])) }
+        return out
+    }
+
     /// Files copied verbatim from the source checkpoint (see `CheckpointConfigFiles`).
     public static func isCopiedFile(_ name: String) -> Bool { CheckpointConfigFiles.isConfigFile(name) }
 

@@ -50,13 +50,12 @@ public enum StoredModelValidation {
                 problems.mismatched.append("'\(slot)' is declared \(scheme) but its \(cols) columns are not a multiple of \(g)")
                 continue
             }
-            let groups = scheme.groupSize.map { cols / $0 }
-            expect(QuantizedModelFormat.qweight(prefix), scheme == .int8 ? [rows, cols] : [rows, cols / 2], float: false)
-            expect(QuantizedModelFormat.scales(prefix), groups.map { [rows, $0] } ?? [rows], float: true, dtype: .f16)
-            if case .int4(_, false) = scheme { expect(QuantizedModelFormat.zeros(prefix), [rows, groups!], float: false, dtype: .u8) }
-            let q = store.info(QuantizedModelFormat.qweight(prefix))
-            if let q, q.dtype != (scheme == .int8 ? .i8 : .u8) {
-                problems.mismatched.append("'\(q.name)' is \(q.dtype.rawValue), expected \(scheme == .int8 ? "I8" : "U8")")
+            let stored = QuantizedModelFormat.storedTensors(prefix, rows: rows, cols: cols, scheme: scheme)
+            // qweight: shape here, its integer dtype below; scales and zeros: shape and dtype.
+            expect(stored[0].name, stored[0].shape.dims, float: false)
+            for t in stored.dropFirst() { expect(t.name, t.shape.dims, float: t.dtype == .f16, dtype: t.dtype) }
+            if let q = store.info(stored[0].name), q.dtype != stored[0].dtype {
+                problems.mismatched.append("'\(q.name)' is \(q.dtype.rawValue), expected \(stored[0].dtype.rawValue)")
             }
         }
         for name in store.tensorNames where !expectedNames.contains(name) {

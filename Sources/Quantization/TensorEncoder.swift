@@ -47,15 +47,8 @@ public struct EncodedTensor: Sendable {
     /// known before any value is computed.
     public static func layout(_ ref: TensorRef, scheme: QuantScheme?) -> [(name: String, dtype: DType, shape: Shape)] {
         guard let scheme else { return [(ref.slot, ref.dtype == .bf16 ? .bf16 : .f16, ref.shape)] }
-        let prefix = String(ref.slot.dropLast(".weight".count))
-        let rows = ref.shape[0], cols = ref.shape[1]
-        var out: [(name: String, dtype: DType, shape: Shape)] = [
-            (QuantizedModelFormat.qweight(prefix), scheme == .int8 ? .i8 : .u8, scheme == .int8 ? [rows, cols] : [rows, cols / 2]),
-        ]
-        let groups = scheme.groupSize.map { cols / $0 }
-        out.append((QuantizedModelFormat.scales(prefix), .f16, groups.map { [rows, $0] } ?? [rows]))
-        if case .int4(_, false) = scheme { out.append((QuantizedModelFormat.zeros(prefix), .u8, [rows, groups!])) }
-        return out
+        return QuantizedModelFormat.storedTensors(String(ref.slot.dropLast(".weight".count)), rows: ref.shape[0], cols: ref.shape[1],
+                                                  scheme: scheme)
     }
 
     /// A kept float tensor whose stored dtype is already the one it is kept in (f16 → f16, bf16 →
