@@ -2,26 +2,28 @@ import COpenBLAS
 
 /// Row-major single-precision matrix products through OpenBLAS, split over our threads.
 ///
-/// C[m, n] = alpha · A[m, k] · op(B) + beta · C, where op(B) = Bᵀ for a B stored [n, k]
-/// (`transposedB`, a Linear weight) or B for a B stored [k, n]. The product is cut into
+/// C[m, n] = alpha · op(A) · op(B) + beta · C, where op(B) = Bᵀ for a B stored [n, k]
+/// (`transposedB`, a Linear weight) or B for a B stored [k, n], and op(A) = Aᵀ for an A stored
+/// [k, m] (`transposedA`, e.g. a Gram matrix XᵀX) or A for an A stored [m, k]. The product is cut into
 /// column blocks (or, when there are few columns, row blocks) whose size depends on the shapes
 /// only; each block is one single-threaded sgemm call. Because the cut never depends on the
 /// thread count, neither does any bit of the result.
 public enum Gemm {
-    public static let columnBlock = 128
+    public static let columnBlock = 512
     public static let rowBlock = 64
 
     public static func sgemm(m: Int, n: Int, k: Int, alpha: Float = 1,
-                             a: UnsafePointer<Float>, lda: Int,
+                             a: UnsafePointer<Float>, lda: Int, transposedA: Bool = false,
                              b: UnsafePointer<Float>, ldb: Int, transposedB: Bool,
                              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard m > 0, n > 0 else { return }
         Parallel.blasSingleThreaded.touch()
-        let transB = transposedB ? CblasTrans : CblasNoTrans
+        let transA = transposedA ? CblasTrans : CblasNoTrans, transB = transposedB ? CblasTrans : CblasNoTrans
         func call(rows: Range<Int>, cols: Range<Int>) {
+            let aOffset = transposedA ? rows.lowerBound : rows.lowerBound * lda
             let bOffset = transposedB ? cols.lowerBound * ldb : cols.lowerBound
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, transB, Int32(rows.count), Int32(cols.count), Int32(k),
-                        alpha, a + rows.lowerBound * lda, Int32(lda), b + bOffset, Int32(ldb),
+            cblas_sgemm(CblasRowMajor, transA, transB, Int32(rows.count), Int32(cols.count), Int32(k),
+                        alpha, a + aOffset, Int32(lda), b + bOffset, Int32(ldb),
                         beta, c + rows.lowerBound * ldc + cols.lowerBound, Int32(ldc))
         }
         if n >= 2 * columnBlock {

@@ -42,6 +42,19 @@ void vlm_gemv_half_portable(const uint16_t *w, int bf16, size_t k, const float *
 void vlm_gemv_f32_portable(const float *w, size_t k, const float *x, float *y, size_t row_begin, size_t row_end);
 void vlm_widen_half_portable(const uint16_t *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end);
 
+/// Fake quantization (RTN, then dequantized to f32) of rows [row_begin, row_end) of a row-major
+/// matrix with `cols` columns in groups of g (int8: g = cols). Per element, in this order:
+/// x = w·col_scale[c] (col_scale may be NULL), x clamped to ±clip[r·(cols/g) + group] (clip may be
+/// NULL), rounded as RTNQuantizer does (f16 scale, ties to even), dequantized, divided by
+/// col_scale[c]. Returns −1, or the first row whose input is not finite (*kind = VLM_FQ_NONFINITE)
+/// or whose scale overflows f16 (*kind = VLM_FQ_OVERFLOW).
+enum { VLM_FQ_INT8 = 0, VLM_FQ_INT4_SYM = 1, VLM_FQ_INT4_ASYM = 2 };
+enum { VLM_FQ_NONFINITE = 1, VLM_FQ_OVERFLOW = 2 };
+int64_t vlm_fake_quant(const float *w, const float *col_scale, const float *clip, size_t cols, size_t g, int mode,
+                       float *out, size_t row_begin, size_t row_end, int *kind);
+int64_t vlm_fake_quant_portable(const float *w, const float *col_scale, const float *clip, size_t cols, size_t g, int mode,
+                                float *out, size_t row_begin, size_t row_end, int *kind);
+
 /// Returns freed heap pages to the system (glibc's malloc_trim; nothing elsewhere). Long
 /// streaming jobs call it between layers so that per-thread arenas do not keep old peaks.
 void vlm_release_free_memory(void);
