@@ -24,7 +24,8 @@ public enum AWQ {
     public static let grid = 20
     public static let maxShrink = 0.5
 
-    /// Where a search is: layer `layer` (0-based) of `layers`, searching `group`, or finished
+    /// Where a search is: layer `layer` (0-based) of `layers`, in `group` ("forward": the float
+    /// forward over every calibration token, then each searched group, then "clip"), or finished
     /// with that layer (`group` nil).
     public struct Step: Sendable {
         public let layer: Int
@@ -86,6 +87,7 @@ public enum AWQ {
     public static func searchLayer(_ l: Int, inputs x: inout [Float], weights: any WeightSource, recipe: QuantRecipe,
                                    calibrated cal: Calibrated, settings: Settings, threads: Int,
                                    group: (String) -> Void = { _ in }) throws -> LayerOutcome {
+        group("forward")
         let c = weights.config.llm
         let all = cal.all, sub = cal.sub
         let h = c.hiddenSize, inter = c.intermediateSize

@@ -50,7 +50,7 @@ struct AWQBlocks {
         let c = config, t = tokens
         let g = Self.linear(gate, xn, rows: t, out: c.intermediateSize, inF: c.hiddenSize)
         var u = Self.linear(up, xn, rows: t, out: c.intermediateSize, inF: c.hiddenSize)
-        for i in 0..<u.count { u[i] *= Kernels.silu(g[i]) }
+        Kernels.multiplyBySiLU(&u, gate: g)
         return u
     }
 

@@ -28,14 +28,24 @@ public enum Kernels {
     /// Llama's RMSNorm: x / √(mean(x²) + eps) · w (statistics in Double, as HF does in float32).
     public static func rmsNorm(_ x: [Float], width n: Int, weight: [Float], eps: Float) -> [Float] {
         precondition(x.count % n == 0 && weight.count == n)
-        var out = x
+        var out = [Float](repeating: 0, count: x.count)
         let rows = x.count / n
-        for r in 0..<rows {
-            let base = r * n
-            var ss: Double = 0
-            for i in 0..<n { ss += Double(x[base + i]) * Double(x[base + i]) }
-            let inv = Float(1 / (ss / Double(n) + Double(eps)).squareRoot())
-            for i in 0..<n { out[base + i] = weight[i] * (x[base + i] * inv) }
+        // Rows are independent: split over threads (same result for any count).
+        x.withUnsafeBufferPointer { xp in
+            weight.withUnsafeBufferPointer { wp in
+                out.withUnsafeMutableBufferPointer { op in
+                    let xb = xp.baseAddress!, wb = wp.baseAddress!, ob = op.baseAddress!
+                    Parallel.forEachChunk(rows, minimumPerChunk: 16) { range in
+                        for r in range {
+                            let row = xb + r * n, o = ob + r * n
+                            var ss: Double = 0
+                            for i in 0..<n { ss += Double(row[i]) * Double(row[i]) }
+                            let inv = Float(1 / (ss / Double(n) + Double(eps)).squareRoot())
+                            for i in 0..<n { o[i] = wb[i] * (row[i] * inv) }
+                        }
+                    }
+                }
+            }
         }
         return out
     }
@@ -105,6 +115,23 @@ public enum Kernels {
     /// a += b, element-wise.
     public static func add(_ a: inout [Float], _ b: [Float]) {
         precondition(a.count == b.count)
-        for i in 0..<a.count { a[i] += b[i] }
+        a.withUnsafeMutableBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                for i in 0..<ap.count { ap[i] += bp[i] }
+            }
+        }
+    }
+
+    /// u[i] ·= SiLU(g[i]): the gated MLP's product, split over threads (elementwise).
+    public static func multiplyBySiLU(_ u: inout [Float], gate g: [Float]) {
+        precondition(u.count == g.count)
+        u.withUnsafeMutableBufferPointer { up in
+            g.withUnsafeBufferPointer { gp in
+                let ub = up.baseAddress!, gb = gp.baseAddress!
+                Parallel.forEachChunk(up.count, minimumPerChunk: 4096) { r in
+                    for i in r { ub[i] *= silu(gb[i]) }
+                }
+            }
+        }
     }
 }

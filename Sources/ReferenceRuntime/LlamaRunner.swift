@@ -74,14 +74,7 @@ public final class LlamaRunner: @unchecked Sendable {
             let h2 = Kernels.rmsNorm(x, width: hsz, weight: l.mlpNorm, eps: eps)
             let g = l.gate.forward(h2, rows: tokens)
             var u = l.up.forward(h2, rows: tokens)
-            g.withUnsafeBufferPointer { gp in
-                u.withUnsafeMutableBufferPointer { up in
-                    let gb = gp.baseAddress!, ub = up.baseAddress!
-                    Parallel.forEachChunk(up.count, minimumPerChunk: 4096) { r in
-                        for i in r { ub[i] *= Kernels.silu(gb[i]) }
-                    }
-                }
-            }
+            Kernels.multiplyBySiLU(&u, gate: g)
             Kernels.add(&x, l.down.forward(u, rows: tokens))
         }
         cache.advance(by: tokens)

@@ -38,22 +38,29 @@ public struct RotaryEmbedding: Sendable {
 
     /// Rotates every head of `x` ([tokens, heads·hd]) where token t is at position start + t.
     public func apply(_ x: inout [Float], tokens: Int, heads: Int, startPosition: Int) {
-        let half = headDim / 2
+        let half = headDim / 2, hd = headDim
         precondition(x.count == tokens * heads * headDim)
-        var cosv = [Float](repeating: 0, count: half), sinv = [Float](repeating: 0, count: half)
-        for t in 0..<tokens {
-            let pos = Float(startPosition + t)
-            for i in 0..<half {
-                let angle = pos * invFreq[i]  // float32 product, as transformers computes it
-                cosv[i] = Float(cos(Double(angle)))
-                sinv[i] = Float(sin(Double(angle)))
-            }
-            for h in 0..<heads {
-                let base = (t * heads + h) * headDim
-                for i in 0..<half {
-                    let a = x[base + i], b = x[base + i + half]
-                    x[base + i] = a * cosv[i] - b * sinv[i]
-                    x[base + i + half] = b * cosv[i] + a * sinv[i]
+        let freqs = invFreq
+        // Tokens are independent: split over threads (same result for any count).
+        x.withUnsafeMutableBufferPointer { xp in
+            let xb = xp.baseAddress!
+            Parallel.forEachChunk(tokens, minimumPerChunk: 8) { range in
+                var cosv = [Float](repeating: 0, count: half), sinv = [Float](repeating: 0, count: half)
+                for t in range {
+                    let pos = Float(startPosition + t)
+                    for i in 0..<half {
+                        let angle = pos * freqs[i]  // float32 product, as transformers computes it
+                        cosv[i] = Float(cos(Double(angle)))
+                        sinv[i] = Float(sin(Double(angle)))
+                    }
+                    for h in 0..<heads {
+                        let base = xb + (t * heads + h) * hd
+                        for i in 0..<half {
+                            let a = base[i], b = base[i + half]
+                            base[i] = a * cosv[i] - b * sinv[i]
+                            base[i + half] = b * cosv[i] + a * sinv[i]
+                        }
+                    }
                 }
             }
         }
