@@ -1,15 +1,21 @@
 import ReferenceRuntime
 
-/// A Linear layer executed directly from quantized weights with float activations.
+/// A Linear layer executed directly from quantized weights.
 ///
-/// For a few activation rows (decoding) the weight is read straight from storage by the
-/// matrix-vector kernels (QuantizedGEMV); for more (prefill) blocks of output rows are dequantized
-/// and multiplied with sgemm (BlockedLinear), so a whole dequantized weight never exists in memory. `naiveForward` is the oracle of both (one weight at a time, Double accumulation).
+/// When the activation precision (the compute context's, or the layer's own) rounds this layer's
+/// activations, the rows are rounded to int8 per block of 32 and multiplied by the integer-dot
+/// kernels (`IntegerDot`), if the scheme has them. With float activations (the exact path), for
+/// a few activation rows (decoding) the weight is read straight from storage by the matrix-vector
+/// kernels (QuantizedGEMV); for more (prefill) blocks of output rows are dequantized and
+/// multiplied with sgemm (BlockedLinear), so a whole dequantized weight never exists in memory.
+/// `naiveForward` is the oracle of the float path (one weight at a time, Double accumulation).
 public struct QuantizedLinear: LinearOperator {
     public let matrix: QuantizedMatrix
     public let bias: [Float]?
     /// The kernels this layer calls; nil = those of the compute context in progress.
     public var kernels: KernelPath?
+    /// The activation precision this layer uses; nil = that of the compute context in progress.
+    public var activations: ActivationPrecision?
     public init(_ matrix: QuantizedMatrix, bias: [Float]?) {
         precondition(bias == nil || bias!.count == matrix.rows)
         self.matrix = matrix
@@ -22,6 +28,18 @@ public struct QuantizedLinear: LinearOperator {
     public func forward(_ x: [Float], rows m: Int) -> [Float] {
         // Read on the calling thread: worker threads do not see task-local values.
         let path = kernels ?? ComputeContext.current.kernels
+        let bits = matrix.scheme == .int8 ? 8 : 4
+        if (activations ?? ComputeContext.current.activations).roundsActivations(weightBits: bits), IntegerDot.supports(matrix.scheme) {
+            let n = matrix.rows
+            precondition(x.count == m * matrix.cols)
+            var y = [Float](repeating: 0, count: m * n)
+            if let bias { for i in 0..<m { for j in 0..<n { y[i * n + j] = bias[j] } } }
+            guard m > 0, n > 0, matrix.cols > 0 else { return y }
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in IntegerDot.run(matrix, x: xp.baseAddress!, m: m, y: yp.baseAddress!, kernels: path) }
+            }
+            return y
+        }
         return BlockedLinear.forward(x, rows: m, k: matrix.cols, n: matrix.rows, bias: bias,
                               gemv: { xp, yp in QuantizedGEMV.run(matrix, x: xp, m: m, y: yp, kernels: path) },
                               widenRow: { r, out in matrix.dequantizeRow(r, into: out) })

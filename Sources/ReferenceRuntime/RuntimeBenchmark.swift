@@ -7,8 +7,12 @@ import TensorIO
 /// anchor for the compute-bound stages (vision, prefill). Random inputs; nothing is checked.
 public struct RuntimeBenchmark: Encodable, Sendable {
     public var threads: Int
-    /// The decode kernels in use: "avx2" (AVX2+FMA+F16C) or "portable".
+    /// The float kernels in use: "avx2" (AVX2+FMA+F16C) or "portable".
     public var kernels: String = ComputeContext.current.kernelName
+    /// What quantized layers multiply: "float" (exact), "int8" or "auto" (int8 for int4 layers).
+    public var activations: String = ComputeContext.current.activations.rawValue
+    /// The integer-dot kernels ("avx2", "neon-dotprod", "neon", "portable") of layers that round activations.
+    public var integerKernels: String = ComputeContext.current.integerKernelName
     public var images: Int
     public var visionMsPerImage: Double
     /// Linear-layer FLOPs of one image through the tower, and sgemm's time for them.

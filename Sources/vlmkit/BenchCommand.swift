@@ -57,7 +57,9 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
             return
         }
         func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
-        print("model \(model): load \(f(load, 2)) s, \(b.threads) thread(s), \(b.kernels) kernels")
+        let quantized = b.activations == "float" ? "float activations (--exact)"
+            : "\(b.activations) activations (\(b.integerKernels) integer dots\(b.activations == "auto" ? " for int4 layers" : ""))"
+        print("model \(model): load \(f(load, 2)) s, \(b.threads) thread(s), \(b.kernels) kernels, quantized layers: \(quantized)")
         if images > 0 {
             let ours = b.visionGflops / (b.visionMsPerImage / 1000), anchor = b.visionGflops / (b.visionSgemmMs / 1000)
             print("vision   \(f(b.visionMsPerImage)) ms/image  \(f(ours)) GFLOP/s  (sgemm alone \(f(anchor)) GFLOP/s, ratio \(f(ours / anchor, 2)))")

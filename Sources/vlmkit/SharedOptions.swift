@@ -4,8 +4,8 @@ import Imaging
 import ModelGraph
 import ReferenceRuntime
 
-/// `--threads` and `--kernels`, shared by every command that computes: together they make the
-/// command's `ComputeContext`. Results do not depend on the thread count.
+/// `--threads`, `--kernels` and `--activations` (`--exact`), shared by every command that
+/// computes: together they make the command's `ComputeContext`. Results do not depend on the thread count.
 struct ComputeOptions: ParsableArguments {
     @Option(name: .long, parsing: .unconditional,
             help: ArgumentHelp("Threads for the computation: 0 = every core; a count above the cores available is lowered to it. Results are bit-identical for any count.",
@@ -17,7 +17,18 @@ struct ComputeOptions: ParsableArguments {
                                valueName: "path"))
     var kernels: KernelPath = .native
 
+    @Option(name: .long,
+            help: ArgumentHelp("What quantized layers multiply (default auto): auto (int4 layers round their activations to int8 per block of 32 and sum integer products, as llama.cpp's Q8_0 activations; int8 layers keep float activations, W8A16), int8 (every quantized layer rounds them) or float (the exact path, the oracle). formats/quantization.md gives the error each adds on the goldens.",
+                               valueName: "precision"))
+    var activations: ActivationPrecision?
+
+    @Flag(name: .long, help: "Same as --activations float: quantized layers multiply float activations (the exact path).")
+    var exact = false
+
     func validate() throws {
+        if exact, let a = activations, a != .float {
+            throw ValidationError("--exact means --activations float; it cannot be combined with --activations \(a.rawValue)")
+        }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (every core) or a positive count, not \(threads)") }
     }
 
@@ -25,7 +36,7 @@ struct ComputeOptions: ParsableArguments {
     func context() -> ComputeContext {
         let r = Parallel.resolve(threads)
         if let note = r.note { FileHandleOutput.stderr("vlmkit: note: \(note)") }
-        return ComputeContext(threads: r.threads, kernels: kernels)
+        return ComputeContext(threads: r.threads, kernels: kernels, activations: exact ? .float : activations ?? .auto)
     }
 }
 
@@ -36,6 +47,7 @@ protocol ComputingCommand {
 }
 
 extension KernelPath: ExpressibleByArgument {}
+extension ActivationPrecision: ExpressibleByArgument {}
 
 /// `--allow-nonfinite`, on every command that reads weights to compute or write them.
 struct NonFiniteOption: ParsableArguments {

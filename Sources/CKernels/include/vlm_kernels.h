@@ -42,6 +42,33 @@ void vlm_gemv_half_portable(const uint16_t *w, int bf16, size_t k, const float *
 void vlm_gemv_f32_portable(const float *w, size_t k, const float *x, float *y, size_t row_begin, size_t row_end);
 void vlm_widen_half_portable(const uint16_t *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end);
 
+/// Integer-dot kernels (q8dot.c). The activation row x[k] is first rounded by vlm_quantize_q8 to
+/// 8 bits per block of VLM_Q8_BLOCK columns: xq[ceil(k/32)·32] (the last block zero-padded),
+/// xd[b] = max|x over block b| / 127, xq = round-half-even(x / xd) in ±127, and xds[b] = xd[b]·Σ xq
+/// over the block (for zero-points). Kernels then sum weight × xq products per block in integers.
+enum { VLM_Q8_BLOCK = 32 };
+void vlm_quantize_q8(const float *x, size_t k, int8_t *xq, float *xd, float *xds);
+
+/// m activation rows, each rounded by vlm_quantize_q8 and stored one after another (row i at
+/// xq + i·B·32, xd + i·B, xds + i·B with B = ceil(k/32) blocks); output row i at y + i·ldy.
+/// Weight rows [row_begin, row_end) are computed.
+///
+/// int8 weight rows, one f16 scale per row: y[i,r] += scale[r] · Σ_b xd[b] · Σ_{c in b} w[r,c]·xq[c].
+/// Stored weights must lie in ±127 (as RTN writes them).
+void vlm_gemm_int8_q8(const int8_t *w, const uint16_t *scales, size_t k, size_t m, const int8_t *xq, const float *xd,
+                      float *y, size_t ldy, size_t row_begin, size_t row_end);
+/// int4 weight rows as vlm_gemv_int4, group size g a multiple of 32 (so k is too):
+/// y[i,r] += Σ_g s·(Σ_b xd[b]·Σ u·xq − z·Σ_b xds[b]).
+void vlm_gemm_int4_q8(const uint8_t *w, const uint16_t *scales, const uint8_t *zeros, size_t k, size_t g, size_t m,
+                      const int8_t *xq, const float *xd, const float *xds, float *y, size_t ldy, size_t row_begin, size_t row_end);
+void vlm_gemm_int8_q8_portable(const int8_t *w, const uint16_t *scales, size_t k, size_t m, const int8_t *xq,
+                               const float *xd, float *y, size_t ldy, size_t row_begin, size_t row_end);
+void vlm_gemm_int4_q8_portable(const uint8_t *w, const uint16_t *scales, const uint8_t *zeros, size_t k, size_t g, size_t m,
+                               const int8_t *xq, const float *xd, const float *xds, float *y, size_t ldy,
+                               size_t row_begin, size_t row_end);
+/// What the integer-dot kernels run here: "avx2", "neon-dotprod", "neon" or "portable".
+const char *vlm_q8_kernel_name(void);
+
 /// Fake quantization (RTN, then dequantized to f32) of rows [row_begin, row_end) of a row-major
 /// matrix with `cols` columns in groups of g (int8: g = cols). Per element, in this order:
 /// x = w·col_scale[c] (col_scale may be NULL), x clamped to ±clip[r·(cols/g) + group] (clip may be
