@@ -268,15 +268,21 @@ def main():
         results["awq"] = dict(seconds=s, peak_rss=rss)
         save()
 
-    # 4. Runner: ours on f16 / int8 / int4 g32, llama.cpp on the GGUF of the same LLM (f16 / Q8_0 / Q4_0).
-    runner_cases = [("f16", model, gguf), ("int8", W("llama-1b-int8-RTN"), W("llama-1b-q8_0.gguf")),
-                    ("int4 g32", W("llama-1b-int4-g32-RTN"), W("llama-1b-q4_0.gguf"))]
-    for label, ours_model, anchor_gguf in (runner_cases if "runner" in phases else []):
+    # 4. Runner: ours on f16 / int8 / int4 g32, each quantized one with float activations (--exact) and
+    # with int8 activations (integer dots), llama.cpp on the GGUF of the same LLM (f16 / Q8_0 / Q4_0).
+    runner_cases = [("f16", model, gguf, "f16", []),
+                    ("int8, float act.", W("llama-1b-int8-RTN"), W("llama-1b-q8_0.gguf"), "Q8_0", ["--activations", "float"]),
+                    ("int8, int8 act.", W("llama-1b-int8-RTN"), W("llama-1b-q8_0.gguf"), "Q8_0", ["--activations", "int8"]),
+                    ("int4 g32, float act.", W("llama-1b-int4-g32-RTN"), W("llama-1b-q4_0.gguf"), "Q4_0", ["--activations", "float"]),
+                    ("int4 g32, int8 act.", W("llama-1b-int4-g32-RTN"), W("llama-1b-q4_0.gguf"), "Q4_0", ["--activations", "int8"])]
+    anchors = {}
+    for label, ours_model, anchor_gguf, anchor_name, extra in (runner_cases if "runner" in phases else []):
         _, rss, out = run_rss([v, "bench", ours_model, "--images", "1" if label == "f16" else "0", "--prompt-tokens", str(a.prompt),
-                               "--decode-tokens", str(a.decode), "--threads", str(T), "--json"])
+                               "--decode-tokens", str(a.decode), "--threads", str(T), "--json"] + extra)
         b = json.loads(out)
-        lcr = llamacpp_runtime(anchor_gguf, T, a.prompt, a.decode)
-        anchor_name = {"f16": "f16", "int8": "Q8_0", "int4 g32": "Q4_0"}[label]
+        if anchor_gguf not in anchors:
+            anchors[anchor_gguf] = llamacpp_runtime(anchor_gguf, T, a.prompt, a.decode)
+        lcr = anchors[anchor_gguf]
         ours_pf, theirs_pf = a.prompt / b["prefill_seconds"], a.prompt / lcr["prefill_seconds"]
         ours_dc, theirs_dc = a.decode / b["decode_seconds"], a.decode / lcr["decode_seconds"]
         sg = b["prefill_gflops"] / b["prefill_sgemm_seconds"]

@@ -118,7 +118,7 @@ __attribute__((target("avx2,fma"))) static inline float hsum8(__m256 v) {
 #define TILE 4
 #define PANEL 16
 
-__attribute__((target("avx2,fma"))) static void rows_int8_q8_avx2(const int8_t *w, float scale, size_t k, size_t t,
+__attribute__((target("avx2,fma"), always_inline)) static inline void rows_int8_q8_avx2(const int8_t *w, float scale, size_t k, size_t t,
                                                                   const int8_t *xq, const float *xd, size_t blocks,
                                                                   float *y, size_t ldy) {
     __m256 acc[TILE];
@@ -148,7 +148,7 @@ __attribute__((target("avx2,fma"))) static inline __m256i unpack_u4_avx2(const u
     return _mm256_set_m128i(_mm_unpackhi_epi8(lo, hi), _mm_unpacklo_epi8(lo, hi));
 }
 
-__attribute__((target("avx2,fma,f16c"))) static void rows_int4_q8_avx2(const uint8_t *row, const uint16_t *scales, const uint8_t *zeros,
+__attribute__((target("avx2,fma,f16c"), always_inline)) static inline void rows_int4_q8_avx2(const uint8_t *row, const uint16_t *scales, const uint8_t *zeros,
                                                                       size_t groups, size_t g, size_t t, const int8_t *xq,
                                                                       const float *xd, const float *xds, size_t blocks,
                                                                       float *y, size_t ldy) {
@@ -179,6 +179,26 @@ __attribute__((target("avx2,fma,f16c"))) static void rows_int4_q8_avx2(const uin
     }
     for (size_t i = 0; i < t; i++) y[i * ldy] += hsum8(acc[i]) + zero_terms[i];
 }
+
+// The tile height as a compile-time constant, so that the accumulators live in registers.
+#define SPECIALISE(NAME, CALL)                                                                                  \
+    __attribute__((target("avx2,fma,f16c"))) static void NAME##_1 CALL(1)                                       \
+    __attribute__((target("avx2,fma,f16c"))) static void NAME##_2 CALL(2)                                       \
+    __attribute__((target("avx2,fma,f16c"))) static void NAME##_3 CALL(3)                                       \
+    __attribute__((target("avx2,fma,f16c"))) static void NAME##_4 CALL(4)
+#define INT8_TILE(T) (const int8_t *w, float scale, size_t k, const int8_t *xq, const float *xd, size_t blocks, float *y, \
+                      size_t ldy) { rows_int8_q8_avx2(w, scale, k, T, xq, xd, blocks, y, ldy); }
+#define INT4_TILE(T) (const uint8_t *row, const uint16_t *scales, const uint8_t *zeros, size_t groups, size_t g,            \
+                      const int8_t *xq, const float *xd, const float *xds, size_t blocks, float *y, size_t ldy) {             \
+        rows_int4_q8_avx2(row, scales, zeros, groups, g, T, xq, xd, xds, blocks, y, ldy); }
+SPECIALISE(int8_tile, INT8_TILE)
+SPECIALISE(int4_tile, INT4_TILE)
+
+typedef void (*int8_tile_fn)(const int8_t *, float, size_t, const int8_t *, const float *, size_t, float *, size_t);
+typedef void (*int4_tile_fn)(const uint8_t *, const uint16_t *, const uint8_t *, size_t, size_t, const int8_t *, const float *,
+                             const float *, size_t, float *, size_t);
+static const int8_tile_fn int8_tiles[TILE + 1] = {NULL, int8_tile_1, int8_tile_2, int8_tile_3, int8_tile_4};
+static const int4_tile_fn int4_tiles[TILE + 1] = {NULL, int4_tile_1, int4_tile_2, int4_tile_3, int4_tile_4};
 #endif
 
 // ---------------------------------------------------------------- NEON (aarch64)
@@ -276,8 +296,8 @@ void vlm_gemm_int8_q8(const int8_t *w, const uint16_t *scales, size_t k, size_t 
         for (size_t r0 = row_begin; r0 < row_end; r0 += PANEL)
             for (size_t i = 0; i < m; i += TILE)
                 for (size_t r = r0; r < row_end && r < r0 + PANEL; r++)
-                    rows_int8_q8_avx2(w + r * k, f16_to_f32(scales[r]), k, m - i < TILE ? m - i : TILE, xq + i * blocks * QB,
-                                      xd + i * blocks, blocks, y + i * ldy + r, ldy);
+                    int8_tiles[m - i < TILE ? m - i : TILE](w + r * k, f16_to_f32(scales[r]), k, xq + i * blocks * QB,
+                                                            xd + i * blocks, blocks, y + i * ldy + r, ldy);
         return;
     }
 #elif defined(__aarch64__)
@@ -304,9 +324,9 @@ void vlm_gemm_int4_q8(const uint8_t *w, const uint16_t *scales, const uint8_t *z
         for (size_t r0 = row_begin; r0 < row_end; r0 += PANEL)
             for (size_t i = 0; i < m; i += TILE)
                 for (size_t r = r0; r < row_end && r < r0 + PANEL; r++)
-                    rows_int4_q8_avx2(w + r * (k / 2), scales + r * groups, zeros ? zeros + r * groups : NULL, groups, g,
-                                      m - i < TILE ? m - i : TILE, xq + i * blocks * QB, xd + i * blocks, xds + i * blocks,
-                                      blocks, y + i * ldy + r, ldy);
+                    int4_tiles[m - i < TILE ? m - i : TILE](w + r * (k / 2), scales + r * groups, zeros ? zeros + r * groups : NULL,
+                                                            groups, g, xq + i * blocks * QB, xd + i * blocks, xds + i * blocks,
+                                                            blocks, y + i * ldy + r, ldy);
         return;
     }
 #elif defined(__aarch64__)

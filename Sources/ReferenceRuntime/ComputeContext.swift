@@ -62,7 +62,7 @@ public enum ActivationPrecision: String, Sendable, Equatable, CaseIterable {
     /// kernels: llama.cpp's Q8_0 activations.
     case int8
     /// int8 activations for int4 layers, float for int8 layers (the scheme is W8A16): where the
-    /// rounding's error is small beside the weights' own (the measured budget), the CLI's default.
+    /// rounding's error is small beside the weights' own (the measured budget).
     case auto
 
     /// Whether a layer stored with `bits`-bit integers rounds its activations.
