@@ -3,6 +3,7 @@
 // same order as RTNQuantizer.quantize followed by QuantizedMatrix.dequantized, so the AVX2 and
 // portable versions and the Swift oracle give the same bits (Tests/QuantizationTests).
 #include "vlm_kernels.h"
+#include "half.h"
 
 #include <math.h>
 #include <string.h>
@@ -14,14 +15,14 @@
 static float round_to_f16(float f) {
     uint32_t x;
     memcpy(&x, &f, 4);
-    uint32_t sign = x & 0x80000000u;
+    uint16_t sign = (uint16_t)((x >> 16) & 0x8000);
     int exp = (int)((x >> 23) & 0xff);
     uint32_t mant = x & 0x7fffff;
     if (exp == 0xff) return f;                      // inf or NaN: reported as an overflow by the caller
     int e = exp - 127 + 15;
-    if (e >= 0x1f) { uint32_t inf = sign | 0x7f800000u; float r; memcpy(&r, &inf, 4); return r; }
     uint32_t half;
-    if (e <= 0) {                                   // f16 subnormal (or zero)
+    if (e >= 0x1f) half = 0x7c00;                   // beyond f16: infinity
+    else if (e <= 0) {                              // f16 subnormal (or zero)
         if (e < -10) half = 0;
         else {
             mant |= 0x800000;
@@ -35,16 +36,7 @@ static float round_to_f16(float f) {
         half = ((uint32_t)e << 10) | (mant >> 13);
         if (rem > 0x1000 || (rem == 0x1000 && (half & 1))) half++;   // a carry may reach infinity
     }
-    // Back to f32.
-    uint32_t he = (half >> 10) & 0x1f, hm = half & 0x3ff, bits;
-    if (he == 0x1f) bits = sign | 0x7f800000u;
-    else if (he == 0) {
-        float v = (float)hm * 0x1p-24f;
-        return sign ? -v : v;
-    } else bits = sign | ((he + 127 - 15) << 23) | (hm << 13);
-    float r;
-    memcpy(&r, &bits, 4);
-    return r;
+    return f16_to_f32((uint16_t)(sign | half));
 }
 
 // The scale and zero-point of one group from its range; 0 when the scale is not finite.

@@ -110,8 +110,6 @@ __attribute__((target("avx2,fma"))) static inline float hsum8(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-// Signed int8 products through maddubs (one operand must be unsigned): |w| times x carrying
-// w's sign. w is never −128: stored int8 weights are in ±127.
 // Up to TILE activation rows per pass over a weight row: each weight block is loaded (and, for
 // int4, unpacked) once for all of them. Weight rows go in panels of PANEL: one tile of activations
 // stays in L1 while the panel's rows (at most 64 KiB) pass, then the next tile meets them in L2.
@@ -125,6 +123,8 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void rows_int8_
     for (size_t i = 0; i < TILE; i++) acc[i] = _mm256_setzero_ps();
     size_t full = k / QB;
     for (size_t b = 0; b < full; b++) {
+        // Signed int8 products through maddubs (one operand must be unsigned): |w| times x carrying
+        // w's sign. w is never −128: stored int8 weights are in ±127.
         __m256i wb = _mm256_loadu_si256((const __m256i *)(w + b * QB));
         __m256i aw = _mm256_sign_epi8(wb, wb);
         for (size_t i = 0; i < t; i++) {
@@ -272,17 +272,25 @@ NEON_ROWS(sdot, dot16_i8_sdot, NEON_DOTPROD)
 #endif
 
 // ---------------------------------------------------------------- dispatch
+#if defined(__aarch64__)
+enum { ISA_PORTABLE, ISA_NEON, ISA_SDOT };
+// What this core runs, decided once: VLMKIT_KERNELS=portable forces the portable C here too.
+static int neon_isa(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        const char *forced = getenv("VLMKIT_KERNELS");
+        cached = forced != NULL && strcmp(forced, "portable") == 0 ? ISA_PORTABLE : neon_has_dotprod() ? ISA_SDOT : ISA_NEON;
+    }
+    return cached;
+}
+#endif
+
 const char *vlm_q8_kernel_name(void) {
 #if defined(__x86_64__)
     return vlm_kernels_use_avx2() ? "avx2" : "portable";
 #elif defined(__aarch64__)
-    static const char *cached = NULL;
-    if (cached == NULL) {
-        // VLMKIT_KERNELS=portable (read once) runs the portable path here too.
-        const char *forced = getenv("VLMKIT_KERNELS");
-        cached = forced != NULL && strcmp(forced, "portable") == 0 ? "portable" : neon_has_dotprod() ? "neon-dotprod" : "neon";
-    }
-    return cached;
+    static const char *const names[] = {"portable", "neon", "neon-dotprod"};
+    return names[neon_isa()];
 #else
     return "portable";
 #endif
@@ -301,9 +309,8 @@ void vlm_gemm_int8_q8(const int8_t *w, const uint16_t *scales, size_t k, size_t 
         return;
     }
 #elif defined(__aarch64__)
-    const char *isa = vlm_q8_kernel_name();
-    if (isa[0] == 'n') {
-        int dp = isa[4] == '-';
+    if (neon_isa() != ISA_PORTABLE) {
+        int dp = neon_isa() == ISA_SDOT;
         for (size_t r = row_begin; r < row_end; r++)
             for (size_t i = 0; i < m; i++) {
                 const int8_t *x = xq + i * blocks * QB;
@@ -330,9 +337,8 @@ void vlm_gemm_int4_q8(const uint8_t *w, const uint16_t *scales, const uint8_t *z
         return;
     }
 #elif defined(__aarch64__)
-    const char *isa = vlm_q8_kernel_name();
-    if (isa[0] == 'n') {
-        int dp = isa[4] == '-';
+    if (neon_isa() != ISA_PORTABLE) {
+        int dp = neon_isa() == ISA_SDOT;
         for (size_t r = row_begin; r < row_end; r++) {
             const uint8_t *row = w + r * (k / 2);
             const uint16_t *sc = scales + r * groups;

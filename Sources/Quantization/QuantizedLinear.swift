@@ -32,8 +32,7 @@ public struct QuantizedLinear: LinearOperator {
         if (activations ?? ComputeContext.current.activations).roundsActivations(weightBits: bits), IntegerDot.supports(matrix.scheme) {
             let n = matrix.rows
             precondition(x.count == m * matrix.cols)
-            var y = [Float](repeating: 0, count: m * n)
-            if let bias { for i in 0..<m { for j in 0..<n { y[i * n + j] = bias[j] } } }
+            var y = Matmul.output(rows: m, n: n, bias: bias)
             guard m > 0, n > 0, matrix.cols > 0 else { return y }
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in IntegerDot.run(matrix, x: xp.baseAddress!, m: m, y: yp.baseAddress!, kernels: path) }

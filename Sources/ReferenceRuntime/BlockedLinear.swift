@@ -14,8 +14,7 @@ public enum BlockedLinear {
                                gemv: (_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) -> Void,
                                widenRow: (_ row: Int, _ into: UnsafeMutablePointer<Float>) -> Void) -> [Float] {
         precondition(x.count == m * k)
-        var y = [Float](repeating: 0, count: m * n)
-        if let bias { for i in 0..<m { for j in 0..<n { y[i * n + j] = bias[j] } } }
+        var y = Matmul.output(rows: m, n: n, bias: bias)
         guard m > 0, n > 0, k > 0 else { return y }
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in

@@ -18,14 +18,18 @@ public enum Matmul {
         return y
     }
 
-    /// The same through OpenBLAS sgemm (`Gemm`).
+    /// The [m, n] output buffer of a Linear, holding the bias in every row (zeros without one).
+    public static func output(rows m: Int, n: Int, bias: [Float]?) -> [Float] {
+        var y = [Float](repeating: 0, count: m * n)
+        if let bias { for i in 0..<m { for j in 0..<n { y[i * n + j] = bias[j] } } }
+        return y
+    }
+
+    /// What `naive` computes, through OpenBLAS sgemm (`Gemm`).
     public static func blas(x: [Float], m: Int, k: Int, weight: [Float], n: Int, bias: [Float]? = nil,
                             kernels: KernelPath = ComputeContext.current.kernels) -> [Float] {
         precondition(x.count == m * k && weight.count == n * k)
-        var y = [Float](repeating: 0, count: m * n)
-        if let bias {
-            for i in 0..<m { for j in 0..<n { y[i * n + j] = bias[j] } }
-        }
+        var y = output(rows: m, n: n, bias: bias)
         if m == 0 || n == 0 { return y }
         if k > 0 && m == 1 {
             // One row (decoding): our matrix-vector kernel reads the weight once, without sgemm's
