@@ -19,8 +19,9 @@ public enum IntegerDot {
         }
     }
 
-    /// Activation rows rounded as the kernels see them: [m, blocks · 32] int8, per-block scales,
-    /// and per-block scale × sum (for zero-points).
+    /// Activation rows rounded as the kernels see them: [m, blocks · 32] int8 (each block's
+    /// columns in order, or for int4 weights in nibble order: even columns, then odd ones),
+    /// per-block scales, and per-block scale × sum (for zero-points).
     struct Rounded {
         let blocks: Int
         var values: [Int8]
@@ -28,7 +29,12 @@ public enum IntegerDot {
         var scaledSums: [Float]
     }
 
-    static func round(_ x: UnsafePointer<Float>, rows m: Int, k: Int) -> Rounded {
+    /// The order the kernels of `scheme` want each block's rounded columns in.
+    static func order(for scheme: QuantScheme) -> Int32 {
+        scheme == .int8 ? Int32(VLM_Q8_COLUMN_ORDER) : Int32(VLM_Q8_NIBBLE_ORDER)
+    }
+
+    static func round(_ x: UnsafePointer<Float>, rows m: Int, k: Int, order: Int32 = Int32(VLM_Q8_COLUMN_ORDER)) -> Rounded {
         let blocks = (k + block - 1) / block
         var r = Rounded(blocks: blocks, values: [Int8](repeating: 0, count: m * blocks * block),
                         scales: [Float](repeating: 0, count: m * blocks), scaledSums: [Float](repeating: 0, count: m * blocks))
@@ -37,7 +43,7 @@ public enum IntegerDot {
                 r.scaledSums.withUnsafeMutableBufferPointer { ds in
                     let qb = q.baseAddress!, db = d.baseAddress!, dsb = ds.baseAddress!
                     Parallel.forEachChunk(m, minimumPerChunk: 4) { rows in
-                        for i in rows { vlm_quantize_q8(x + i * k, k, qb + i * blocks * block, db + i * blocks, dsb + i * blocks) }
+                        for i in rows { vlm_quantize_q8(x + i * k, k, order, qb + i * blocks * block, db + i * blocks, dsb + i * blocks) }
                     }
                 }
             }
@@ -59,7 +65,7 @@ public enum IntegerDot {
     static func run(_ w: QuantizedMatrix, x: UnsafePointer<Float>, m: Int, y: UnsafeMutablePointer<Float>, kernels: KernelPath) {
         precondition(supports(w.scheme))
         let k = w.cols, n = w.rows
-        let r = round(x, rows: m, k: k)
+        let r = round(x, rows: m, k: k, order: order(for: w.scheme))
         r.values.withUnsafeBufferPointer { q in
             r.scales.withUnsafeBufferPointer { d in
                 r.scaledSums.withUnsafeBufferPointer { ds in

@@ -80,11 +80,23 @@ static void check_shape(size_t n, size_t k, size_t g) {
     for (size_t i = 0; i < n * k; i++) half[i] = to_f16(uniform());
 
     // Activation rounding: exact agreement with the oracle.
-    vlm_quantize_q8(x, k, xq, xd, xds);
+    vlm_quantize_q8(x, k, VLM_Q8_COLUMN_ORDER, xq, xd, xds);
     naive_q8(x, k, nq, nd);
     if (memcmp(xq, nq, blocks * 32) != 0 || memcmp(xd, nd, blocks * sizeof(float)) != 0) {
         if (failures++ < 5) fprintf(stderr, "kernel_check: vlm_quantize_q8 k=%zu differs from the oracle\n", k);
     }
+    // Nibble order: the same values, each block's even columns first.
+    int8_t *pq = malloc(blocks * 32);
+    float *pd = malloc(blocks * sizeof(float)), *pds = malloc(blocks * sizeof(float));
+    vlm_quantize_q8(x, k, VLM_Q8_NIBBLE_ORDER, pq, pd, pds);
+    for (size_t c = 0; c < blocks * 32; c++)
+        if (pq[(c / 32) * 32 + (c % 2) * 16 + (c % 32) / 2] != nq[c]) {
+            if (failures++ < 5) fprintf(stderr, "kernel_check: vlm_quantize_q8 nibble order k=%zu column %zu\n", k, c);
+            break;
+        }
+    if (memcmp(pd, xd, blocks * sizeof(float)) != 0 || memcmp(pds, xds, blocks * sizeof(float)) != 0)
+        if (failures++ < 5) fprintf(stderr, "kernel_check: vlm_quantize_q8 nibble-order scales k=%zu\n", k);
+    free(pq); free(pd); free(pds);
     for (size_t b = 0; b < blocks; b++) {
         int s = 0;
         for (int c = 0; c < 32; c++) s += xq[b * 32 + c];
@@ -92,14 +104,15 @@ static void check_shape(size_t n, size_t k, size_t g) {
     }
 
     // m activation rows at once (1: decoding; more: prefill tiles, also a partial tile).
-    for (size_t m = 1; m <= 6; m += 5) {
-        int8_t *mq = malloc(m * blocks * 32);
+    for (size_t mi = 0, m = 1; mi < 3; m = (size_t[]){3, 6, 0}[mi++]) {
+        int8_t *mq = malloc(m * blocks * 32), *mp = malloc(m * blocks * 32);
         float *md = malloc(m * blocks * sizeof(float)), *mds = malloc(m * blocks * sizeof(float)), *my = malloc(m * n * sizeof(float));
         double *mwant = malloc(m * n * sizeof(double)), *mmag = malloc(m * n * sizeof(double));
         float *mx = malloc(k * sizeof(float));
         for (size_t i = 0; i < m; i++) {
             for (size_t c = 0; c < k; c++) mx[c] = uniform() * (float)(i + 1);
-            vlm_quantize_q8(mx, k, mq + i * blocks * 32, md + i * blocks, mds + i * blocks);
+            vlm_quantize_q8(mx, k, VLM_Q8_COLUMN_ORDER, mq + i * blocks * 32, md + i * blocks, mds + i * blocks);
+            vlm_quantize_q8(mx, k, VLM_Q8_NIBBLE_ORDER, mp + i * blocks * 32, md + i * blocks, mds + i * blocks);
         }
         char what[64];
         // int8 × q8.
@@ -117,6 +130,14 @@ static void check_shape(size_t n, size_t k, size_t g) {
             (p ? vlm_gemm_int8_q8_portable : vlm_gemm_int8_q8)(w8, s8, k, m, mq, md, my, n, 0, n);
             snprintf(what, sizeof what, "int8 q8%s m=%zu", p ? " portable" : "", m);
             expect_close(what, k, m * n, my, mwant, mmag);
+            float *alone = malloc(n * sizeof(float));
+            for (size_t i = 0; i < m; i++) {
+                for (size_t r = 0; r < n; r++) alone[r] = 0;
+                (p ? vlm_gemm_int8_q8_portable : vlm_gemm_int8_q8)(w8, s8, k, 1, mq + i * blocks * 32, md + i * blocks, alone, n, 0, n);
+                if (memcmp(alone, my + i * n, n * sizeof(float)) != 0 && failures++ < 5)
+                    fprintf(stderr, "kernel_check: %s k=%zu row %zu alone differs from the tile\n", what, k, i);
+            }
+            free(alone);
         }
         // int4 × q8, with zero-points and without (8).
         for (int withZeros = 0; withZeros < 2 && g % 32 == 0 && k % g == 0; withZeros++) {
@@ -134,12 +155,22 @@ static void check_shape(size_t n, size_t k, size_t g) {
                 }
             for (int p = 0; p < 2; p++) {
                 for (size_t j = 0; j < m * n; j++) my[j] = 0;
-                (p ? vlm_gemm_int4_q8_portable : vlm_gemm_int4_q8)(w4, s4, withZeros ? zeros : NULL, k, g, m, mq, md, mds, my, n, 0, n);
+                (p ? vlm_gemm_int4_q8_portable : vlm_gemm_int4_q8)(w4, s4, withZeros ? zeros : NULL, k, g, m, mp, md, mds, my, n, 0, n);
                 snprintf(what, sizeof what, "int4 q8%s%s m=%zu", p ? " portable" : "", withZeros ? " zeros" : "", m);
                 expect_close(what, k, m * n, my, mwant, mmag);
+                // Each activation row alone gives the same bits as within the tile.
+                float *alone = malloc(n * sizeof(float));
+                for (size_t i = 0; i < m; i++) {
+                    for (size_t r = 0; r < n; r++) alone[r] = 0;
+                    (p ? vlm_gemm_int4_q8_portable : vlm_gemm_int4_q8)(w4, s4, withZeros ? zeros : NULL, k, g, 1, mp + i * blocks * 32,
+                                                                     md + i * blocks, mds + i * blocks, alone, n, 0, n);
+                    if (memcmp(alone, my + i * n, n * sizeof(float)) != 0 && failures++ < 5)
+                        fprintf(stderr, "kernel_check: %s k=%zu row %zu alone differs from the tile\n", what, k, i);
+                }
+                free(alone);
             }
         }
-        free(mq); free(md); free(mds); free(my); free(mwant); free(mmag); free(mx);
+        free(mq); free(mp); free(md); free(mds); free(my); free(mwant); free(mmag); free(mx);
     }
     // The float-activation kernels (the exact path), on the same CPU.
     for (size_t r = 0; r < n; r++) {
@@ -165,7 +196,8 @@ static void check_shape(size_t n, size_t k, size_t g) {
 
 int main(void) {
     const size_t shapes[][3] = {{1, 32, 32}, {3, 64, 32}, {7, 96, 32}, {5, 128, 128}, {2, 256, 64}, {9, 45, 45},
-                                {4, 1000, 40}, {17, 4304, 16}, {6, 4096, 128}, {33, 160, 32}};
+                                {4, 1000, 40}, {17, 4304, 16}, {6, 4096, 128}, {33, 160, 32},
+                                {3, 4096, 256}, {2, 768, 96}, {5, 352, 32}, {3, 320, 64}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) check_shape(shapes[i][0], shapes[i][1], shapes[i][2]);
     printf("kernel_check: %s kernels, %zu shapes: %s\n", vlm_q8_kernel_name(), sizeof shapes / sizeof shapes[0],
            failures ? "FAILED" : "all agree with the oracle");

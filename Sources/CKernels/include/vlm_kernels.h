@@ -46,8 +46,11 @@ void vlm_widen_half_portable(const uint16_t *w, int bf16, size_t k, float *out, 
 /// 8 bits per block of VLM_Q8_BLOCK columns: xq[ceil(k/32)·32] (the last block zero-padded),
 /// xd[b] = max|x over block b| / 127, xq = round-half-even(x / xd) in ±127, and xds[b] = xd[b]·Σ xq
 /// over the block (for zero-points). Kernels then sum weight × xq products per block in integers.
-enum { VLM_Q8_BLOCK = 32 };
-void vlm_quantize_q8(const float *x, size_t k, int8_t *xq, float *xd, float *xds);
+/// order VLM_Q8_COLUMN_ORDER keeps each block's columns in order (for int8 weights);
+/// VLM_Q8_NIBBLE_ORDER stores its 16 even columns, then its 16 odd ones — the order of an int4
+/// block's low, then high nibbles, which the int4 kernels require.
+enum { VLM_Q8_BLOCK = 32, VLM_Q8_COLUMN_ORDER = 0, VLM_Q8_NIBBLE_ORDER = 1 };
+void vlm_quantize_q8(const float *x, size_t k, int order, int8_t *xq, float *xd, float *xds);
 
 /// m activation rows, each rounded by vlm_quantize_q8 and stored one after another (row i at
 /// xq + i·B·32, xd + i·B, xds + i·B with B = ceil(k/32) blocks); output row i at y + i·ldy.
@@ -57,8 +60,9 @@ void vlm_quantize_q8(const float *x, size_t k, int8_t *xq, float *xd, float *xds
 /// Stored weights must lie in ±127 (as RTN writes them).
 void vlm_gemm_int8_q8(const int8_t *w, const uint16_t *scales, size_t k, size_t m, const int8_t *xq, const float *xd,
                       float *y, size_t ldy, size_t row_begin, size_t row_end);
-/// int4 weight rows as vlm_gemv_int4, group size g a multiple of 32 (so k is too):
-/// y[i,r] += Σ_g s·(Σ_b xd[b]·Σ u·xq − z·Σ_b xds[b]).
+/// int4 weight rows as vlm_gemv_int4, group size g a multiple of 32 (so k is too), activations
+/// rounded in VLM_Q8_NIBBLE_ORDER: y[i,r] += Σ_b s·xd[b]·Σ_{c in b} u·xq − Σ_b s·z·xds[b]
+/// (s, z the scale and zero-point of block b's group).
 void vlm_gemm_int4_q8(const uint8_t *w, const uint16_t *scales, const uint8_t *zeros, size_t k, size_t g, size_t m,
                       const int8_t *xq, const float *xd, const float *xds, float *y, size_t ldy, size_t row_begin, size_t row_end);
 void vlm_gemm_int8_q8_portable(const int8_t *w, const uint16_t *scales, size_t k, size_t m, const int8_t *xq,
