@@ -18,7 +18,7 @@ struct ComputeOptions: ParsableArguments {
     var kernels: KernelPath = .native
 
     @Option(name: .long,
-            help: ArgumentHelp("What quantized layers multiply (default float): auto (int4 layers round their activations to int8 per block of 32 and sum integer products, as llama.cpp's Q8_0 activations; int8 layers keep float activations, W8A16), int8 (every quantized layer rounds them) or float (the exact path, the oracle). formats/quantization.md gives the error each adds on the goldens.",
+            help: ArgumentHelp("What quantized layers multiply (default auto): auto (int4 layers round their activations to int8 per block of 32 and sum integer products, as llama.cpp's Q8_0 activations; int8 layers keep float activations, W8A16), int8 (every quantized layer rounds them) or float (the exact path, the oracle). formats/quantization.md gives the error each adds on the goldens.",
                                valueName: "precision"))
     var activations: ActivationPrecision?
 
@@ -36,7 +36,7 @@ struct ComputeOptions: ParsableArguments {
     func context() -> ComputeContext {
         let r = Parallel.resolve(threads)
         if let note = r.note { FileHandleOutput.stderr("vlmkit: note: \(note)") }
-        return ComputeContext(threads: r.threads, kernels: kernels, activations: exact ? .float : activations ?? .float)
+        return ComputeContext(threads: r.threads, kernels: kernels, activations: exact ? .float : activations ?? .auto)
     }
 }
 
