@@ -3,52 +3,13 @@
 // same order as RTNQuantizer.quantize followed by QuantizedMatrix.dequantized, so the AVX2 and
 // portable versions and the Swift oracle give the same bits (Tests/QuantizationTests).
 #include "vlm_kernels.h"
-#include "half.h"
+#include "rtn.h"
 
 #include <math.h>
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
-
-// Round to the nearest f16 (ties to even) and back: the scale a deployed kernel multiplies by.
-static float round_to_f16(float f) {
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    uint16_t sign = (uint16_t)((x >> 16) & 0x8000);
-    int exp = (int)((x >> 23) & 0xff);
-    uint32_t mant = x & 0x7fffff;
-    if (exp == 0xff) return f;                      // inf or NaN: reported as an overflow by the caller
-    int e = exp - 127 + 15;
-    uint32_t half;
-    if (e >= 0x1f) half = 0x7c00;                   // beyond f16: infinity
-    else if (e <= 0) {                              // f16 subnormal (or zero)
-        if (e < -10) half = 0;
-        else {
-            mant |= 0x800000;
-            int shift = 14 - e;
-            uint32_t rem = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
-            half = mant >> shift;
-            if (rem > mid || (rem == mid && (half & 1))) half++;
-        }
-    } else {
-        uint32_t rem = mant & 0x1fff;
-        half = ((uint32_t)e << 10) | (mant >> 13);
-        if (rem > 0x1000 || (rem == 0x1000 && (half & 1))) half++;   // a carry may reach infinity
-    }
-    return f16_to_f32((uint16_t)(sign | half));
-}
-
-// The scale and zero-point of one group from its range; 0 when the scale is not finite.
-static int group_params(int mode, float lo, float hi, float amax, float *s, float *z) {
-    if (mode == VLM_FQ_INT8) *s = round_to_f16(amax / 127.0f);
-    else if (mode == VLM_FQ_INT4_SYM) *s = round_to_f16(amax / 7.0f);
-    else *s = round_to_f16(fmaxf(hi - lo, 1e-5f) / 15.0f);
-    if (!isfinite(*s)) return 0;
-    *z = 0;
-    if (mode == VLM_FQ_INT4_ASYM && *s > 0) *z = fminf(15.0f, fmaxf(0.0f, nearbyintf(-lo / *s)));
-    return 1;
-}
 
 // ---------------------------------------------------------------- portable
 static float fq_one(int mode, float x, float s, float z) {
@@ -73,7 +34,7 @@ static int fq_row_portable(const float *w, const float *cs, const float *clip, s
             lo = fminf(lo, o[c]); hi = fmaxf(hi, o[c]); amax = fmaxf(amax, fabsf(o[c]));
         }
         float s, z;
-        if (!group_params(mode, lo, hi, amax, &s, &z)) return VLM_FQ_OVERFLOW;
+        if (!rtn_group_params(mode, lo, hi, amax, &s, &z, NULL)) return VLM_FQ_OVERFLOW;
         for (size_t c = 0; c < g; c++) o[c] = s > 0 ? fq_one(mode, o[c], s, z) : 0.0f;
     }
     if (cs) for (size_t c = 0; c < cols; c++) out[c] /= cs[c];
@@ -113,7 +74,7 @@ __attribute__((target("avx2,fma"))) static int fq_row_avx2(const float *w, const
         _mm256_storeu_ps(l, lo8); _mm256_storeu_ps(h, hi8); _mm256_storeu_ps(a, amax8);
         for (int i = 0; i < 8; i++) { lo = fminf(lo, l[i]); hi = fmaxf(hi, h[i]); amax = fmaxf(amax, a[i]); }
         float s, z;
-        if (!group_params(mode, lo, hi, amax, &s, &z)) return VLM_FQ_OVERFLOW;
+        if (!rtn_group_params(mode, lo, hi, amax, &s, &z, NULL)) return VLM_FQ_OVERFLOW;
         if (!(s > 0)) { memset(out + j * g, 0, g * sizeof(float)); continue; }
         float qlo = mode == VLM_FQ_INT8 ? -127.0f : mode == VLM_FQ_INT4_SYM ? -8.0f : 0.0f;
         float qhi = mode == VLM_FQ_INT8 ? 127.0f : mode == VLM_FQ_INT4_SYM ? 7.0f : 15.0f;

@@ -95,6 +95,9 @@ public enum ModelQuantizer {
                     } else if scheme == nil, options.overrides[ref.slot] == nil,
                               let kept = try EncodedTensor.keptAsStored(ref, allowNonFinite: options.allowNonFinite) {
                         e = kept
+                    } else if let scheme, options.overrides[ref.slot] == nil,
+                              let direct = try EncodedTensor.encodeStored(ref, scheme: scheme, threads: options.threads) {
+                        e = direct
                     } else {
                         let values: [Float]
                         if let o = options.overrides[ref.slot] {

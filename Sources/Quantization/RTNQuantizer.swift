@@ -4,13 +4,20 @@ import TensorCore
 /// Round-to-nearest quantization (formats/quantization.md). Rounding is to nearest, ties to even
 /// (as torch.round), and uses the scale after it has been rounded to float16, the value a
 /// deployed kernel multiplies by. Rows are independent, so they are spread over threads; the
-/// result does not depend on the thread count.
+/// result does not depend on the thread count. `quantize` runs the C packer (RTNPacker);
+/// `naiveQuantize` is its Swift oracle.
 public enum RTNQuantizer {
     /// Smallest group range used for int4 asymmetric scales (as AutoAWQ: (max − min).clamp(min=1e-5)).
     public static let minimumRange: Float = 1e-5
 
     public static func quantize(_ w: [Float], rows: Int, cols: Int, scheme: QuantScheme, name: String = "weight",
                                 threads: Int = 1) throws -> QuantizedMatrix {
+        try RTNPacker.pack(w, rows: rows, cols: cols, scheme: scheme, name: name, threads: threads).matrix(scheme, rows: rows, cols: cols)
+    }
+
+    /// The oracle of `quantize` (and of RTNPacker): one weight at a time in Swift.
+    public static func naiveQuantize(_ w: [Float], rows: Int, cols: Int, scheme: QuantScheme, name: String = "weight",
+                                     threads: Int = 1) throws -> QuantizedMatrix {
         precondition(w.count == rows * cols)
         if let g = scheme.groupSize, cols % g != 0 {
             throw QuantizationError.groupDoesNotDivide(tensor: name, columns: cols, groupSize: g)
@@ -105,8 +112,9 @@ public enum RTNQuantizer {
         }
     }
 
-    /// Quantizes then dequantizes: what the weight becomes on the device.
+    /// Quantizes then dequantizes: what the weight becomes on the device. Through the Swift
+    /// oracle, since this is the oracle of the C kernels (FakeQuantizer, the search's scoring).
     public static func fakeQuantize(_ w: [Float], rows: Int, cols: Int, scheme: QuantScheme, threads: Int = 1) throws -> [Float] {
-        try quantize(w, rows: rows, cols: cols, scheme: scheme, threads: threads).dequantized()
+        try naiveQuantize(w, rows: rows, cols: cols, scheme: scheme, threads: threads).dequantized()
     }
 }

@@ -76,12 +76,32 @@ public struct EncodedTensor: Sendable {
             return EncodedTensor(ref, scheme: nil, parts: [Part(name: ref.slot, dtype: dtype, shape: ref.shape,
                                                                 bytes: TensorEncoding.encode(v, as: dtype))], stats: nil)
         }
+        let p = try RTNPacker.pack(v, rows: ref.shape[0], cols: ref.shape[1], scheme: scheme, name: ref.slot, threads: threads)
+        return packed(ref, p, scheme: scheme)
+    }
+
+    /// Encodes the slot straight from its stored bytes (f32, f16, bf16) in one pass; nil when the
+    /// dtype is another or some weight is not finite (then `encode` on its float values reports it).
+    public static func encodeStored(_ ref: TensorRef, scheme: QuantScheme, threads: Int) throws -> EncodedTensor? {
+        guard RTNPacker.canRead(ref.dtype) else { return nil }
         let rows = ref.shape[0], cols = ref.shape[1]
-        let m = try RTNQuantizer.quantize(v, rows: rows, cols: cols, scheme: scheme, name: ref.slot, threads: threads)
-        let stats = QuantStats.measure(original: v, dequantized: m.dequantized())
-        var bytes = [m.valueBytes.withBytes { Array($0) }, m.scaleBytes.withBytes { Array($0) }]
-        if let z = m.zeroBytes { bytes.append(z.withBytes { Array($0) }) }
-        let parts = zip(layout, bytes).map { Part(name: $0.0.name, dtype: $0.0.dtype, shape: $0.0.shape, bytes: $0.1) }
-        return EncodedTensor(ref, scheme: scheme, parts: parts, stats: stats)
+        if let g = scheme.groupSize, cols % g != 0 {
+            throw QuantizationError.groupDoesNotDivide(tensor: ref.slot, columns: cols, groupSize: g)
+        }
+        let result = try ref.withRawBytes { raw in
+            RTNPacker.pack(raw.baseAddress!, dtype: ref.dtype, rows: rows, cols: cols, scheme: scheme, threads: threads)
+        }
+        switch result {
+        case let .success(p): return packed(ref, p, scheme: scheme)
+        case .failure(.nonFinite): return nil
+        case let .failure(.scaleOverflow(r)): throw QuantizationError.scaleOverflow(tensor: ref.slot, row: r)
+        }
+    }
+
+    static func packed(_ ref: TensorRef, _ p: RTNPacker.Packed, scheme: QuantScheme) -> EncodedTensor {
+        let scaleBytes = p.scales.withUnsafeBytes { Array($0) }
+        let bytes = [p.values, scaleBytes] + (p.zeros.map { [$0] } ?? [])
+        let parts = zip(layout(ref, scheme: scheme), bytes).map { Part(name: $0.0.name, dtype: $0.0.dtype, shape: $0.0.shape, bytes: $0.1) }
+        return EncodedTensor(ref, scheme: scheme, parts: parts, stats: p.stats)
     }
 }

@@ -86,6 +86,20 @@ int64_t vlm_fake_quant(const float *w, const float *col_scale, const float *clip
 int64_t vlm_fake_quant_portable(const float *w, const float *col_scale, const float *clip, size_t cols, size_t g, int mode,
                                 float *out, size_t row_begin, size_t row_end, int *kind);
 
+/// The packing quantizer (rtnpack.c): RTN of rows [row_begin, row_end) of a row-major matrix with
+/// `cols` columns stored as dtype (VLM_DT_F32, VLM_DT_F16, VLM_DT_BF16), in groups of g (int8:
+/// g = cols; int4: g even), into the stored bytes exactly as RTNQuantizer.quantize writes them:
+/// values (int8: a byte per weight, row r at r·cols; int4: two per byte, even column in the low
+/// nibble, row r at r·cols/2), f16 scales (one per group), zeros (int4 asymmetric; NULL otherwise).
+/// Per row, stats[3r…3r+2] = Σ(w − ŵ)², Σw², max|w − ŵ| (double; summation order fixed per row and
+/// path) and status[r] = 0, VLM_FQ_NONFINITE or VLM_FQ_OVERFLOW (the row's other outputs are then
+/// unspecified).
+enum { VLM_DT_F32 = 0, VLM_DT_F16 = 1, VLM_DT_BF16 = 2 };
+void vlm_rtn_quantize(const void *w, int dtype, size_t cols, size_t g, int mode, uint8_t *values, uint16_t *scales,
+                      uint8_t *zeros, double *stats, uint8_t *status, size_t row_begin, size_t row_end);
+void vlm_rtn_quantize_portable(const void *w, int dtype, size_t cols, size_t g, int mode, uint8_t *values, uint16_t *scales,
+                               uint8_t *zeros, double *stats, uint8_t *status, size_t row_begin, size_t row_end);
+
 /// Returns freed heap pages to the system (glibc's malloc_trim; nothing elsewhere). Long
 /// streaming jobs call it between layers so that per-thread arenas do not keep old peaks.
 void vlm_release_free_memory(void);
