@@ -12,17 +12,18 @@ public struct BundleInput {
         /// The file the tensor comes from and its name there, for messages.
         public let origin: String
         public var originName: String? = nil
-        /// The stored bytes (produced when written, one tensor at a time).
-        public let bytes: () throws -> [UInt8]
+        /// Calls its argument with the stored bytes, in place where they are (a mapped file),
+        /// when the tensor is written — one tensor at a time, never copied.
+        public let withBytes: (_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
 
         public init(name: String, dtype: DType, shape: Shape, origin: String, originName: String? = nil,
-                    bytes: @escaping () throws -> [UInt8]) {
+                    withBytes: @escaping (_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) {
             self.name = name
             self.dtype = dtype
             self.shape = shape
             self.origin = origin
             self.originName = originName
-            self.bytes = bytes
+            self.withBytes = withBytes
         }
     }
 
@@ -50,7 +51,9 @@ public struct BundleInput {
     /// A float checkpoint: tensors by slot name in their stored dtype.
     public static func checkpoint(_ graph: VLMGraph) throws -> BundleInput {
         let tensors = graph.tensors.map { ref in
-            TensorEntry(name: ref.slot, dtype: ref.dtype, shape: ref.shape, origin: ref.info.file, originName: ref.source) { try ref.withRawBytes { Array($0) } }
+            TensorEntry(name: ref.slot, dtype: ref.dtype, shape: ref.shape, origin: ref.info.file, originName: ref.source) { body in
+                try ref.withRawBytes(body)
+            }
         }
         return BundleInput(sourcePath: graph.path, sourceKind: "checkpoint", layout: graph.config.layout, config: graph.config,
                            files: try collectFiles(graph.path, layout: graph.config.layout), tensors: tensors,

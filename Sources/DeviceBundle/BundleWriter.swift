@@ -56,42 +56,43 @@ public enum BundleWriter {
         var tensorEntries: [JSONValue] = []
         var compressed = 0, raw = 0, stored = 0
         let total = input.tensors.count
-        for (i, t) in input.tensors.enumerated() {
-            let bytes = try t.bytes()
-            guard let expected = t.shape.checkedByteCount(t.dtype), expected == bytes.count else {
-                out.abandon()
-                throw BundleError.badEntry(file: path, name: t.name, detail: "\(bytes.count) bytes do not hold \(t.dtype.rawValue) \(t.shape)")
-            }
-            do {
-                try bytes.withUnsafeBytes {
-                    try NonFinite.check($0, dtype: t.dtype, tensor: t.originName ?? t.name, file: t.origin, allow: options.allowNonFinite)
+        do {
+            for (i, t) in input.tensors.enumerated() {
+                try t.withBytes { bytes in
+                    guard let expected = t.shape.checkedByteCount(t.dtype), expected == bytes.count else {
+                        throw BundleError.badEntry(file: path, name: t.name, detail: "\(bytes.count) bytes do not hold \(t.dtype.rawValue) \(t.shape)")
+                    }
+                    var packed: [UInt8]? = nil
+                    if let level = options.zstdLevel, !bytes.isEmpty {
+                        let z = try ZstdCodec.compress(Array(bytes), level: level)
+                        if z.count < bytes.count { packed = z }
+                    }
+                    try pad()
+                    let offset = out.bytesWritten
+                    let digest: SHA256.Digest
+                    if let packed {
+                        try NonFinite.check(bytes, dtype: t.dtype, tensor: t.originName ?? t.name, file: t.origin, allow: options.allowNonFinite)
+                        try out.write(packed)
+                        digest = SHA256.hash(data: packed)
+                        compressed += 1
+                    } else {
+                        digest = try checkHashAndWrite(bytes, t, out: out, allowNonFinite: options.allowNonFinite)
+                    }
+                    let length = packed?.count ?? bytes.count
+                    raw += bytes.count
+                    stored += length
+                    tensorEntries.append(.object([
+                        ("name", .string(t.name)), ("dtype", .string(t.dtype.rawValue)),
+                        ("shape", .array(t.shape.dims.map { .int(Int64($0)) })),
+                        ("offset", .int(Int64(offset))), ("length", .int(Int64(length))), ("size", .int(Int64(bytes.count))),
+                        ("compression", .string(packed == nil ? "none" : "zstd")), ("sha256", .string(hex(digest))),
+                    ]))
                 }
-            } catch {
-                out.abandon()
-                throw error
+                progress(i + 1, total)
             }
-            var blob = bytes
-            var compression = "none"
-            if let level = options.zstdLevel, !bytes.isEmpty {
-                let packed = try ZstdCodec.compress(bytes, level: level)
-                if packed.count < bytes.count {
-                    blob = packed
-                    compression = "zstd"
-                    compressed += 1
-                }
-            }
-            try pad()
-            let offset = out.bytesWritten
-            try out.write(blob)
-            raw += bytes.count
-            stored += blob.count
-            tensorEntries.append(.object([
-                ("name", .string(t.name)), ("dtype", .string(t.dtype.rawValue)),
-                ("shape", .array(t.shape.dims.map { .int(Int64($0)) })),
-                ("offset", .int(Int64(offset))), ("length", .int(Int64(blob.count))), ("size", .int(Int64(bytes.count))),
-                ("compression", .string(compression)), ("sha256", .string(hex(SHA256.hash(data: blob)))),
-            ]))
-            progress(i + 1, total)
+        } catch {
+            out.abandon()
+            throw error
         }
 
         let manifest = JSONValue.object([
@@ -122,6 +123,48 @@ public enum BundleWriter {
         try out.commit()
         return Summary(path: path, fileBytes: Int(header.fileLength), tensors: input.tensors.count, files: input.files.count,
                        compressedBlobs: compressed, rawTensorBytes: raw, storedTensorBytes: stored)
+    }
+
+    /// Three passes over one blob at once, each on its own thread, all reading it in place: the
+    /// non-finite check, the SHA-256, and the write. The first error wins (the file is then abandoned).
+    static func checkHashAndWrite(_ bytes: UnsafeRawBufferPointer, _ t: BundleInput.TensorEntry, out: AtomicFileWriter,
+                                  allowNonFinite: Bool) throws -> SHA256.Digest {
+        let box = ConcurrentResults()
+        let blob = Blob(bytes: bytes, dtype: t.dtype, tensor: t.originName ?? t.name, file: t.origin, out: out, allow: allowNonFinite)
+        DispatchQueue.concurrentPerform(iterations: 3) { job in
+            do {
+                switch job {
+                case 0: try NonFinite.check(blob.bytes, dtype: blob.dtype, tensor: blob.tensor, file: blob.file, allow: blob.allow)
+                case 1: box.set(digest: SHA256.hash(data: blob.bytes))
+                default: try blob.out.write(blob.bytes)
+                }
+            } catch {
+                box.set(error: error, job: job)
+            }
+        }
+        if let e = box.firstError { throw e }
+        return box.digest!
+    }
+
+    /// What the three jobs read. Unchecked: the bytes are read-only while they run, and only the
+    /// write job touches the writer.
+    struct Blob: @unchecked Sendable {
+        let bytes: UnsafeRawBufferPointer
+        let dtype: DType
+        let tensor: String, file: String
+        let out: AtomicFileWriter
+        let allow: Bool
+    }
+
+    /// What the three jobs of checkHashAndWrite leave, under a lock.
+    final class ConcurrentResults: @unchecked Sendable {
+        private let lock = NSLock()
+        private var errors: [(Int, Error)] = []
+        private(set) var digest: SHA256.Digest?
+        func set(digest d: SHA256.Digest) { lock.lock(); digest = d; lock.unlock() }
+        func set(error: Error, job: Int) { lock.lock(); errors.append((job, error)); lock.unlock() }
+        /// The error of the lowest-numbered job: the check's before the write's, whatever the timing.
+        var firstError: Error? { errors.min { $0.0 < $1.0 }?.1 }
     }
 
     /// The image preprocessing parameters, as the checkpoint's preprocessor_config.json gives them.

@@ -18,7 +18,9 @@ extension BundleInput {
     public static func quantized(_ m: QuantizedModel) throws -> BundleInput {
         let store = m.store
         let tensors = store.tensors.map { info in
-            TensorEntry(name: info.name, dtype: info.dtype, shape: info.shape, origin: info.file) { try store.withBytes(info.name) { Array($0) } }
+            TensorEntry(name: info.name, dtype: info.dtype, shape: info.shape, origin: info.file) { body in
+                try store.withBytes(info.name, body)
+            }
         }
         return BundleInput(sourcePath: m.path, sourceKind: "quantized", layout: m.config.layout, config: m.config,
                            files: try collectFiles(Path.join(m.path, QuantizedModelFormat.configFolder), layout: m.config.layout),

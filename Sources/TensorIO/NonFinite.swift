@@ -28,14 +28,29 @@ public enum NonFinite {
         switch dtype {
         case .f16, .bf16:
             let exponent: UInt16 = dtype == .f16 ? 0x7C00 : 0x7F80
-            for i in 0..<(raw.count / 2) {
+            // 16 values at a time; the block that has one is searched again one by one.
+            let mask = SIMD16<UInt16>(repeating: exponent)
+            var start = 0
+            while start + 16 <= raw.count / 2 {
+                let v = raw.loadUnaligned(fromByteOffset: 2 * start, as: SIMD16<UInt16>.self)
+                if any((v & mask) .== mask) { break }
+                start += 16
+            }
+            for i in start..<(raw.count / 2) {
                 let h = raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
                 if h & exponent == exponent {
                     return (i, dtype == .f16 ? FloatConversion.f16ToF32(h) : FloatConversion.bf16ToF32(h))
                 }
             }
         case .f32:
-            for i in 0..<(raw.count / 4) {
+            let mask = SIMD8<UInt32>(repeating: 0x7F80_0000)
+            var start = 0
+            while start + 8 <= raw.count / 4 {
+                let v = raw.loadUnaligned(fromByteOffset: 4 * start, as: SIMD8<UInt32>.self)
+                if any((v & mask) .== mask) { break }
+                start += 8
+            }
+            for i in start..<(raw.count / 4) {
                 let bits = raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)
                 if bits & 0x7F80_0000 == 0x7F80_0000 { return (i, Float(bitPattern: bits)) }
             }

@@ -98,7 +98,7 @@ import Pipeline
         let good = try BundleInput.checkpoint(graph)
         let tensors = good.tensors.map { t -> BundleInput.TensorEntry in
             guard t.name == "llm.norm.weight" else { return t }
-            return .init(name: t.name, dtype: .f16, shape: [32], origin: t.origin) { [UInt8](repeating: 0, count: 64) }
+            return .init(name: t.name, dtype: .f16, shape: [32], origin: t.origin) { body in try [UInt8](repeating: 0, count: 64).withUnsafeBytes(body) }
         }
         let bad = BundleInput(sourcePath: good.sourcePath, sourceKind: good.sourceKind, layout: good.layout, config: good.config,
                               files: good.files, tensors: tensors, quantization: good.quantization)
@@ -109,5 +109,30 @@ import Pipeline
         #expect { try b.weights() } throws: {  // … but not a model of its config
             String(describing: $0).contains("'llm.norm.weight' in \(path) has shape [32], expected [64]")
         }
+    }
+
+    /// A NaN in a blob is refused by name (the check runs beside the hash and the write) and
+    /// leaves no file; --allow-nonfinite writes it, and the blob verifies.
+    @Test func nonFiniteBlobIsRefusedAndLeavesNoFile() throws {
+        let graph = try ModelLoader.load(TestFiles.golden("models/vila-clip-linear-f16"))
+        let good = try BundleInput.checkpoint(graph)
+        var nan = [UInt16](repeating: 0x3C00, count: 64)
+        nan[41] = 0x7E00
+        let tensors = good.tensors.map { t -> BundleInput.TensorEntry in
+            guard t.name == "llm.norm.weight" else { return t }
+            return .init(name: t.name, dtype: .f16, shape: [64], origin: t.origin) { body in try nan.withUnsafeBytes(body) }
+        }
+        let bad = BundleInput(sourcePath: good.sourcePath, sourceKind: good.sourceKind, layout: good.layout, config: good.config,
+                              files: good.files, tensors: tensors, quantization: good.quantization)
+        let dir = TestFiles.tempDir("b")
+        let path = dir + "/nan.vlmb"
+        #expect { _ = try BundleWriter.write(bad, to: path) } throws: {
+            String(describing: $0).contains("llm.norm.weight") && String(describing: $0).contains("41")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty, "no bundle and no temporary file")
+        var options = BundleWriter.Options()
+        options.allowNonFinite = true
+        _ = try BundleWriter.write(bad, to: path, options: options)
+        try DeviceBundleFile(path: path).verifyBlobs(allowNonFinite: true)
     }
 }
