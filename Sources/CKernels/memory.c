@@ -9,3 +9,7 @@ void vlm_release_free_memory(void) {
     malloc_trim(0);
 #endif
 }
+
+#include <stdatomic.h>
+
+long vlm_atomic_next(long *counter) { return atomic_fetch_add_explicit((_Atomic long *)counter, 1, memory_order_relaxed); }

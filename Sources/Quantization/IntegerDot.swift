@@ -76,13 +76,13 @@ public enum IntegerDot {
                             case .int8:
                                 let gemm = kernels == .portable ? vlm_gemm_int8_q8_portable : vlm_gemm_int8_q8
                                 let wb = UnsafeRawPointer(vb).assumingMemoryBound(to: Int8.self)
-                                Parallel.forEachChunk(n, minimumPerChunk: 16) { rows in
+                                Parallel.forEachBalancedChunk(n, minimumPerChunk: 16) { rows in
                                     gemm(wb, sb, k, m, qb, db, y, n, rows.lowerBound, rows.upperBound)
                                 }
                             case let .int4(g, _):
                                 let gemm = kernels == .portable ? vlm_gemm_int4_q8_portable : vlm_gemm_int4_q8
                                 let go = { (z: UnsafePointer<UInt8>?) in
-                                    Parallel.forEachChunk(n, minimumPerChunk: 16) { rows in
+                                    Parallel.forEachBalancedChunk(n, minimumPerChunk: 16) { rows in
                                         gemm(vb, sb, z, k, g, m, qb, db, dsb, y, n, rows.lowerBound, rows.upperBound)
                                     }
                                 }

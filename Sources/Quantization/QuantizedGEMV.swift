@@ -18,7 +18,7 @@ enum QuantizedGEMV {
                 w.scaleBytes.withElements(UInt16.self) { s in
                     let wp = UnsafeRawPointer(v.baseAddress!).assumingMemoryBound(to: Int8.self), sp = s.baseAddress!
                     for i in 0..<m {
-                        Parallel.forEachChunk(n, minimumPerChunk: 16) { rows in
+                        Parallel.forEachBalancedChunk(n, minimumPerChunk: 16) { rows in
                             int8(wp, sp, k, x + i * k, y + i * n, rows.lowerBound, rows.upperBound)
                         }
                     }
@@ -47,7 +47,7 @@ enum QuantizedGEMV {
                             odd.withUnsafeBufferPointer { o in
                                 sums.withUnsafeBufferPointer { sm in
                                     let run = { (z: UnsafePointer<UInt8>?) in
-                                        Parallel.forEachChunk(n, minimumPerChunk: 16) { rows in
+                                        Parallel.forEachBalancedChunk(n, minimumPerChunk: 16) { rows in
                                             int4(v.baseAddress!, s.baseAddress!, z, k, g, e.baseAddress!, o.baseAddress!,
                                                           sm.baseAddress!, y + i * n, rows.lowerBound, rows.upperBound)
                                         }

@@ -58,7 +58,7 @@ public struct HalfLinear: LinearOperator {
             let w = wp.baseAddress!
             return BlockedLinear.forward(x, rows: m, k: k, n: n, bias: bias, gemv: { xp, yp in
                 for i in 0..<m {
-                    Parallel.forEachChunk(n, minimumPerChunk: 16) { rows in
+                    Parallel.forEachBalancedChunk(n, minimumPerChunk: 16) { rows in
                         gemv(w, bf, k, xp + i * k, yp + i * n, rows.lowerBound, rows.upperBound)
                     }
                 }

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Dispatch
 #if canImport(Glibc)
@@ -51,6 +52,37 @@ public enum Parallel {
         }
     }
 
+    /// Runs body(range) over `count` items in pieces of about `piece` items (at least
+    /// `minimumPerChunk`), which at most `threads` workers claim one after another: a worker that
+    /// is slowed down (another process on its core) takes fewer pieces instead of holding up the
+    /// rest. Use only where each item's result does not depend on the piece it falls in.
+    public static func forEachBalancedChunk(_ count: Int, minimumPerChunk: Int = 1, piecesPerThread: Int = 8,
+                                            _ body: (Range<Int>) -> Void) {
+        let workers = max(1, min(threads, count / max(minimumPerChunk, 1)))
+        if workers == 1 { body(0..<count); return }
+        let pieces = max(workers, min(workers * piecesPerThread, count / max(minimumPerChunk, 1)))
+        let counter = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        counter.initialize(to: 0)
+        defer { counter.deallocate() }
+        let next = PieceCounter(pointer: counter)
+        withoutActuallyEscaping(body) { body in
+            let shared = ConcurrentBody(run: body)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    let p = next.claim()
+                    if p >= pieces { break }
+                    shared.run((p * count / pieces)..<((p + 1) * count / pieces))
+                }
+            }
+        }
+    }
+
+    /// The shared piece counter. Unchecked: only touched through the atomic C helper.
+    struct PieceCounter: @unchecked Sendable {
+        let pointer: UnsafeMutablePointer<Int>
+        func claim() -> Int { vlm_atomic_next(pointer) }
+    }
+
     /// The body of `forEachChunk`, handed to the worker threads. Unchecked: callers write through
     /// pointers into disjoint ranges (that is the contract of `forEachChunk`), which the compiler
     /// cannot see; concurrentPerform returns only when every call has, so nothing outlives the call.
@@ -58,9 +90,9 @@ public enum Parallel {
         let run: (Range<Int>) -> Void
     }
 
-    /// Runs body(piece) for every piece in 0..<pieces, the pieces shared out over the threads.
+    /// Runs body(piece) for every piece in 0..<pieces, claimed one at a time by the threads.
     public static func forEachPiece(_ pieces: Int, _ body: (Int) -> Void) {
-        forEachChunk(pieces) { range in for p in range { body(p) } }
+        forEachBalancedChunk(pieces, piecesPerThread: Int.max / 128) { range in for p in range { body(p) } }
     }
 
     /// OpenBLAS set to one thread once, before its first use.

@@ -104,4 +104,7 @@ void vlm_rtn_quantize_portable(const void *w, int dtype, size_t cols, size_t g, 
 /// streaming jobs call it between layers so that per-thread arenas do not keep old peaks.
 void vlm_release_free_memory(void);
 
+/// Returns *counter and adds 1, atomically (C11, relaxed): how worker threads claim pieces of work.
+long vlm_atomic_next(long *counter);
+
 #endif
