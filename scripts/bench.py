@@ -187,6 +187,10 @@ def main():
                     help="comma-separated subset of conversion,quantization,runner,sizes (runner needs quantization's "
                          "outputs; sizes, never by default, runs the real-size presets below end to end)")
     ap.add_argument("--size-presets", default="vila-7b,vila1.5-13b", help="presets of the sizes phase (issue 15)")
+    ap.add_argument("--preset", default="llama-1b", help="model of the quantization and runner phases (vila-7b: the 7B goal rows)")
+    ap.add_argument("--anchors", default="F16,Q4_0,Q8_0",
+                    help="llama.cpp types to compare with; our schemes and runner cases whose anchor is not listed are skipped "
+                         "(a 7B shape with all three needs ~50 GB of disk; Q4_0 alone ~35 GB)")
     ap.add_argument("--size-awq", action="store_true", help="sizes phase: also AWQ int4 g128 with 8192 calibration tokens (hours)")
     a = ap.parse_args()
     v, T = os.path.abspath(a.vlmkit), a.threads
@@ -227,15 +231,18 @@ def main():
         save()
 
     # 2. Quantization of the ~1B model, ours against llama.cpp's quantizer (same threads).
-    model = W("llama-1b")
+    P, anchors_wanted = a.preset, set(a.anchors.split(","))
+    model = W(P)
+    if not os.path.exists(model) and phases & {"quantization", "runner"}:
+        run([v, "synthesize", "--preset", P, "-o", model])
     total, _ = safetensors_sizes(model) if os.path.exists(model) else (0, 0)
-    gguf = W("llama-1b-f16.gguf")
+    gguf = W(f"{P}-f16.gguf")
     if not os.path.exists(gguf) and phases & {"quantization", "runner"}:
         run([v, "export", model, "--format", "gguf", "--type", "f16", "-o", gguf])
     gsize = os.path.getsize(gguf) if os.path.exists(gguf) else 0
     lc = {}
-    for ft in (["Q4_0", "Q8_0"] if "quantization" in phases else []):
-        out = W(f"llama-1b-{ft.lower()}.gguf")
+    for ft in ([t for t in ("Q4_0", "Q8_0") if t in anchors_wanted] if "quantization" in phases else []):
+        out = W(f"{P}-{ft.lower()}.gguf")
         if os.path.exists(out):
             os.remove(out)
         drop_caches()
@@ -243,14 +250,18 @@ def main():
     for label, args, anchor in ([("int4 g32 RTN", ["--scheme", "int4", "-g", "32"], "Q4_0"),
                                  ("int4 g128 RTN", ["--scheme", "int4", "-g", "128"], "Q4_0"),
                                  ("int8 RTN", ["--scheme", "int8"], "Q8_0")] if "quantization" in phases else []):
-        out = W("llama-1b-" + label.replace(" ", "-"))
+        if anchor not in anchors_wanted:
+            continue
+        out = W(f"{P}-" + label.replace(" ", "-"))
         shutil.rmtree(out, ignore_errors=True)
         drop_caches()
         s, rss, _ = run_rss([v, "quantize", model, "-o", out, *args, "--threads", str(T)])
         ours, theirs = total / MB / s, gsize / MB / lc[anchor][0]
-        rows.append((f"quantize ~1B {label}", f"{ours:.0f} MB/s ({s:.1f} s)", f"llama.cpp {anchor} {theirs:.0f} MB/s ({lc[anchor][0]:.1f} s)",
+        rows.append((f"quantize {P} {label}", f"{ours:.0f} MB/s ({s:.1f} s)", f"llama.cpp {anchor} {theirs:.0f} MB/s ({lc[anchor][0]:.1f} s)",
                      f"{ours / theirs:.2f}", "≥ 1.0"))
         results[f"quantize.{label}"] = dict(seconds=s, peak_rss=rss, input_bytes=total, llamacpp_seconds=lc[anchor][0], llamacpp_input_bytes=gsize)
+        if "g128" in label:
+            shutil.rmtree(out)  # no runner case uses it; a 7B one is 3.8 GB
         save()
 
     # 3. AWQ (optional: ~15 minutes).
@@ -260,7 +271,7 @@ def main():
         random.seed(1)
         with open(ids, "w") as f:
             f.write(" ".join(str(random.randrange(0, 30000)) for _ in range(8192)))
-        out = W("llama-1b-awq")
+        out = W(f"{P}-awq")
         shutil.rmtree(out, ignore_errors=True)
         s, rss, _ = run_rss([v, "quantize", model, "-o", out, "--scheme", "int4", "-g", "128", "--method", "awq",
                              "--calibration", ids, "--calibration-tokens", "8192", "--threads", str(T)])
@@ -270,11 +281,12 @@ def main():
 
     # 4. Runner: ours on f16 / int8 / int4 g32, each quantized one with float activations (--exact) and
     # with int8 activations (integer dots), llama.cpp on the GGUF of the same LLM (f16 / Q8_0 / Q4_0).
-    runner_cases = [("f16", model, gguf, "f16", []),
-                    ("int8, float act.", W("llama-1b-int8-RTN"), W("llama-1b-q8_0.gguf"), "Q8_0", ["--activations", "float"]),
-                    ("int8, int8 act.", W("llama-1b-int8-RTN"), W("llama-1b-q8_0.gguf"), "Q8_0", ["--activations", "int8"]),
-                    ("int4 g32, float act.", W("llama-1b-int4-g32-RTN"), W("llama-1b-q4_0.gguf"), "Q4_0", ["--activations", "float"]),
-                    ("int4 g32, int8 act.", W("llama-1b-int4-g32-RTN"), W("llama-1b-q4_0.gguf"), "Q4_0", ["--activations", "int8"])]
+    runner_cases = [("f16", model, gguf, "F16", []),
+                    ("int8, float act. (default)", W(f"{P}-int8-RTN"), W(f"{P}-q8_0.gguf"), "Q8_0", ["--activations", "float"]),
+                    ("int8, int8 act.", W(f"{P}-int8-RTN"), W(f"{P}-q8_0.gguf"), "Q8_0", ["--activations", "int8"]),
+                    ("int4 g32, float act.", W(f"{P}-int4-g32-RTN"), W(f"{P}-q4_0.gguf"), "Q4_0", ["--activations", "float"]),
+                    ("int4 g32, int8 act. (default)", W(f"{P}-int4-g32-RTN"), W(f"{P}-q4_0.gguf"), "Q4_0", ["--activations", "int8"])]
+    runner_cases = [c for c in runner_cases if c[3] in anchors_wanted]
     anchors = {}
     for label, ours_model, anchor_gguf, anchor_name, extra in (runner_cases if "runner" in phases else []):
         _, rss, out = run_rss([v, "bench", ours_model, "--images", "1" if label == "f16" else "0", "--prompt-tokens", str(a.prompt),

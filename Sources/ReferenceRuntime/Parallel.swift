@@ -52,10 +52,11 @@ public enum Parallel {
         }
     }
 
-    /// Runs body(range) over `count` items in pieces of about `piece` items (at least
-    /// `minimumPerChunk`), which at most `threads` workers claim one after another: a worker that
-    /// is slowed down (another process on its core) takes fewer pieces instead of holding up the
-    /// rest. Use only where each item's result does not depend on the piece it falls in.
+    /// Runs body(range) over `count` items cut into up to `piecesPerThread` contiguous pieces per
+    /// worker (each of at least `minimumPerChunk` items), which at most `threads` workers claim one
+    /// after another: a worker that is slowed down (another process on its core) takes fewer
+    /// pieces instead of holding up the rest. Use only where each item's result does not depend on
+    /// the piece it falls in.
     public static func forEachBalancedChunk(_ count: Int, minimumPerChunk: Int = 1, piecesPerThread: Int = 8,
                                             _ body: (Range<Int>) -> Void) {
         let workers = max(1, min(threads, count / max(minimumPerChunk, 1)))
