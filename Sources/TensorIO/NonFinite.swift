@@ -28,14 +28,29 @@ public enum NonFinite {
         switch dtype {
         case .f16, .bf16:
             let exponent: UInt16 = dtype == .f16 ? 0x7C00 : 0x7F80
-            for i in firstSuspect(raw, SIMD16<UInt16>(repeating: exponent))..<(raw.count / 2) {
+            // 16 values at a time; the block that has one is searched again one by one.
+            let mask = SIMD16<UInt16>(repeating: exponent)
+            var start = 0
+            while start + 16 <= raw.count / 2 {
+                let v = raw.loadUnaligned(fromByteOffset: 2 * start, as: SIMD16<UInt16>.self)
+                if any((v & mask) .== mask) { break }
+                start += 16
+            }
+            for i in start..<(raw.count / 2) {
                 let h = raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
                 if h & exponent == exponent {
                     return (i, dtype == .f16 ? FloatConversion.f16ToF32(h) : FloatConversion.bf16ToF32(h))
                 }
             }
         case .f32:
-            for i in firstSuspect(raw, SIMD8<UInt32>(repeating: 0x7F80_0000))..<(raw.count / 4) {
+            let mask = SIMD8<UInt32>(repeating: 0x7F80_0000)
+            var start = 0
+            while start + 8 <= raw.count / 4 {
+                let v = raw.loadUnaligned(fromByteOffset: 4 * start, as: SIMD8<UInt32>.self)
+                if any((v & mask) .== mask) { break }
+                start += 8
+            }
+            for i in start..<(raw.count / 4) {
                 let bits = raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)
                 if bits & 0x7F80_0000 == 0x7F80_0000 { return (i, Float(bitPattern: bits)) }
             }
@@ -55,19 +70,6 @@ public enum NonFinite {
     }
 
     /// Throws `NonFiniteWeight` for the first NaN/Inf unless allowed.
-    /// The index of the first element of the first SIMD block holding a value whose exponent bits
-    /// (`mask`) are all set — where the element-by-element search starts; blocks before it are clean.
-    static func firstSuspect<V: SIMD>(_ raw: UnsafeRawBufferPointer, _ mask: V) -> Int where V.Scalar: FixedWidthInteger {
-        let width = MemoryLayout<V.Scalar>.size, n = raw.count / width
-        var start = 0
-        while start + V.scalarCount <= n {
-            let v = raw.loadUnaligned(fromByteOffset: width * start, as: V.self)
-            if any((v & mask) .== mask) { break }
-            start += V.scalarCount
-        }
-        return start
-    }
-
     public static func check(_ raw: UnsafeRawBufferPointer, dtype: DType, tensor: String, file: String, allow: Bool) throws {
         guard !allow, let bad = first(in: raw, dtype: dtype) else { return }
         throw NonFiniteWeight(tensor: tensor, file: file, index: bad.index, value: bad.value)
