@@ -51,8 +51,12 @@ public enum RTNPacker {
     public static func pack(_ raw: UnsafeRawPointer, dtype: DType, rows: Int, cols: Int, scheme: QuantScheme,
                             kernels: KernelPath = .native, threads: Int) -> Result<Packed, Failure> {
         guard let dt = code(dtype) else { preconditionFailure("RTNPacker reads f32, f16 and bf16, not \(dtype)") }
-        let g = scheme.groupSize ?? cols
+        let g = scheme.groupSize ?? max(cols, 1)
         precondition(g > 0 && cols % g == 0 && (scheme == .int8 || g % 2 == 0))
+        if rows == 0 || cols == 0 {
+            return .success(Packed(values: [], scales: [], zeros: scheme == .int4(groupSize: g, symmetric: false) ? [] : nil,
+                                   stats: QuantStats(nmse: 0, maxAbsError: 0, elements: 0)))
+        }
         let groups = rows * (cols / g)
         var values = [UInt8](repeating: 0, count: scheme == .int8 ? rows * cols : rows * cols / 2)
         var scales = [UInt16](repeating: 0, count: scheme == .int8 ? rows : groups)
