@@ -224,6 +224,21 @@ enum GoldenMetadata {
         Expect.refused(try CLIRunner.run(["bench", bundle, "--decode-tokens", "1", "--prompt-tokens", "2"]), "holds nan")
     }
 
+    /// A NaN in a layer that is quantized (packed straight from its stored bytes) is named as in a
+    /// kept one, for every scheme; an infinity too.
+    @Test func nanInAQuantizedLayerIsNamed() throws {
+        for (value, word) in [(Float.nan, "nan"), (.infinity, "inf")] {
+            let dir = FixtureEditing.copy("vila-clip-linear-f16")
+            FixtureEditing.setF16(dir + "/llm/model.safetensors", tensor: "model.layers.1.mlp.up_proj.weight", index: 7, to: value)
+            for scheme in [["--scheme", "int8"], ["--scheme", "int4", "-g", "32"]] {
+                let out = TestFiles.tempDir("nanq") + "/q"
+                Expect.refused(try CLIRunner.run(["quantize", dir, "-o", out] + scheme),
+                               "tensor 'model.layers.1.mlp.up_proj.weight' holds \(word) at element 7")
+                #expect(!FileManager.default.fileExists(atPath: out))
+            }
+        }
+    }
+
     /// GGUF holds the language model: a NaN there is refused (one in the projector is not read).
     @Test func nanLanguageModelIsNotExportedToGGUF() throws {
         let dir = FixtureEditing.copy("vila-clip-linear-f16")
