@@ -48,7 +48,7 @@ public enum RTNPacker {
     public static func canRead(_ dtype: DType) -> Bool { code(dtype) != nil }
 
     /// Packs `raw` (rows × cols elements of `dtype`); `cols` must be a multiple of the scheme's group.
-    public static func pack(_ raw: UnsafeRawPointer, dtype: DType, rows: Int, cols: Int, scheme: QuantScheme,
+    public static func pack(_ raw: UnsafeRawBufferPointer, dtype: DType, rows: Int, cols: Int, scheme: QuantScheme,
                             kernels: KernelPath = .native, threads: Int) -> Result<Packed, Failure> {
         guard let dt = code(dtype) else { preconditionFailure("RTNPacker reads f32, f16 and bf16, not \(dtype)") }
         let g = scheme.groupSize ?? max(cols, 1)
@@ -57,6 +57,8 @@ public enum RTNPacker {
             return .success(Packed(values: [], scales: [], zeros: scheme == .int4(groupSize: g, symmetric: false) ? [] : nil,
                                    stats: QuantStats(nmse: 0, maxAbsError: 0, elements: 0)))
         }
+        precondition(raw.count == rows * cols * (dtype == .f32 ? 4 : 2))
+        let src = raw.baseAddress!
         let groups = rows * (cols / g)
         var values = [UInt8](repeating: 0, count: scheme == .int8 ? rows * cols : rows * cols / 2)
         var scales = [UInt16](repeating: 0, count: scheme == .int8 ? rows : groups)
@@ -73,7 +75,7 @@ public enum RTNPacker {
                         func go(_ z: UnsafeMutablePointer<UInt8>?) {
                             Parallel.withThreads(threads) {
                                 Parallel.forEachChunk(rows, minimumPerChunk: 8) { r in
-                                    run(raw, dt, cols, g, m, vb, sb, z, stb, bb, r.lowerBound, r.upperBound)
+                                    run(src, dt, cols, g, m, vb, sb, z, stb, bb, r.lowerBound, r.upperBound)
                                 }
                             }
                         }
@@ -101,7 +103,7 @@ public enum RTNPacker {
         if let g = scheme.groupSize, cols % g != 0 {
             throw QuantizationError.groupDoesNotDivide(tensor: name, columns: cols, groupSize: g)
         }
-        let result = w.withUnsafeBytes { pack($0.baseAddress!, dtype: .f32, rows: rows, cols: cols, scheme: scheme, kernels: kernels, threads: threads) }
+        let result = w.withUnsafeBytes { pack($0, dtype: .f32, rows: rows, cols: cols, scheme: scheme, kernels: kernels, threads: threads) }
         switch result {
         case let .success(p): return p
         case .failure(.nonFinite): throw QuantizationError.nonFinite(tensor: name)

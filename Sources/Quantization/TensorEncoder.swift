@@ -89,7 +89,7 @@ public struct EncodedTensor: Sendable {
             throw QuantizationError.groupDoesNotDivide(tensor: ref.slot, columns: cols, groupSize: g)
         }
         let result = try ref.withRawBytes { raw in
-            RTNPacker.pack(raw.baseAddress!, dtype: ref.dtype, rows: rows, cols: cols, scheme: scheme, threads: threads)
+            RTNPacker.pack(raw, dtype: ref.dtype, rows: rows, cols: cols, scheme: scheme, threads: threads)
         }
         switch result {
         case let .success(p): return packed(ref, p, scheme: scheme)

@@ -32,7 +32,7 @@ import Testing
                      threads: Int, offset: Int = 0) -> Result<RTNPacker.Packed, RTNPacker.Failure> {
         // offset: the stored tensor starts at an odd address, as it may inside a safetensors file.
         let shifted = [UInt8](repeating: 0, count: offset) + raw
-        return shifted.withUnsafeBytes { RTNPacker.pack($0.baseAddress! + offset, dtype: dtype, rows: rows, cols: cols, scheme: scheme,
+        return shifted.withUnsafeBytes { RTNPacker.pack(UnsafeRawBufferPointer(rebasing: $0[offset...]), dtype: dtype, rows: rows, cols: cols, scheme: scheme,
                                                         kernels: kernels, threads: threads) }
     }
 
@@ -58,6 +58,13 @@ import Testing
                     }
                 }
             }
+        }
+    }
+
+    @Test func emptyMatricesPack() throws {
+        for scheme in Self.schemes {
+            let p = try RTNPacker.pack([Float](), rows: 0, cols: scheme.groupSize ?? 8, scheme: scheme, name: "e", threads: 2)
+            #expect(p.values.isEmpty && p.scales.isEmpty && p.stats.elements == 0 && p.stats.nmse == 0)
         }
     }
 
