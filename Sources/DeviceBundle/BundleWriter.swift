@@ -64,7 +64,7 @@ public enum BundleWriter {
                     }
                     var packed: [UInt8]? = nil
                     if let level = options.zstdLevel, !bytes.isEmpty {
-                        let z = try ZstdCodec.compress(Array(bytes), level: level)
+                        let z = try ZstdCodec.compress(bytes, level: level)
                         if z.count < bytes.count { packed = z }
                     }
                     try pad()
