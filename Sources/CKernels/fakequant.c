@@ -13,11 +13,8 @@
 
 // ---------------------------------------------------------------- portable
 static float fq_one(int mode, float x, float s, float z) {
-    float q;
-    if (mode == VLM_FQ_INT8) q = fminf(127.0f, fmaxf(-127.0f, nearbyintf(x / s)));
-    else if (mode == VLM_FQ_INT4_SYM) q = fminf(7.0f, fmaxf(-8.0f, nearbyintf(x / s)));
-    else q = fminf(15.0f, fmaxf(0.0f, nearbyintf(x / s) + z));
-    return ((q - z) + 0.0f) * s;    // + 0: a stored integer has no signed zero
+    float zq = mode == VLM_FQ_INT4_SYM ? 8.0f : z;   // what rtn_level's stored integer is offset by
+    return ((rtn_level(mode, x, s, z) - zq) + 0.0f) * s;    // + 0: a stored integer has no signed zero
 }
 
 static int fq_row_portable(const float *w, const float *cs, const float *clip, size_t cols, size_t g, int mode, float *out) {

@@ -1,5 +1,6 @@
 #include "vlm_kernels.h"
 #include "half.h"
+#include "simd_x86.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,13 +36,6 @@ static float dot_int4_generic(const uint8_t *w, const float *e, const float *o, 
 
 // ---------------------------------------------------------------- AVX2 + FMA
 #if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) static float hsum256(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
-
 __attribute__((target("avx2,fma"))) static float dot_int8_avx2(const int8_t *w, const float *x, size_t k) {
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
     size_t c = 0;
@@ -53,7 +47,7 @@ __attribute__((target("avx2,fma"))) static float dot_int8_avx2(const int8_t *w, 
         a2 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b2)), _mm256_loadu_ps(x + c + 16), a2);
         a3 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b3)), _mm256_loadu_ps(x + c + 24), a3);
     }
-    float s = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    float s = vlm_hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
     for (; c < k; c++) s += (float)w[c] * x[c];
     return s;
 }
@@ -87,7 +81,7 @@ __attribute__((target("avx2,fma,f16c"))) static float row_int4_avx2(const uint8_
         acc = _mm256_fmadd_ps(_mm256_set1_ps(s), d, acc);
         zero_terms += s * (tail - z * sums[gi]);
     }
-    return hsum256(acc) + zero_terms;
+    return vlm_hsum8(acc) + zero_terms;
 }
 #endif
 
@@ -97,6 +91,14 @@ static inline float bf16_to_f32(uint16_t h) {
     float f;
     memcpy(&f, &bits, 4);
     return f;
+}
+
+// Widening reads the halves through memcpy and unaligned loads: a stored tensor may sit at any byte
+// offset of its file (the packing quantizer reads it in place).
+static inline uint16_t load_half(const unsigned char *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return h;
 }
 
 static float dot_half_generic(const uint16_t *w, int bf16, const float *x, size_t k) {
@@ -138,15 +140,18 @@ __attribute__((target("avx2,fma,f16c"))) static float dot_half_avx2(const uint16
             a3 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + c + 24))), _mm256_loadu_ps(x + c + 24), a3);
         }
     }
-    float s = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    float s = vlm_hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
     for (; c < k; c++) s += (bf16 ? bf16_to_f32(w[c]) : f16_to_f32(w[c])) * x[c];
     return s;
 }
 
-__attribute__((target("avx2,f16c"))) static void widen_f16_avx2(const uint16_t *w, float *out, size_t n) {
+__attribute__((target("avx2,f16c"))) static void widen_half_avx2(const unsigned char *w, int bf16, float *out, size_t n) {
     size_t c = 0;
-    for (; c + 8 <= n; c += 8) _mm256_storeu_ps(out + c, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + c))));
-    for (; c < n; c++) out[c] = f16_to_f32(w[c]);
+    for (; c + 8 <= n; c += 8) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(w + 2 * c));
+        _mm256_storeu_ps(out + c, bf16 ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16)) : _mm256_cvtph_ps(v));
+    }
+    for (; c < n; c++) out[c] = bf16 ? bf16_to_f32(load_half(w + 2 * c)) : f16_to_f32(load_half(w + 2 * c));
 }
 #endif
 
@@ -171,7 +176,7 @@ __attribute__((target("avx2,fma"))) static float dot_f32_avx2(const float *w, co
         a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c + 16), _mm256_loadu_ps(x + c + 16), a2);
         a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c + 24), _mm256_loadu_ps(x + c + 24), a3);
     }
-    float s = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    float s = vlm_hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
     for (; c < k; c++) s += w[c] * x[c];
     return s;
 }
@@ -188,11 +193,11 @@ void vlm_gemv_half_portable(const uint16_t *w, int bf16, size_t k, const float *
     for (size_t r = row_begin; r < row_end; r++) y[r] += dot_half_generic(w + r * k, bf16, x, k);
 }
 
-void vlm_widen_half_portable(const uint16_t *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end) {
-    const uint16_t *src = w + row_begin * k;
+void vlm_widen_half_portable(const void *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end) {
+    const unsigned char *src = (const unsigned char *)w + 2 * row_begin * k;
     float *dst = out + row_begin * k;
     size_t n = (row_end - row_begin) * k;
-    for (size_t c = 0; c < n; c++) dst[c] = bf16 ? bf16_to_f32(src[c]) : f16_to_f32(src[c]);
+    for (size_t c = 0; c < n; c++) dst[c] = bf16 ? bf16_to_f32(load_half(src + 2 * c)) : f16_to_f32(load_half(src + 2 * c));
 }
 
 void vlm_gemv_int8_portable(const int8_t *w, const uint16_t *scales, size_t k, const float *x, float *y,
@@ -253,10 +258,10 @@ void vlm_gemv_half(const uint16_t *w, int bf16, size_t k, const float *x, float 
     vlm_gemv_half_portable(w, bf16, k, x, y, row_begin, row_end);
 }
 
-void vlm_widen_half(const uint16_t *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end) {
+void vlm_widen_half(const void *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end) {
 #if defined(__x86_64__)
-    if (!bf16 && vlm_kernels_use_avx2()) {
-        widen_f16_avx2(w + row_begin * k, out + row_begin * k, (row_end - row_begin) * k);
+    if (vlm_kernels_use_avx2()) {
+        widen_half_avx2((const unsigned char *)w + 2 * row_begin * k, bf16, out + row_begin * k, (row_end - row_begin) * k);
         return;
     }
 #endif

@@ -6,6 +6,7 @@
 // activations stays in L1 while the panel's rows pass, then the next tile meets them in L2. Every
 // output element is summed in the same order whatever the tile height, row range or thread.
 #include "q8dot_internal.h"
+#include "simd_x86.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -18,13 +19,6 @@
 #define PREFETCH 2048
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 #define INLINE __attribute__((always_inline)) static inline
-
-AVX2 INLINE float hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
 
 // ---------------------------------------------------------------- int8 weights
 // Σ over one block of int8 w × int8 x, as 8 int32 lanes converted to float. Signed products go
@@ -58,7 +52,7 @@ AVX2 INLINE void int8_rows(const int8_t *w, float scale, size_t k, size_t t, con
             a0[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(xd + i * blocks + b), dot_i8_block(w0, aw0, xq + i * blocks * QB + b * QB), a0[i]);
     }
     for (size_t i = 0; i < t; i++) {
-        float s = hsum8(_mm256_add_ps(a0[i], a1[i]));
+        float s = vlm_hsum8(_mm256_add_ps(a0[i], a1[i]));
         if (full * QB < k)
             s += xd[i * blocks + full] * (float)q8_dot_i8(w + full * QB, xq + i * blocks * QB + full * QB, k - full * QB);
         y[i * ldy] += scale * s;
@@ -132,7 +126,7 @@ AVX2 INLINE float prepare_row(const float *sb, const float *zb, const uint16_t *
             _mm256_storeu_ps(sd + b, _mm256_mul_ps(s, _mm256_loadu_ps(xd + b)));
             c = _mm256_fmadd_ps(zs, _mm256_loadu_ps(xds + b), c);
         }
-    float corr = hsum8(c);
+    float corr = vlm_hsum8(c);
     for (; b < blocks; b++) {
         float s = sb ? sb[b] : _cvtsh_ss(scales[b / per]);
         float zs = sb ? zb[b] : s * (zeros ? (float)zeros[b / per] : 8.0f);
@@ -177,7 +171,7 @@ AVX2 INLINE void int4_rows(const uint8_t *row, const float *sb, const float *zb,
         for (size_t i = 0; i < t; i++)
             a0[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(sd + i * blocks + b), dot_u4_block(u0, xq + i * blocks * QB + b * QB), a0[i]);
     }
-    for (size_t i = 0; i < t; i++) y[i * ldy] += hsum8(_mm256_add_ps(a0[i], a1[i])) - corr[i];
+    for (size_t i = 0; i < t; i++) y[i * ldy] += vlm_hsum8(_mm256_add_ps(a0[i], a1[i])) - corr[i];
 }
 
 // ---------------------------------------------------------------- tiles and drivers

@@ -9,17 +9,6 @@
 #include <immintrin.h>
 #endif
 
-static void widen_row(const void *w, int dtype, size_t cols, float *x) {
-    if (dtype == VLM_DT_F32) { memcpy(x, w, cols * sizeof(float)); return; }
-    const unsigned char *p = w;   // stored tensors need not be 2-byte aligned
-    for (size_t c = 0; c < cols; c++) {
-        uint16_t h;
-        memcpy(&h, p + 2 * c, 2);
-        if (dtype == VLM_DT_F16) x[c] = f16_to_f32(h);
-        else { uint32_t b = (uint32_t)h << 16; memcpy(x + c, &b, 4); }
-    }
-}
-
 // Stores the integer u of column c (row-local) and returns the weight it decodes to.
 static inline float store_level(int mode, float u, float s, float zq, size_t c, uint8_t *values) {
     if (mode == VLM_FQ_INT8) { values[c] = (uint8_t)(int8_t)u; return u * s; }
@@ -55,17 +44,6 @@ static int row_portable(const float *x, size_t cols, size_t g, int mode, uint8_t
 
 #if defined(__x86_64__)
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
-
-AVX2 static void widen_row_avx2(const void *w, int dtype, size_t cols, float *x) {
-    if (dtype == VLM_DT_F32) { memcpy(x, w, cols * sizeof(float)); return; }
-    size_t c = 0;
-    for (; c + 8 <= cols; c += 8) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)((const char *)w + 2 * c));
-        __m256 f = dtype == VLM_DT_F16 ? _mm256_cvtph_ps(v) : _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16));
-        _mm256_storeu_ps(x + c, f);
-    }
-    widen_row((const char *)w + 2 * c, dtype, cols - c, x + c);
-}
 
 // The low byte of each 64-bit lane holds one packed pair after the shift-or: four bytes out.
 AVX2 static inline void store_nibbles(__m256i u, uint8_t *out) {
@@ -170,11 +148,11 @@ static void rtn_rows(int use_avx2, const void *w, int dtype, size_t cols, size_t
         uint8_t *v = values + r * row_bytes;
         uint16_t *sc = scales + r * groups;
         uint8_t *zr = zeros ? zeros + r * groups : NULL;
+        if (dtype == VLM_DT_F32) memcpy(x, src, cols * sizeof(float));
+        else (use_avx2 ? vlm_widen_half : vlm_widen_half_portable)(src, dtype == VLM_DT_BF16, cols, x, 0, 1);
 #if defined(__x86_64__)
-        if (use_avx2) { widen_row_avx2(src, dtype, cols, x); status[r] = (uint8_t)row_avx2(x, cols, g, mode, v, sc, zr, st); continue; }
+        if (use_avx2) { status[r] = (uint8_t)row_avx2(x, cols, g, mode, v, sc, zr, st); continue; }
 #endif
-        (void)use_avx2;
-        widen_row(src, dtype, cols, x);
         status[r] = (uint8_t)row_portable(x, cols, g, mode, v, sc, zr, st);
     }
     free(x);

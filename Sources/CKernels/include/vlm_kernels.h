@@ -25,8 +25,9 @@ void vlm_gemv_half(const uint16_t *w, int bf16, size_t k, const float *x, float 
 /// f32 rows: y[r] += Σ w[r,c]·x[c].
 void vlm_gemv_f32(const float *w, size_t k, const float *x, float *y, size_t row_begin, size_t row_end);
 
-/// Widens rows [row_begin, row_end) of a half-precision matrix to f32 into out (row-major, k per row).
-void vlm_widen_half(const uint16_t *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end);
+/// Widens rows [row_begin, row_end) of a half-precision matrix (f16, or bf16 when bf16 ≠ 0) to f32
+/// into out (row-major, k per row). w may sit at any byte offset.
+void vlm_widen_half(const void *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end);
 
 /// 1 when the AVX2+FMA versions are in use (for benchmark reports). VLMKIT_KERNELS=portable in the
 /// environment (read at the first call) selects the portable versions on any CPU.
@@ -40,7 +41,7 @@ void vlm_gemv_int4_portable(const uint8_t *w, const uint16_t *scales, const uint
                             size_t row_begin, size_t row_end);
 void vlm_gemv_half_portable(const uint16_t *w, int bf16, size_t k, const float *x, float *y, size_t row_begin, size_t row_end);
 void vlm_gemv_f32_portable(const float *w, size_t k, const float *x, float *y, size_t row_begin, size_t row_end);
-void vlm_widen_half_portable(const uint16_t *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end);
+void vlm_widen_half_portable(const void *w, int bf16, size_t k, float *out, size_t row_begin, size_t row_end);
 
 /// Integer-dot kernels (q8dot.c). The activation row x[k] is first rounded by vlm_quantize_q8 to
 /// 8 bits per block of VLM_Q8_BLOCK columns: xq[ceil(k/32)·32] (the last block zero-padded),
