@@ -42,9 +42,12 @@ public enum Attention {
     }
 
     /// The same computation with OpenBLAS: per head, scores = Q·Kᵀ and out = P·V as strided
-    /// sgemm calls; masking and softmax as in `naive`, which is its oracle.
+    /// sgemm calls, with masking as in `naive` (its oracle) and the vectorized softmax. Heads are
+    /// the pieces the threads claim, each with its own score buffer and single-threaded sgemm
+    /// calls, so no bit depends on the thread count.
     public static func forward(q: [Float], k: [Float], v: [Float], tq: Int, tk: Int,
-                               heads: Int, kvHeads: Int, headDim hd: Int, causalOffset: Int?) -> [Float] {
+                               heads: Int, kvHeads: Int, headDim hd: Int, causalOffset: Int?,
+                               kernels: KernelPath = ComputeContext.current.kernels) -> [Float] {
         precondition(heads % kvHeads == 0)
         let group = heads / kvHeads
         let qStride = heads * hd, kvStride = kvHeads * hd
@@ -55,33 +58,25 @@ public enum Attention {
             return direct(q: q, k: k, v: v, tq: tq, tk: tk, heads: heads, kvHeads: kvHeads, headDim: hd, causalOffset: causalOffset)
         }
         let scale = Float(1 / Double(hd).squareRoot())
-        var scores = [Float](repeating: 0, count: tq * tk)
         q.withUnsafeBufferPointer { qp in
             k.withUnsafeBufferPointer { kp in
                 v.withUnsafeBufferPointer { vp in
                     out.withUnsafeMutableBufferPointer { op in
-                        scores.withUnsafeMutableBufferPointer { sp in
-                            for h in 0..<heads {
-                                let kh = h / group
-                                // scores[tq, tk] = scale · Q_h · K_hᵀ
-                                Gemm.sgemm(m: tq, n: tk, k: hd, alpha: scale, a: qp.baseAddress! + h * hd, lda: qStride,
-                                           b: kp.baseAddress! + kh * hd, ldb: kvStride, transposedB: true,
-                                           beta: 0, c: sp.baseAddress!, ldc: tk)
-                                // Rows are independent: split over threads (same result for any count).
-                                let scoreBase = sp.baseAddress!
-                                Parallel.forEachChunk(tq, minimumPerChunk: 16) { rows in
-                                    for i in rows {
-                                        let row = scoreBase + i * tk
-                                        let visible = causalOffset.map { min(tk, $0 + i + 1) } ?? tk
-                                        Kernels.softmax(row, count: visible)
-                                        for j in visible..<tk { row[j] = 0 }
-                                    }
-                                }
-                                // out_h[tq, hd] = P · V_h
-                                Gemm.sgemm(m: tq, n: hd, k: tk, a: sp.baseAddress!, lda: tk,
-                                           b: vp.baseAddress! + kh * hd, ldb: kvStride, transposedB: false,
-                                           beta: 0, c: op.baseAddress! + h * hd, ldc: qStride)
+                        let qb = qp.baseAddress!, kb = kp.baseAddress!, vb = vp.baseAddress!, ob = op.baseAddress!
+                        Parallel.forEachPiece(heads, scratchCount: tq * tk) { h, scores in
+                            let kh = h / group
+                            // scores[tq, tk] = scale · Q_h · K_hᵀ
+                            Gemm.onThisThread(m: tq, n: tk, k: hd, alpha: scale, a: qb + h * hd, lda: qStride,
+                                              b: kb + kh * hd, ldb: kvStride, transposedB: true, beta: 0, c: scores, ldc: tk)
+                            for i in 0..<tq {
+                                let row = scores + i * tk
+                                let visible = causalOffset.map { min(tk, $0 + i + 1) } ?? tk
+                                Kernels.fastSoftmax(row, count: visible, kernels: kernels)
+                                if visible < tk { (row + visible).update(repeating: 0, count: tk - visible) }
                             }
+                            // out_h[tq, hd] = P · V_h
+                            Gemm.onThisThread(m: tq, n: hd, k: tk, a: scores, lda: tk, b: vb + kh * hd, ldb: kvStride,
+                                              transposedB: false, beta: 0, c: ob + h * hd, ldc: qStride)
                         }
                     }
                 }

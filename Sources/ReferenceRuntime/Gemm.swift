@@ -17,14 +17,12 @@ public enum Gemm {
                              b: UnsafePointer<Float>, ldb: Int, transposedB: Bool,
                              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard m > 0, n > 0 else { return }
-        Parallel.blasSingleThreaded.touch()
-        let transA = transposedA ? CblasTrans : CblasNoTrans, transB = transposedB ? CblasTrans : CblasNoTrans
         func call(rows: Range<Int>, cols: Range<Int>) {
             let aOffset = transposedA ? rows.lowerBound : rows.lowerBound * lda
             let bOffset = transposedB ? cols.lowerBound * ldb : cols.lowerBound
-            cblas_sgemm(CblasRowMajor, transA, transB, Int32(rows.count), Int32(cols.count), Int32(k),
-                        alpha, a + aOffset, Int32(lda), b + bOffset, Int32(ldb),
-                        beta, c + rows.lowerBound * ldc + cols.lowerBound, Int32(ldc))
+            onThisThread(m: rows.count, n: cols.count, k: k, alpha: alpha, a: a + aOffset, lda: lda, transposedA: transposedA,
+                         b: b + bOffset, ldb: ldb, transposedB: transposedB, beta: beta,
+                         c: c + rows.lowerBound * ldc + cols.lowerBound, ldc: ldc)
         }
         if n >= 2 * columnBlock {
             let pieces = (n + columnBlock - 1) / columnBlock
@@ -39,5 +37,17 @@ public enum Gemm {
         } else {
             call(rows: 0..<m, cols: 0..<n)
         }
+    }
+
+    /// One single-threaded sgemm call on the calling thread, for callers that cut the work into
+    /// pieces of their own (by shapes only, so that no bit depends on the thread count).
+    public static func onThisThread(m: Int, n: Int, k: Int, alpha: Float = 1,
+                                    a: UnsafePointer<Float>, lda: Int, transposedA: Bool = false,
+                                    b: UnsafePointer<Float>, ldb: Int, transposedB: Bool,
+                                    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard m > 0, n > 0 else { return }
+        Parallel.blasSingleThreaded.touch()
+        cblas_sgemm(CblasRowMajor, transposedA ? CblasTrans : CblasNoTrans, transposedB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }

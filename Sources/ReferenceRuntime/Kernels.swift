@@ -8,18 +8,25 @@ public enum Kernels {
         let bias = bias ?? [Float](repeating: 0, count: n)
         precondition(x.count % n == 0 && weight.count == n && bias.count == n)
         let rows = x.count / n
-        x.withUnsafeMutableBufferPointer { p in
-            for r in 0..<rows {
-                let base = r * n
-                var mean: Double = 0
-                for i in 0..<n { mean += Double(p[base + i]) }
-                mean /= Double(n)
-                var variance: Double = 0
-                for i in 0..<n { let d = Double(p[base + i]) - mean; variance += d * d }
-                variance /= Double(n)
-                let inv = 1 / (variance + Double(eps)).squareRoot()
-                for i in 0..<n {
-                    p[base + i] = Float((Double(p[base + i]) - mean) * inv) * weight[i] + bias[i]
+        // Rows are independent: split over threads (same result for any count).
+        x.withUnsafeMutableBufferPointer { xp in
+            weight.withUnsafeBufferPointer { wp in
+                bias.withUnsafeBufferPointer { bp in
+                    guard let xb = xp.baseAddress else { return }
+                    let w = wp.baseAddress!, b = bp.baseAddress!
+                    Parallel.forEachChunk(rows, minimumPerChunk: 16) { range in
+                        for r in range {
+                            let p = xb + r * n
+                            var mean: Double = 0
+                            for i in 0..<n { mean += Double(p[i]) }
+                            mean /= Double(n)
+                            var variance: Double = 0
+                            for i in 0..<n { let d = Double(p[i]) - mean; variance += d * d }
+                            variance /= Double(n)
+                            let inv = 1 / (variance + Double(eps)).squareRoot()
+                            for i in 0..<n { p[i] = Float((Double(p[i]) - mean) * inv) * w[i] + b[i] }
+                        }
+                    }
                 }
             }
         }

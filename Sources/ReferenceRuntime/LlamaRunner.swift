@@ -74,7 +74,7 @@ public final class LlamaRunner: @unchecked Sendable {
             let h2 = Kernels.rmsNorm(x, width: hsz, weight: l.mlpNorm, eps: eps)
             let g = l.gate.forward(h2, rows: tokens)
             var u = l.up.forward(h2, rows: tokens)
-            Kernels.multiplyBySiLU(&u, gate: g)
+            Kernels.fastMultiplyBySiLU(&u, gate: g)
             Kernels.add(&x, l.down.forward(u, rows: tokens))
         }
         cache.advance(by: tokens)

@@ -96,6 +96,46 @@ public enum Parallel {
         forEachBalancedChunk(pieces, piecesPerThread: Int.max / 128) { range in for p in range { body(p) } }
     }
 
+    /// Runs body(piece, scratch) for every piece in 0..<pieces, claimed one at a time by the threads;
+    /// `scratch` points to `scratchCount` floats owned by the worker that runs the piece (one buffer
+    /// per worker, allocated once per call), for a piece's intermediate values.
+    public static func forEachPiece(_ pieces: Int, scratchCount: Int,
+                                    _ body: (_ piece: Int, _ scratch: UnsafeMutablePointer<Float>) -> Void) {
+        guard pieces > 0 else { return }
+        let workers = max(1, min(threads, pieces))
+        let buffers = UnsafeMutablePointer<Float>.allocate(capacity: workers * max(scratchCount, 1))
+        defer { buffers.deallocate() }
+        if workers == 1 {
+            for p in 0..<pieces { body(p, buffers) }
+            return
+        }
+        let counter = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        counter.initialize(to: 0)
+        defer { counter.deallocate() }
+        let next = PieceCounter(pointer: counter), scratch = SharedPointer(pointer: buffers)
+        withoutActuallyEscaping(body) { body in
+            let shared = ConcurrentPieceBody(run: body)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let mine = scratch.pointer + w * max(scratchCount, 1)
+                while true {
+                    let p = next.claim()
+                    if p >= pieces { break }
+                    shared.run(p, mine)
+                }
+            }
+        }
+    }
+
+    /// A pointer handed to the workers. Unchecked: each worker writes only its own part.
+    struct SharedPointer: @unchecked Sendable {
+        let pointer: UnsafeMutablePointer<Float>
+    }
+
+    /// The body of `forEachPiece(_:scratchCount:_:)`, as `ConcurrentBody` is for the others.
+    struct ConcurrentPieceBody: @unchecked Sendable {
+        let run: (Int, UnsafeMutablePointer<Float>) -> Void
+    }
+
     /// OpenBLAS set to one thread once, before its first use.
     static let blasSingleThreaded = BlasThreads()
 

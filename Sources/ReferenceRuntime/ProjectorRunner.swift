@@ -29,7 +29,7 @@ public struct ProjectorRunner: Sendable {
                 width = layer.outFeatures
             case .activation(let a):
                 switch a {
-                case .geluErf: for i in 0..<x.count { x[i] = Kernels.geluErf(x[i]) }
+                case .geluErf: Kernels.map(&x, Kernels.geluErf)
                 case .relu: for i in 0..<x.count { x[i] = max(x[i], 0) }
                 }
             }

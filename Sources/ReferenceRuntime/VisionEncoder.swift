@@ -13,7 +13,7 @@ public struct VisionEncoder: Sendable {
     let positionEmbed: [Float]      // [positions, D]
     let preNorm: AffineParams?
     let layers: [Layer]             // only the layers that run
-    let act: @Sendable (Float) -> Float
+    let act: Activation
 
     public init(_ w: any WeightSource) throws {
         let c = w.config.vision
@@ -27,7 +27,7 @@ public struct VisionEncoder: Sendable {
         positionEmbed = m.positionEmbed
         preNorm = m.preNorm
         layers = m.layers
-        guard let act = Kernels.activation(named: c.hiddenAct) else { preconditionFailure("activation checked by the config") }
+        guard let act = Activation(named: c.hiddenAct) else { preconditionFailure("activation checked by the config") }
         self.act = act
     }
 
@@ -78,7 +78,7 @@ public struct VisionEncoder: Sendable {
         h = out
         Kernels.layerNorm(&h, width: d, weight: l.norm2.weight, bias: l.norm2.bias, eps: eps)
         var m = l.fc1.forward(h, rows: tokens)
-        Kernels.map(&m, act)
+        act.apply(&m)
         Kernels.add(&out, l.fc2.forward(m, rows: tokens))
         return out
     }

@@ -101,6 +101,18 @@ void vlm_rtn_quantize(const void *w, int dtype, size_t cols, size_t g, int mode,
 void vlm_rtn_quantize_portable(const void *w, int dtype, size_t cols, size_t g, int mode, uint8_t *values, uint16_t *scales,
                                uint8_t *zeros, double *stats, uint8_t *status, size_t row_begin, size_t row_end);
 
+/// Vectorized exp and what uses it (activations.c), the float twins of ReferenceRuntime's Kernels
+/// (Double arithmetic, the oracle). vlm_softmax: p[0..<n] ← softmax(p), in place (max subtracted,
+/// float sums). vlm_activation: x ← f(x) for f = SiLU x·σ(x), quick_gelu x·σ(1.702x) or tanh-GELU
+/// 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))). vlm_mul_silu: u ← u · SiLU(g).
+enum { VLM_ACT_SILU = 0, VLM_ACT_QUICK_GELU = 1, VLM_ACT_GELU_TANH = 2 };
+void vlm_softmax(float *p, size_t n);
+void vlm_activation(float *x, size_t n, int kind);
+void vlm_mul_silu(float *u, const float *g, size_t n);
+void vlm_softmax_portable(float *p, size_t n);
+void vlm_activation_portable(float *x, size_t n, int kind);
+void vlm_mul_silu_portable(float *u, const float *g, size_t n);
+
 /// Returns freed heap pages to the system (glibc's malloc_trim; nothing elsewhere). Long
 /// streaming jobs call it between layers so that per-thread arenas do not keep old peaks.
 void vlm_release_free_memory(void);
