@@ -61,32 +61,34 @@ public enum IntegerDot {
         return out
     }
 
-    /// y[i, r] += Σ_c x̃[i, c] · ŵ[r, c] for i < m (y has row stride n), x̃ the rounded activations.
-    static func run(_ w: QuantizedMatrix, x: UnsafePointer<Float>, m: Int, y: UnsafeMutablePointer<Float>, kernels: KernelPath) {
+    /// Rounds the m activation rows at x and returns the kernel call that adds
+    /// y[i, r] += Σ_c x̃[i, c] · ŵ[r, c] for every i < m and the given output features r (y has row
+    /// stride n), x̃ the rounded activations.
+    static func prepare(_ w: QuantizedMatrix, x: UnsafePointer<Float>, m: Int, kernels: KernelPath)
+        -> (_ features: Range<Int>, _ y: UnsafeMutablePointer<Float>) -> Void {
         precondition(supports(w.scheme))
         let k = w.cols, n = w.rows
+        if m == 0 || k == 0 { return { _, _ in } }   // nothing to add
         let r = round(x, rows: m, k: k, order: order(for: w.scheme))
-        r.values.withUnsafeBufferPointer { q in
-            r.scales.withUnsafeBufferPointer { d in
-                r.scaledSums.withUnsafeBufferPointer { ds in
-                    w.valueBytes.withElements(UInt8.self) { v in
-                        w.scaleBytes.withElements(UInt16.self) { s in
-                            let qb = q.baseAddress!, db = d.baseAddress!, dsb = ds.baseAddress!, vb = v.baseAddress!, sb = s.baseAddress!
-                            switch w.scheme {
-                            case .int8:
-                                let gemm = kernels == .portable ? vlm_gemm_int8_q8_portable : vlm_gemm_int8_q8
-                                let wb = UnsafeRawPointer(vb).assumingMemoryBound(to: Int8.self)
-                                Parallel.forEachBalancedChunk(n, minimumPerChunk: 16) { rows in
-                                    gemm(wb, sb, k, m, qb, db, y, n, rows.lowerBound, rows.upperBound)
-                                }
-                            case let .int4(g, _):
-                                let gemm = kernels == .portable ? vlm_gemm_int4_q8_portable : vlm_gemm_int4_q8
-                                let go = { (z: UnsafePointer<UInt8>?) in
-                                    Parallel.forEachBalancedChunk(n, minimumPerChunk: 16) { rows in
-                                        gemm(vb, sb, z, k, g, m, qb, db, dsb, y, n, rows.lowerBound, rows.upperBound)
+        return { features, y in
+            r.values.withUnsafeBufferPointer { q in
+                r.scales.withUnsafeBufferPointer { d in
+                    r.scaledSums.withUnsafeBufferPointer { ds in
+                        w.valueBytes.withElements(UInt8.self) { v in
+                            w.scaleBytes.withElements(UInt16.self) { s in
+                                let qb = q.baseAddress!, db = d.baseAddress!, dsb = ds.baseAddress!, vb = v.baseAddress!, sb = s.baseAddress!
+                                switch w.scheme {
+                                case .int8:
+                                    let gemm = kernels == .portable ? vlm_gemm_int8_q8_portable : vlm_gemm_int8_q8
+                                    let wb = UnsafeRawPointer(vb).assumingMemoryBound(to: Int8.self)
+                                    gemm(wb, sb, k, m, qb, db, y, n, features.lowerBound, features.upperBound)
+                                case let .int4(g, _):
+                                    let gemm = kernels == .portable ? vlm_gemm_int4_q8_portable : vlm_gemm_int4_q8
+                                    let go = { (z: UnsafePointer<UInt8>?) in
+                                        gemm(vb, sb, z, k, g, m, qb, db, dsb, y, n, features.lowerBound, features.upperBound)
                                     }
+                                    if let zeros = w.zeroBytes { zeros.withElements(UInt8.self) { go($0.baseAddress!) } } else { go(nil) }
                                 }
-                                if let zeros = w.zeroBytes { zeros.withElements(UInt8.self) { go($0.baseAddress!) } } else { go(nil) }
                             }
                         }
                     }

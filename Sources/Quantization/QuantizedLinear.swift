@@ -25,23 +25,18 @@ public struct QuantizedLinear: LinearOperator {
     public var inFeatures: Int { matrix.cols }
     public var outFeatures: Int { matrix.rows }
 
-    public func forward(_ x: [Float], rows m: Int) -> [Float] {
+    public func rowWork(_ x: UnsafePointer<Float>, rows m: Int) -> RowWork {
         // Read on the calling thread: worker threads do not see task-local values.
         let path = kernels ?? ComputeContext.current.kernels
         let bits = matrix.scheme == .int8 ? 8 : 4
         if (activations ?? ComputeContext.current.activations).roundsActivations(weightBits: bits), IntegerDot.supports(matrix.scheme) {
-            let n = matrix.rows
-            precondition(x.count == m * matrix.cols)
-            var y = Matmul.output(rows: m, n: n, bias: bias)
-            guard m > 0, n > 0, matrix.cols > 0 else { return y }
-            x.withUnsafeBufferPointer { xp in
-                y.withUnsafeMutableBufferPointer { yp in IntegerDot.run(matrix, x: xp.baseAddress!, m: m, y: yp.baseAddress!, kernels: path) }
-            }
-            return y
+            let run = IntegerDot.prepare(matrix, x: x, m: m, kernels: path)
+            return RowWork(outFeatures: matrix.rows, bias: bias) { features, y, _ in run(features, y) }
         }
-        return BlockedLinear.forward(x, rows: m, k: matrix.cols, n: matrix.rows, bias: bias,
-                              gemv: { xp, yp in QuantizedGEMV.run(matrix, x: xp, m: m, y: yp, kernels: path) },
-                              widenRow: { r, out in matrix.dequantizeRow(r, into: out) })
+        let matrix = matrix
+        return BlockedLinear.work(x, rows: m, k: matrix.cols, n: matrix.rows, bias: bias,
+                                  gemv: m <= BlockedLinear.gemvRows ? QuantizedGEMV.prepare(matrix, x: x, m: m, kernels: path) : { _, _ in },
+                                  widenRow: { r, out in matrix.dequantizeRow(r, into: out) })
     }
 
     public func weightRow(_ r: Int, into out: UnsafeMutablePointer<Float>) { matrix.dequantizeRow(r, into: out) }

@@ -49,21 +49,16 @@ public struct HalfLinear: LinearOperator {
         return isBF16 ? FloatConversion.bf16ToF32(h) : FloatConversion.f16ToF32(h)
     }
 
-    public func forward(_ x: [Float], rows m: Int) -> [Float] {
-        let k = inFeatures, n = outFeatures, bf = Int32(isBF16 ? 1 : 0)
+    public func rowWork(_ x: UnsafePointer<Float>, rows m: Int) -> RowWork {
+        let k = inFeatures, n = outFeatures, bf = Int32(isBF16 ? 1 : 0), weight = weight
         let path = kernels ?? ComputeContext.current.kernels
         let gemv = path == .portable ? vlm_gemv_half_portable : vlm_gemv_half
         let widen = path == .portable ? vlm_widen_half_portable : vlm_widen_half
-        return weight.withElements(UInt16.self) { wp in
-            let w = wp.baseAddress!
-            return BlockedLinear.forward(x, rows: m, k: k, n: n, bias: bias, gemv: { xp, yp in
-                for i in 0..<m {
-                    Parallel.forEachBalancedChunk(n, minimumPerChunk: 16) { rows in
-                        gemv(w, bf, k, xp + i * k, yp + i * n, rows.lowerBound, rows.upperBound)
-                    }
-                }
-            }, widenRow: { r, out in widen(w + r * k, bf, k, out, 0, 1) })
-        }
+        return BlockedLinear.work(x, rows: m, k: k, n: n, bias: bias, gemv: { features, y in
+            weight.withElements(UInt16.self) { wp in
+                for i in 0..<m { gemv(wp.baseAddress!, bf, k, x + i * k, y + i * n, features.lowerBound, features.upperBound) }
+            }
+        }, widenRow: { r, out in weight.withElements(UInt16.self) { widen($0.baseAddress! + r * k, bf, k, out, 0, 1) } })
     }
 
     public func weightRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {

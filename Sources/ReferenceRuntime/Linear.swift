@@ -1,3 +1,4 @@
+import CKernels
 import ModelGraph
 import TensorCore
 
@@ -8,12 +9,20 @@ public protocol LinearOperator: Sendable {
     var outFeatures: Int { get }
     /// `x` holds `rows` rows of `inFeatures`; returns `rows` rows of `outFeatures`.
     func forward(_ x: [Float], rows: Int) -> [Float]
+    /// The same product as work over ranges of output features, for `FusedLinear` (x stays
+    /// valid while the work runs).
+    func rowWork(_ x: UnsafePointer<Float>, rows: Int) -> RowWork
     /// Writes row r of the weight in f32 (inFeatures values): an embedding lookup when the
     /// weight is an embedding table.
     func weightRow(_ r: Int, into out: UnsafeMutablePointer<Float>)
 }
 
 extension LinearOperator {
+    /// The product run alone: its work in one parallel pass.
+    public func forward(_ x: [Float], rows: Int) -> [Float] {
+        FusedLinear.forward([self], x, rows: rows)[0]
+    }
+
     /// The rows [ids.count, inFeatures] of this weight used as an embedding table
     /// [vocab = outFeatures, hidden]. This is where token ids enter the runtime, so it is where
     /// they are checked: an id outside 0..<vocab is an error naming its position.
@@ -55,6 +64,25 @@ public struct FloatLinear: LinearOperator {
 
     public func forward(_ x: [Float], rows: Int) -> [Float] {
         Matmul.blas(x: x, m: rows, k: inFeatures, weight: weight, n: outFeatures, bias: bias)
+    }
+
+    /// For fusion with others: one thread per piece of `BlockedLinear.pieceRows` output features
+    /// (sgemm straight on the weight rows), or the matrix-vector kernel for one row.
+    public func rowWork(_ x: UnsafePointer<Float>, rows m: Int) -> RowWork {
+        let k = inFeatures, n = outFeatures, weight = weight
+        let path = ComputeContext.current.kernels
+        if m == 1 {
+            return RowWork(outFeatures: n, bias: bias) { features, y, _ in
+                let gemv = path == .portable ? vlm_gemv_f32_portable : vlm_gemv_f32
+                weight.withUnsafeBufferPointer { gemv($0.baseAddress!, k, x, y, features.lowerBound, features.upperBound) }
+            }
+        }
+        return RowWork(outFeatures: n, bias: bias, pieceRows: BlockedLinear.pieceRows) { [bias] features, y, _ in
+            weight.withUnsafeBufferPointer { w in
+                Gemm.onThisThread(m: m, n: features.count, k: k, a: x, lda: k, b: w.baseAddress! + features.lowerBound * k, ldb: k,
+                                  transposedB: true, beta: bias == nil ? 0 : 1, c: y + features.lowerBound, ldc: n)
+            }
+        }
     }
 
     public func weightRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {

@@ -62,8 +62,10 @@ public final class LlamaRunner: @unchecked Sendable {
         var x = embeddings
         for (li, l) in layers.enumerated() {
             let h = Kernels.rmsNorm(x, width: hsz, weight: l.attnNorm, eps: eps)
-            var q = l.q.forward(h, rows: tokens), k = l.k.forward(h, rows: tokens)
-            let v = l.v.forward(h, rows: tokens)
+            // q, k and v read the same input: one parallel pass over their output features (gate/up below too).
+            let qkv = FusedLinear.forward([l.q, l.k, l.v], h, rows: tokens)
+            var q = qkv[0], k = qkv[1]
+            let v = qkv[2]
             rope.apply(&q, tokens: tokens, heads: c.numHeads, startPosition: start)
             rope.apply(&k, tokens: tokens, heads: c.numKVHeads, startPosition: start)
             cache.keys[li] += k
@@ -72,8 +74,9 @@ public final class LlamaRunner: @unchecked Sendable {
                                       heads: c.numHeads, kvHeads: c.numKVHeads, headDim: c.headDim, causalOffset: start)
             Kernels.add(&x, l.o.forward(a, rows: tokens))
             let h2 = Kernels.rmsNorm(x, width: hsz, weight: l.mlpNorm, eps: eps)
-            let g = l.gate.forward(h2, rows: tokens)
-            var u = l.up.forward(h2, rows: tokens)
+            let gateUp = FusedLinear.forward([l.gate, l.up], h2, rows: tokens)
+            let g = gateUp[0]
+            var u = gateUp[1]
             Kernels.fastMultiplyBySiLU(&u, gate: g)
             Kernels.add(&x, l.down.forward(u, rows: tokens))
         }

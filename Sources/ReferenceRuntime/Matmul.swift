@@ -21,7 +21,12 @@ public enum Matmul {
     /// The [m, n] output buffer of a Linear, holding the bias in every row (zeros without one).
     public static func output(rows m: Int, n: Int, bias: [Float]?) -> [Float] {
         var y = [Float](repeating: 0, count: m * n)
-        if let bias { for i in 0..<m { for j in 0..<n { y[i * n + j] = bias[j] } } }
+        guard let bias, n > 0 else { return y }
+        y.withUnsafeMutableBufferPointer { yp in
+            bias.withUnsafeBufferPointer { bp in
+                for i in 0..<m { (yp.baseAddress! + i * n).update(from: bp.baseAddress!, count: n) }
+            }
+        }
         return y
     }
 

@@ -70,8 +70,8 @@ public struct VisionEncoder: Sendable {
         let c = config, d = c.hiddenSize, eps = Float(c.layerNormEps)
         var h = x
         Kernels.layerNorm(&h, width: d, weight: l.norm1.weight, bias: l.norm1.bias, eps: eps)
-        let q = l.q.forward(h, rows: tokens), k = l.k.forward(h, rows: tokens), v = l.v.forward(h, rows: tokens)
-        let a = Attention.forward(q: q, k: k, v: v, tq: tokens, tk: tokens, heads: c.numHeads, kvHeads: c.numHeads,
+        let qkv = FusedLinear.forward([l.q, l.k, l.v], h, rows: tokens)   // one parallel pass for the three
+        let a = Attention.forward(q: qkv[0], k: qkv[1], v: qkv[2], tq: tokens, tk: tokens, heads: c.numHeads, kvHeads: c.numHeads,
                                   headDim: c.headDim, causalOffset: nil)
         var out = x
         Kernels.add(&out, l.o.forward(a, rows: tokens))
