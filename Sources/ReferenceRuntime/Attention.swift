@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Scaled dot-product attention over row-major [tokens, heads·headDim] buffers, one head at a
@@ -55,7 +56,8 @@ public enum Attention {
         var out = [Float](repeating: 0, count: tq * qStride)
         guard tq > 0, tk > 0 else { return out }
         if tq <= Self.directRows {
-            return direct(q: q, k: k, v: v, tq: tq, tk: tk, heads: heads, kvHeads: kvHeads, headDim: hd, causalOffset: causalOffset)
+            return direct(q: q, k: k, v: v, tq: tq, tk: tk, heads: heads, kvHeads: kvHeads, headDim: hd, causalOffset: causalOffset,
+                          kernels: kernels)
         }
         let scale = Float(1 / Double(hd).squareRoot())
         q.withUnsafeBufferPointer { qp in
@@ -89,37 +91,30 @@ public enum Attention {
     /// head cost more in OpenBLAS set-up than the arithmetic itself.
     public static let directRows = 4
 
-    /// Attention for a few query rows with plain loops over unsafe buffers; `naive` is its oracle.
+    /// Attention for a few query rows: one C call per (head, row) (attention.c: vectorized dots,
+    /// softmax and value sums), heads split over threads; `naive` is its oracle.
     static func direct(q: [Float], k: [Float], v: [Float], tq: Int, tk: Int,
-                       heads: Int, kvHeads: Int, headDim hd: Int, causalOffset: Int?) -> [Float] {
+                       heads: Int, kvHeads: Int, headDim hd: Int, causalOffset: Int?,
+                       kernels: KernelPath = ComputeContext.current.kernels) -> [Float] {
         let group = heads / kvHeads
         let qStride = heads * hd, kvStride = kvHeads * hd
         let scale = Float(1 / Double(hd).squareRoot())
+        let attend = kernels == .portable ? vlm_attend_row_portable : vlm_attend_row
         var out = [Float](repeating: 0, count: tq * qStride)
-        var scores = [Float](repeating: 0, count: tk)
         q.withUnsafeBufferPointer { qp in
             k.withUnsafeBufferPointer { kp in
                 v.withUnsafeBufferPointer { vp in
                     out.withUnsafeMutableBufferPointer { op in
-                        scores.withUnsafeMutableBufferPointer { sp in
-                            let s = sp.baseAddress!
-                            for h in 0..<heads {
+                        let qb = qp.baseAddress!, kb = kp.baseAddress!, vb = vp.baseAddress!, ob = op.baseAddress!
+                        // Heads in pieces of 4 (enough work per claim at short contexts).
+                        let perPiece = 4, pieces = (heads + perPiece - 1) / perPiece
+                        Parallel.forEachPiece(pieces, scratchCount: tk) { p, scores in
+                            for h in (p * perPiece)..<min(heads, (p + 1) * perPiece) {
                                 let kh = h / group
                                 for i in 0..<tq {
                                     let visible = causalOffset.map { min(tk, $0 + i + 1) } ?? tk
-                                    let qRow = qp.baseAddress! + i * qStride + h * hd
-                                    for j in 0..<visible {
-                                        let kRow = kp.baseAddress! + j * kvStride + kh * hd
-                                        var dot: Float = 0
-                                        for d in 0..<hd { dot += qRow[d] * kRow[d] }
-                                        s[j] = dot * scale
-                                    }
-                                    Kernels.softmax(s, count: visible)
-                                    let oRow = op.baseAddress! + i * qStride + h * hd
-                                    for j in 0..<visible {
-                                        let w = s[j], vRow = vp.baseAddress! + j * kvStride + kh * hd
-                                        for d in 0..<hd { oRow[d] += w * vRow[d] }
-                                    }
+                                    attend(qb + i * qStride + h * hd, kb + kh * hd, vb + kh * hd, visible, hd, kvStride, scale,
+                                           scores, ob + i * qStride + h * hd)
                                 }
                             }
                         }

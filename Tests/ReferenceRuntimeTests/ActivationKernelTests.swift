@@ -98,5 +98,26 @@ import TensorCore
         let q = (0..<(29 * 6 * 16)).map { _ in g.nextFloat() }, kv = (0..<(29 * 2 * 16)).map { _ in g.nextFloat() }
         let attention = { Attention.forward(q: q, k: kv, v: kv, tq: 29, tk: 29, heads: 6, kvHeads: 2, headDim: 16, causalOffset: 0) }
         #expect(Parallel.withThreads(1, attention) == Parallel.withThreads(3, attention))
+        // Decoding rows (attention.c, one call per head and row) against the cache.
+        let q1 = Array(q.prefix(2 * 6 * 16))
+        let decode = { Attention.forward(q: q1, k: kv, v: kv, tq: 2, tk: 29, heads: 6, kvHeads: 2, headDim: 16, causalOffset: 27) }
+        #expect(Parallel.withThreads(1, decode) == Parallel.withThreads(3, decode))
+    }
+
+    /// The decoding attention kernel on both paths against the naive attention, with head sizes
+    /// that do and do not fill 8 lanes.
+    @Test(arguments: [(64, 40), (3, 5), (12, 1), (80, 130)] as [(Int, Int)])
+    func decodingAttentionMatchesNaive(_ s: (hd: Int, tk: Int)) {
+        var g = SplitMix(seed: UInt64(s.hd * 1000 + s.tk))
+        let heads = 4, kvHeads = 2, tq = 3
+        let q = (0..<(tq * heads * s.hd)).map { _ in g.nextFloat() * 2 }
+        let k = (0..<(s.tk * kvHeads * s.hd)).map { _ in g.nextFloat() * 2 }, v = (0..<(s.tk * kvHeads * s.hd)).map { _ in g.nextFloat() }
+        let offset = max(0, s.tk - tq)
+        let slow = Attention.naive(q: q, k: k, v: v, tq: tq, tk: s.tk, heads: heads, kvHeads: kvHeads, headDim: s.hd, causalOffset: offset)
+        for path in Self.paths {
+            let fast = Attention.forward(q: q, k: k, v: v, tq: tq, tk: s.tk, heads: heads, kvHeads: kvHeads, headDim: s.hd,
+                                         causalOffset: offset, kernels: path)
+            #expect(zip(fast, slow).allSatisfy { abs($0 - $1) <= 1e-5 }, "\(path) \(s)")
+        }
     }
 }

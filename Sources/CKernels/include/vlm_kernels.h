@@ -113,6 +113,14 @@ void vlm_softmax_portable(float *p, size_t n);
 void vlm_activation_portable(float *x, size_t n, int kind);
 void vlm_mul_silu_portable(float *u, const float *g, size_t n);
 
+/// One query row of attention (attention.c): scores[j] = scale · q·k_j for the `visible` key rows
+/// k_j = k + j·kv_stride (hd values each), softmax over them (vlm_softmax), out[0..<hd] = Σ_j
+/// scores[j] · v_j. scores holds `visible` floats of scratch (the probabilities afterwards).
+void vlm_attend_row(const float *q, const float *k, const float *v, size_t visible, size_t hd, size_t kv_stride,
+                    float scale, float *scores, float *out);
+void vlm_attend_row_portable(const float *q, const float *k, const float *v, size_t visible, size_t hd, size_t kv_stride,
+                             float scale, float *scores, float *out);
+
 /// Returns freed heap pages to the system (glibc's malloc_trim; nothing elsewhere). Long
 /// streaming jobs call it between layers so that per-thread arenas do not keep old peaks.
 void vlm_release_free_memory(void);
