@@ -249,12 +249,17 @@ def main():
         cold = llamacpp_quantize(gguf, out, ft, T)
         os.remove(out)
         lc[ft] = (cold[0], llamacpp_quantize(gguf, out, ft, T)[0])  # (cold, warm: the input now in the page cache)
-    for label, args, anchor in ([("int4 g32 RTN", ["--scheme", "int4", "-g", "32"], "Q4_0"),
-                                 ("int4 g128 RTN", ["--scheme", "int4", "-g", "128"], "Q4_0"),
-                                 ("int8 RTN", ["--scheme", "int8"], "Q8_0")] if "quantization" in phases else []):
+    # The last one stores what Q4_0 stores (4 bits + an f16 scale per 32 weights, no zero-point)
+    # and, like llama.cpp's Q4_0 files (Q6_K), a quantized output layer: the same bytes per token.
+    for label, args, anchor, folder in ([("int4 g32 RTN", ["--scheme", "int4", "-g", "32"], "Q4_0", "int4-g32-RTN"),
+                                         ("int4 g128 RTN", ["--scheme", "int4", "-g", "128"], "Q4_0", "int4-g128-RTN"),
+                                         ("int8 RTN", ["--scheme", "int8"], "Q8_0", "int8-RTN"),
+                                         ("int4 g32 symmetric + int8 lm_head RTN", ["--scheme", "int4", "-g", "32", "--symmetric",
+                                          "--scheme-for", "llm.lm_head=int8"], "Q4_0", "int4-g32-sym-lmh8")]
+                                        if "quantization" in phases else []):
         if anchor not in anchors_wanted:
             continue
-        out = W(f"{P}-" + label.replace(" ", "-"))
+        out = W(f"{P}-{folder}")
         shutil.rmtree(out, ignore_errors=True)
         drop_caches()
         s, rss, _ = run_rss([v, "quantize", model, "-o", out, *args, "--threads", str(T)])
@@ -291,7 +296,9 @@ def main():
                     ("int8, float act. (default)", W(f"{P}-int8-RTN"), W(f"{P}-q8_0.gguf"), "Q8_0", ["--activations", "float"]),
                     ("int8, int8 act.", W(f"{P}-int8-RTN"), W(f"{P}-q8_0.gguf"), "Q8_0", ["--activations", "int8"]),
                     ("int4 g32, float act.", W(f"{P}-int4-g32-RTN"), W(f"{P}-q4_0.gguf"), "Q4_0", ["--activations", "float"]),
-                    ("int4 g32, int8 act. (default)", W(f"{P}-int4-g32-RTN"), W(f"{P}-q4_0.gguf"), "Q4_0", ["--activations", "int8"])]
+                    ("int4 g32, int8 act. (default)", W(f"{P}-int4-g32-RTN"), W(f"{P}-q4_0.gguf"), "Q4_0", ["--activations", "int8"]),
+                    ("int4 g32 symmetric + int8 lm_head (Q4_0's bytes), default act.", W(f"{P}-int4-g32-sym-lmh8"), W(f"{P}-q4_0.gguf"),
+                     "Q4_0", [])]
     runner_cases = [c for c in runner_cases if c[3] in anchors_wanted]
     anchors = {}
     for label, ours_model, anchor_gguf, anchor_name, extra in (runner_cases if "runner" in phases else []):

@@ -40,11 +40,13 @@ public struct RuntimeBenchmark: Encodable, Sendable {
         return Array(repeating: layer, count: c.numLayers).flatMap { $0 } + [(1, c.vocabSize, h)]
     }
 
-    /// The vision tower's Linear layers (q, k, v, o, fc1, fc2 as the encoder runs them, and the
-    /// patch embedding as a matrix product) for one image.
+    /// The vision tower's matrix products for one image: per layer q, k, v, o, fc1, fc2 and, per
+    /// head, attention's scores Q·Kᵀ [n, n] and weighted values P·V [n, headDim]; and the patch
+    /// embedding as a matrix product.
     public static func visionShapes(_ v: VisionConfig, layersUsed: Int) -> [(Int, Int, Int)] {
-        let n = v.numPositions, h = v.hiddenSize
-        let layer = [(n, h, h), (n, h, h), (n, h, h), (n, h, h), (n, v.intermediateSize, h), (n, h, v.intermediateSize)]
+        let n = v.numPositions, h = v.hiddenSize, hd = v.headDim
+        let attention = Array(repeating: [(n, n, hd), (n, hd, n)], count: v.numHeads).flatMap { $0 }
+        let layer = [(n, h, h), (n, h, h), (n, h, h), (n, h, h), (n, v.intermediateSize, h), (n, h, v.intermediateSize)] + attention
         return [(v.numPatches, h, v.numChannels * v.patchSize * v.patchSize)] + Array(repeating: layer, count: layersUsed).flatMap { $0 }
     }
 

@@ -9,7 +9,8 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
         abstract: "Time the runner on a model: vision ms per image, prefill and decode tokens/s, against sgemm alone.",
         discussion: """
         Random images and token ids (nothing is checked; tests check correctness). The compute-bound \
-        stages are compared with OpenBLAS sgemm running the same Linear-layer shapes alone: \
+        stages are compared with OpenBLAS sgemm running the same matrix-product shapes alone (vision: \
+        its Linear layers and attention's per-head Q·Kᵀ and P·V; prefill: the Linear layers): \
         `vision_gflops / (vision_ms / 1000)` against `vision_gflops / (vision_sgemm_ms / 1000)`, and the \
         same for prefill. scripts/bench runs this beside llama.cpp and writes the table in BENCHMARKS.md.
 
