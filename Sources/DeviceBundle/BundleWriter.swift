@@ -14,6 +14,8 @@ public enum BundleWriter {
         public var toolVersion = "vlmkit"
         /// Accept NaN/Inf in float tensors (weights, scales); by default the first one is an error.
         public var allowNonFinite = false
+        /// Threads storing uncompressed blobs (nil: one per core). The file is the same for any count.
+        public var threads: Int? = nil
         public init() {}
     }
 
@@ -55,40 +57,31 @@ public enum BundleWriter {
 
         var tensorEntries: [JSONValue] = []
         var compressed = 0, raw = 0, stored = 0
-        let total = input.tensors.count
+        func entry(_ t: BundleInput.TensorEntry, offset: Int, length: Int, size: Int, zstd: Bool, digest: SHA256.Digest) {
+            raw += size
+            stored += length
+            if zstd { compressed += 1 }
+            tensorEntries.append(.object([
+                ("name", .string(t.name)), ("dtype", .string(t.dtype.rawValue)),
+                ("shape", .array(t.shape.dims.map { .int(Int64($0)) })),
+                ("offset", .int(Int64(offset))), ("length", .int(Int64(length))), ("size", .int(Int64(size))),
+                ("compression", .string(zstd ? "zstd" : "none")), ("sha256", .string(hex(digest))),
+            ]))
+        }
         do {
-            for (i, t) in input.tensors.enumerated() {
-                try t.withBytes { bytes in
-                    guard let expected = t.shape.checkedByteCount(t.dtype), expected == bytes.count else {
-                        throw BundleError.badEntry(file: path, name: t.name, detail: "\(bytes.count) bytes do not hold \(t.dtype.rawValue) \(t.shape)")
-                    }
-                    var packed: [UInt8]? = nil
-                    if let level = options.zstdLevel, !bytes.isEmpty {
-                        let z = try ZstdCodec.compress(bytes, level: level)
-                        if z.count < bytes.count { packed = z }
-                    }
-                    try pad()
-                    let offset = out.bytesWritten
-                    let digest: SHA256.Digest
-                    if let packed {
-                        try NonFinite.check(bytes, dtype: t.dtype, tensor: t.originName ?? t.name, file: t.origin, allow: options.allowNonFinite)
-                        try out.write(packed)
-                        digest = SHA256.hash(data: packed)
-                        compressed += 1
-                    } else {
-                        digest = try checkHashAndWrite(bytes, t, out: out, allowNonFinite: options.allowNonFinite)
-                    }
-                    let length = packed?.count ?? bytes.count
-                    raw += bytes.count
-                    stored += length
-                    tensorEntries.append(.object([
-                        ("name", .string(t.name)), ("dtype", .string(t.dtype.rawValue)),
-                        ("shape", .array(t.shape.dims.map { .int(Int64($0)) })),
-                        ("offset", .int(Int64(offset))), ("length", .int(Int64(length))), ("size", .int(Int64(bytes.count))),
-                        ("compression", .string(packed == nil ? "none" : "zstd")), ("sha256", .string(hex(digest))),
-                    ]))
+            if let level = options.zstdLevel {
+                try writeCompressible(input.tensors, level: level, out: out, path: path, options: options, pad: pad,
+                                      entry: entry, progress: progress)
+            } else {
+                let placed = try BlobStore.layout(input.tensors, from: out.bytesWritten, alignment: align, file: path)
+                let digests = try BlobStore.storeAll(input.tensors, at: placed.offsets, out: out, file: path,
+                                                     allowNonFinite: options.allowNonFinite,
+                                                     workers: options.threads ?? ProcessInfo.processInfo.activeProcessorCount, progress: progress)
+                try out.seek(to: placed.end)
+                for (i, t) in input.tensors.enumerated() {
+                    let size = t.shape.checkedByteCount(t.dtype)!
+                    entry(t, offset: placed.offsets[i], length: size, size: size, zstd: false, digest: digests[i])
                 }
-                progress(i + 1, total)
             }
         } catch {
             out.abandon()
@@ -125,46 +118,32 @@ public enum BundleWriter {
                        compressedBlobs: compressed, rawTensorBytes: raw, storedTensorBytes: stored)
     }
 
-    /// Three passes over one blob at once, each on its own thread, all reading it in place: the
-    /// non-finite check, the SHA-256, and the write. The first error wins (the file is then abandoned).
-    static func checkHashAndWrite(_ bytes: UnsafeRawBufferPointer, _ t: BundleInput.TensorEntry, out: AtomicFileWriter,
-                                  allowNonFinite: Bool) throws -> SHA256.Digest {
-        let box = ConcurrentResults()
-        let blob = Blob(bytes: bytes, dtype: t.dtype, tensor: t.originName ?? t.name, file: t.origin, out: out, allow: allowNonFinite)
-        DispatchQueue.concurrentPerform(iterations: 3) { job in
-            do {
-                switch job {
-                case 0: try NonFinite.check(blob.bytes, dtype: blob.dtype, tensor: blob.tensor, file: blob.file, allow: blob.allow)
-                case 1: box.set(digest: SHA256.hash(data: blob.bytes))
-                default: try blob.out.write(blob.bytes)
+    /// The zstd path, one blob after another: each blob compressed and stored compressed when
+    /// that is smaller, otherwise stored as it is.
+    static func writeCompressible(_ tensors: [BundleInput.TensorEntry], level: Int32, out: AtomicFileWriter, path: String,
+                                  options: Options, pad: () throws -> Void,
+                                  entry: (BundleInput.TensorEntry, Int, Int, Int, Bool, SHA256.Digest) -> Void,
+                                  progress: (Int, Int) -> Void) throws {
+        for (i, t) in tensors.enumerated() {
+            try t.withBytes { bytes in
+                guard let expected = t.shape.checkedByteCount(t.dtype), expected == bytes.count else {
+                    throw BundleError.badEntry(file: path, name: t.name, detail: "\(bytes.count) bytes do not hold \(t.dtype.rawValue) \(t.shape)")
                 }
-            } catch {
-                box.set(error: error, job: job)
+                let z = bytes.isEmpty ? nil : try ZstdCodec.compress(bytes, level: level)
+                try pad()
+                let offset = out.bytesWritten
+                if let z, z.count < bytes.count {
+                    try NonFinite.check(bytes, dtype: t.dtype, tensor: t.originName ?? t.name, file: t.origin, allow: options.allowNonFinite)
+                    try out.write(z)
+                    entry(t, offset, z.count, bytes.count, true, SHA256.hash(data: z))
+                } else {
+                    let digest = try BlobStore.store(bytes, t, at: offset, out: out, allowNonFinite: options.allowNonFinite)
+                    try out.seek(to: offset + bytes.count)
+                    entry(t, offset, bytes.count, bytes.count, false, digest)
+                }
             }
+            progress(i + 1, tensors.count)
         }
-        if let e = box.firstError { throw e }
-        return box.digest!
-    }
-
-    /// What the three jobs read. Unchecked: the bytes are read-only while they run, and only the
-    /// write job touches the writer.
-    struct Blob: @unchecked Sendable {
-        let bytes: UnsafeRawBufferPointer
-        let dtype: DType
-        let tensor: String, file: String
-        let out: AtomicFileWriter
-        let allow: Bool
-    }
-
-    /// What the three jobs of checkHashAndWrite leave, under a lock.
-    final class ConcurrentResults: @unchecked Sendable {
-        private let lock = NSLock()
-        private var errors: [(Int, Error)] = []
-        private(set) var digest: SHA256.Digest?
-        func set(digest d: SHA256.Digest) { lock.lock(); digest = d; lock.unlock() }
-        func set(error: Error, job: Int) { lock.lock(); errors.append((job, error)); lock.unlock() }
-        /// The error of the lowest-numbered job: the check's before the write's, whatever the timing.
-        var firstError: Error? { errors.min { $0.0 < $1.0 }?.1 }
     }
 
     /// The image preprocessing parameters, as the checkpoint's preprocessor_config.json gives them.

@@ -46,6 +46,32 @@ public final class AtomicFileWriter {
         bytesWritten += done
     }
 
+    /// Writes `bytes` at `offset` without moving the write position. Several threads may call it
+    /// at once for disjoint ranges; on an error nothing is abandoned (the caller decides).
+    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IOError.cannotWrite(path: path, reason: Self.explain(errno, written: offset + done))
+            }
+            done += n
+        }
+    }
+
+    /// Moves the write position to `offset`, at or past what was written (positional writes may
+    /// have filled the gap; what they did not reads as zeros).
+    public func seek(to offset: Int) throws {
+        precondition(offset >= bytesWritten, "seek backwards")
+        guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
+            let reason = String(cString: strerror(errno))
+            abandon()
+            throw IOError.cannotWrite(path: path, reason: "seek: \(reason)")
+        }
+        bytesWritten = offset
+    }
+
     /// strerror, plus what it means here for the errors a full disk or a size limit give.
     static func explain(_ code: Int32, written: Int) -> String {
         let base = String(cString: strerror(code))
