@@ -214,20 +214,34 @@ def main():
             run([v, "synthesize", "--preset", preset, "-o", model])
         total, largest = safetensors_sizes(model)
         shutil.rmtree(W(preset + "-copy"), ignore_errors=True)
-        drop_caches()
-        cp_s, _, _ = run_rss(["cp", "-r", model, W(preset + "-copy")])
-        shutil.rmtree(W(preset + "-copy"))
-        if os.path.exists(W(preset + ".vlmb")):
+        # Each side cold (page cache dropped), then at once again warm (the source in the cache);
+        # cp neither hashes nor fsyncs, so the time of a `sync` after it is recorded beside it.
+        def timed_cp():
+            cp_s, _, _ = run_rss(["cp", "-r", model, W(preset + "-copy")])
+            sync_s, _, _ = run_rss(["sync"])
+            shutil.rmtree(W(preset + "-copy"))
+            return cp_s, sync_s
+        def timed_export():
+            if os.path.exists(W(preset + ".vlmb")):
+                os.remove(W(preset + ".vlmb"))
+            s, rss, _ = run_rss([v, "export", model, "-o", W(preset + ".vlmb")])
             os.remove(W(preset + ".vlmb"))
+            run_rss(["sync"])
+            return s, rss
         drop_caches()
-        ex_s, ex_rss, _ = run_rss([v, "export", model, "-o", W(preset + ".vlmb")])
-        os.remove(W(preset + ".vlmb"))
+        cp_s, cp_sync = timed_cp()
+        cp_warm, cp_warm_sync = timed_cp()
+        drop_caches()
+        ex_s, ex_rss = timed_export()
+        ex_warm, _ = timed_export()
         bound = 2 * largest + 256 * (1 << 20)
-        rows.append((f"conversion {preset} ({total / GIB:.2f} GiB f16 → bundle)", f"{total / MB / ex_s:.0f} MB/s", f"cp {total / MB / cp_s:.0f} MB/s",
-                     f"{cp_s / ex_s:.2f}", "≥ 0.5"))
+        for cache, ours_s, theirs_s, sync_s in (("cold", ex_s, cp_s, cp_sync), ("warm", ex_warm, cp_warm, cp_warm_sync)):
+            rows.append((f"conversion {preset} ({total / GIB:.2f} GiB f16 → bundle, fsynced), {cache} cache", f"{total / MB / ours_s:.0f} MB/s ({ours_s:.1f} s)",
+                         f"cp {total / MB / theirs_s:.0f} MB/s ({theirs_s:.1f} s; + sync {sync_s:.1f} s)", f"{theirs_s / ours_s:.2f}", "≥ 0.5"))
         rows.append((f"conversion {preset} peak RSS", f"{ex_rss / (1 << 20):.0f} MiB", f"2 × largest tensor + 256 MiB = {bound / (1 << 20):.0f} MiB",
                      f"{ex_rss / bound:.2f}", "≤ 1.0"))
-        results[f"conversion.{preset}"] = dict(bytes=total, largest_tensor=largest, cp_seconds=cp_s, export_seconds=ex_s, export_peak_rss=ex_rss)
+        results[f"conversion.{preset}"] = dict(bytes=total, largest_tensor=largest, cp_seconds=cp_s, cp_sync_seconds=cp_sync, cp_warm_seconds=cp_warm,
+                                                cp_warm_sync_seconds=cp_warm_sync, export_seconds=ex_s, export_warm_seconds=ex_warm, export_peak_rss=ex_rss)
         save()
 
     # 2. Quantization of the ~1B model, ours against llama.cpp's quantizer (same threads).
@@ -313,14 +327,14 @@ def main():
         sg = b["prefill_gflops"] / b["prefill_sgemm_seconds"]
         rows.append((f"prefill {a.prompt} tok, {label}", f"{ours_pf:.1f} tok/s = {b['prefill_gflops'] / b['prefill_seconds']:.1f} GFLOP/s",
                      f"sgemm alone {sg:.1f} GFLOP/s (llama.cpp {anchor_name}: {theirs_pf:.1f} tok/s)",
-                     f"{(b['prefill_gflops'] / b['prefill_seconds']) / sg:.2f} ({ours_pf / theirs_pf:.2f} vs llama.cpp)", "≥ 0.7 of sgemm"))
+                     f"{(b['prefill_gflops'] / b['prefill_seconds']) / sg:.2f} ({ours_pf / theirs_pf:.2f} vs llama.cpp)", "≥ 0.8 of llama.cpp"))
         rows.append((f"decode {a.decode} tok, {label}", f"{ours_dc:.2f} tok/s", f"llama.cpp {anchor_name} {theirs_dc:.2f} tok/s",
                      f"{ours_dc / theirs_dc:.2f}", "≥ 1.0" if label != "f16" else "—"))
         if label == "f16":
             vs = b["vision_gflops"] / (b["vision_sgemm_ms"] / 1000)
             vo = b["vision_gflops"] / (b["vision_ms_per_image"] / 1000)
             rows.append(("vision encode (CLIP ViT-L/14-336), 1 image", f"{b['vision_ms_per_image']:.0f} ms = {vo:.1f} GFLOP/s",
-                         f"sgemm alone {vs:.1f} GFLOP/s", f"{vo / vs:.2f}", "≥ 0.7"))
+                         f"sgemm alone {vs:.1f} GFLOP/s", f"{vo / vs:.2f}", "≥ 0.8"))
         results[f"runner.{label}"] = dict(ours=b, llamacpp=lcr, ours_peak_rss=rss)
         save()
 

@@ -26,6 +26,7 @@ enum BlobStore {
             try out.write(piece, at: offset + position)
             position += piece.count
         }
+        out.startWriteback(offset: offset, count: bytes.count)
         return hasher.finalize()
     }
 
