@@ -25,7 +25,7 @@ import transformers
 import safetensors
 from safetensors.torch import save_file
 from transformers import (CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel, LlamaConfig,
-                          LlamaForCausalLM, LlavaConfig, LlavaForConditionalGeneration,
+                          LlamaForCausalLM, LlavaConfig, LlavaForConditionalGeneration, Qwen2Config, Qwen2ForCausalLM,
                           SiglipImageProcessor, SiglipVisionConfig, SiglipVisionModel)
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -57,6 +57,24 @@ def llama_config(*, kv_heads=4, rope=None, tied=False, vocab=512, hidden=64, int
     if rope is not None:
         kw["rope_scaling"] = rope
     return LlamaConfig(**kw)
+
+
+def qwen2_config(*, kv_heads=2, vocab=512, hidden=64, intermediate=128, heads=4):
+    """NVILA's LLM in miniature: Qwen2 (q/k/v biases, o without), GQA, rope θ 1e6, eps 1e-6."""
+    return Qwen2Config(vocab_size=vocab, hidden_size=hidden, intermediate_size=intermediate, num_hidden_layers=2,
+                       num_attention_heads=heads, num_key_value_heads=kv_heads, max_position_embeddings=512,
+                       rms_norm_eps=1e-6, rope_parameters={"rope_type": "default", "rope_theta": 1000000.0},
+                       tie_word_embeddings=False, use_sliding_window=False, bos_token_id=1, eos_token_id=2)
+
+
+def strong_attention_biases(llm: torch.nn.Module, seed: int) -> None:
+    """Qwen2's q/k/v biases are large in trained models; at reinit's 0.05 a runner that dropped
+    them would still pass a golden, so they are redrawn at the weights' scale."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in sorted(llm.named_parameters()):
+            if name.endswith(("q_proj.bias", "k_proj.bias", "v_proj.bias")):
+                p.copy_(torch.randn(p.shape, generator=g))
 
 
 def clip_config():
@@ -254,8 +272,11 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
     out = os.path.join(MODELS, name)
     shutil.rmtree(out, ignore_errors=True)
     torch.manual_seed(seed)
-    llm = LlamaForCausalLM(llm_cfg)
+    qwen2 = isinstance(llm_cfg, Qwen2Config)
+    llm = (Qwen2ForCausalLM if qwen2 else LlamaForCausalLM)(llm_cfg)
     reinit(llm, seed + 1)
+    if qwen2:
+        strong_attention_biases(llm, seed + 5)
     if outliers:
         add_outliers(llm, *outliers, seed=seed + 4)
     vcfg = clip_config() if vision_kind == "clip" else siglip_config()
@@ -272,7 +293,7 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
     write_weights(os.path.join(out, "mm_projector"), to_dtype_state(proj, DTYPES[dtype]))
 
     llm_json = config_dict(llm_cfg, dtype)
-    llm_json["architectures"] = ["LlamaForCausalLM"]
+    llm_json["architectures"] = ["Qwen2ForCausalLM" if qwen2 else "LlamaForCausalLM"]
     vis_json = config_dict(vcfg, dtype)
     vis_json["architectures"] = ["CLIPVisionModel" if vision_kind == "clip" else "SiglipVisionModel"]
     proj_json = {"architectures": ["MultimodalProjector"], "mm_projector_type": projector, "model_type": "v2l_projector"}
@@ -599,6 +620,15 @@ def main():
     write_golden("vila-siglip-downsample-f32", "vila-siglip-downsample-f32",
                  golden_vila(ref, [1, IMAGE_TOKEN, 40, IMAGE_TOKEN, 41, 42], 2, 6, seed=103),
                  "SigLIP + mlp_downsample on an odd 5x5 grid, tied embeddings, two images")
+
+    # NVILA's language model: Qwen2 behind a SigLIP tower (the projector is VILA 1.5's mlp2x_gelu).
+    _, ref = build_vila("vila-siglip-qwen2-f16", vision_kind="siglip", projector="mlp2x_gelu", dtype="f16",
+                        llm_cfg=qwen2_config(), select_feature="cls_patch", vision_prefix="vision_model.", seed=70)
+    write_golden("vila-siglip-qwen2-f16", "vila-siglip-qwen2-f16",
+                 golden_vila(ref, [1, 5, IMAGE_TOKEN, 9, 10, 11, 12], 1, 6, seed=107),
+                 "SigLIP + mlp2x_gelu + Qwen2 (q/k/v biases, GQA, rope theta 1e6), one image")
+    write_golden("vila-siglip-qwen2-f16.text-only", "vila-siglip-qwen2-f16",
+                 golden_vila(ref, [1, 33, 250, 7, 480, 99, 3, 12, 44], 0, 6, seed=108), "Qwen2, no image")
 
     _, model = build_llava("llava-hf-f16", dtype="f16", llm_cfg=llama_config(kv_heads=2), seed=40)
     write_golden("llava-hf-f16", "llava-hf-f16", golden_llava(model, [1, 8, IMAGE_TOKEN, 77, 78], 1, 6, seed=104),

@@ -13,10 +13,21 @@ public enum RopeScaling: Equatable, Sendable, Encodable {
     }
 }
 
-/// A Llama-family language model configuration (Hugging Face `LlamaConfig`), read from files
-/// written by transformers 4.x (`rope_theta`, `rope_scaling`, `torch_dtype`) or 5.x
-/// (`rope_parameters`, `dtype`). Missing keys take transformers' `LlamaConfig` defaults.
+/// Which decoder architecture a language model config describes: both compute the same layer
+/// (RMSNorm, rotary attention, SiLU-gated MLP) and differ in which Linears carry biases and in
+/// their config defaults.
+public enum DecoderArchitecture: String, Sendable, Encodable {
+    /// `LlamaForCausalLM`: biases on all four attention Linears when `attention_bias`, on the MLP's when `mlp_bias`.
+    case llama
+    /// `Qwen2ForCausalLM`: q, k and v always biased, o and the MLP never (transformers' modeling_qwen2).
+    case qwen2
+}
+
+/// A Llama-family language model configuration (Hugging Face `LlamaConfig` or `Qwen2Config`), read
+/// from files written by transformers 4.x (`rope_theta`, `rope_scaling`, `torch_dtype`) or 5.x
+/// (`rope_parameters`, `dtype`). Missing keys take transformers' defaults of that config class.
 public struct LlamaConfig: Equatable, Sendable, Encodable {
+    public var architecture: DecoderArchitecture
     public var vocabSize: Int
     public var hiddenSize: Int
     public var intermediateSize: Int
@@ -29,7 +40,9 @@ public struct LlamaConfig: Equatable, Sendable, Encodable {
     public var ropeTheta: Double
     public var ropeScaling: RopeScaling?
     public var tieWordEmbeddings: Bool
-    public var attentionBias: Bool
+    /// Biases of q/k/v, of o, and of the MLP's three Linears.
+    public var qkvBias: Bool
+    public var outputBias: Bool
     public var mlpBias: Bool
     public var hiddenAct: String
     /// `dtype` (5.x) or `torch_dtype` (4.x), as written; informative only.
@@ -41,12 +54,17 @@ public struct LlamaConfig: Equatable, Sendable, Encodable {
     public var gqaRatio: Int { numHeads / numKVHeads }
 
     public init(_ c: ConfigObject) throws {
-        if let type = try c.string("model_type"), type != "llama" {
-            throw ConfigError.unsupported(file: c.file, detail: "\(c.path("model_type")) is \"\(type)\"; VLMKit reads Llama-family language models (model_type \"llama\")")
+        let type = try c.string("model_type")
+        switch type {
+        case nil, "llama": architecture = .llama
+        case "qwen2": architecture = .qwen2
+        default:
+            throw ConfigError.unsupported(file: c.file, detail: "\(c.path("model_type")) is \"\(type!)\"; VLMKit reads Llama-family language models (model_type \"llama\" or \"qwen2\")")
         }
-        vocabSize = try c.positiveInt("vocab_size", default: 32000)
+        let qwen = architecture == .qwen2
+        vocabSize = try c.positiveInt("vocab_size", default: qwen ? 151936 : 32000)
         hiddenSize = try c.positiveInt("hidden_size", default: 4096)
-        intermediateSize = try c.positiveInt("intermediate_size", default: 11008)
+        intermediateSize = try c.positiveInt("intermediate_size", default: qwen ? 22016 : 11008)
         numLayers = try c.positiveInt("num_hidden_layers", default: 32)
         numHeads = try c.positiveInt("num_attention_heads", default: 32)
         numKVHeads = try c.positiveInt("num_key_value_heads", default: numHeads)
@@ -67,19 +85,45 @@ public struct LlamaConfig: Equatable, Sendable, Encodable {
         guard headDim % 2 == 0 else {
             throw ConfigError.invalidValue(file: c.file, key: c.path("head_dim"), detail: "must be even for rotary embeddings, found \(headDim)")
         }
-        maxPositionEmbeddings = try c.positiveInt("max_position_embeddings", default: 2048)
+        maxPositionEmbeddings = try c.positiveInt("max_position_embeddings", default: qwen ? 32768 : 2048)
         rmsNormEps = try c.positiveDouble("rms_norm_eps", default: 1e-6)
         tieWordEmbeddings = try c.bool("tie_word_embeddings", default: false)
-        attentionBias = try c.bool("attention_bias", default: false)
-        mlpBias = try c.bool("mlp_bias", default: false)
+        if qwen {
+            qkvBias = true
+            outputBias = false
+            mlpBias = false
+            try Self.refuseSlidingWindow(c, layers: numLayers)
+        } else {
+            qkvBias = try c.bool("attention_bias", default: false)
+            outputBias = qkvBias
+            mlpBias = try c.bool("mlp_bias", default: false)
+        }
         hiddenAct = try c.string("hidden_act") ?? "silu"
         guard hiddenAct == "silu" || hiddenAct == "swish" else {
-            throw ConfigError.unsupported(file: c.file, detail: "\(c.path("hidden_act")) \"\(hiddenAct)\" is not supported; Llama uses \"silu\"")
+            throw ConfigError.unsupported(file: c.file, detail: "\(c.path("hidden_act")) \"\(hiddenAct)\" is not supported; Llama and Qwen2 use \"silu\"")
         }
         storedDType = try c.string("dtype") ?? c.string("torch_dtype")
         bosTokenID = try c.int("bos_token_id")
         eosTokenIDs = try c.intList("eos_token_id")
         (ropeTheta, ropeScaling) = try Self.readRope(c)
+    }
+
+    /// Qwen2's sliding-window attention limits which keys a layer sees; the runner attends to all
+    /// of them, so a config that turns it on for any layer is refused rather than computed
+    /// differently. As in transformers' Qwen2Config, it applies only with `use_sliding_window`,
+    /// to the layers `layer_types` names "sliding_attention" (or, without that list, the layers
+    /// from `max_window_layers` on). NVILA and Qwen2-Instruct turn it off.
+    static func refuseSlidingWindow(_ c: ConfigObject, layers: Int) throws {
+        guard try c.bool("use_sliding_window", default: false) else { return }
+        let sliding: Bool
+        if case .array(let kinds)? = c.value("layer_types") {
+            sliding = kinds.contains(.string("sliding_attention"))
+        } else {
+            sliding = try c.int("max_window_layers", default: 28) < layers
+        }
+        if sliding {
+            throw ConfigError.unsupported(file: c.file, detail: "\(c.path("use_sliding_window")) is true and some layers use sliding-window attention, which is not supported")
+        }
     }
 
     /// transformers 5.x: `rope_parameters` {rope_type, rope_theta, …};

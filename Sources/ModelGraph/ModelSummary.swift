@@ -21,6 +21,10 @@ public struct ModelSummary: Encodable, Sendable {
     }
 
     public struct LLM: Encodable, Sendable {
+        /// "llama" or "qwen2".
+        public let architecture: String
+        /// Which Linears carry biases: "none", or a list such as "q, k, v".
+        public let biases: String
         public let hiddenSize, intermediateSize, layers, heads, kvHeads, gqaRatio, headDim, vocabSize: Int
         public let maxPositionEmbeddings: Int
         public let ropeTheta: Double
@@ -129,7 +133,9 @@ public struct ModelSummary: Encodable, Sendable {
         case let .linear(f)?: scaling = "linear (factor \(f))"
         case let .llama3(f, lo, hi, orig)?: scaling = "llama3 (factor \(f), low \(lo), high \(hi), original \(orig))"
         }
-        llm = LLM(hiddenSize: l.hiddenSize, intermediateSize: l.intermediateSize, layers: l.numLayers, heads: l.numHeads,
+        let biased = [l.qkvBias ? "q, k, v" : nil, l.outputBias ? "o" : nil, l.mlpBias ? "gate, up, down" : nil].compactMap { $0 }
+        llm = LLM(architecture: l.architecture.rawValue, biases: biased.isEmpty ? "none" : biased.joined(separator: ", "),
+                  hiddenSize: l.hiddenSize, intermediateSize: l.intermediateSize, layers: l.numLayers, heads: l.numHeads,
                   kvHeads: l.numKVHeads, gqaRatio: l.gqaRatio, headDim: l.headDim, vocabSize: l.vocabSize,
                   maxPositionEmbeddings: l.maxPositionEmbeddings, ropeTheta: l.ropeTheta, ropeScaling: scaling,
                   rmsNormEps: l.rmsNormEps, tieWordEmbeddings: l.tieWordEmbeddings, storedDtype: l.storedDType)

@@ -72,7 +72,8 @@ public enum LlamaGGUFExport {
     public static func export(source: any WeightSource, files: any ConfigSource, to path: String, type: GGMLType,
                               name: String, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         let c = source.config.llm
-        guard !c.attentionBias, !c.mlpBias else { throw ExportError.unsupported("attention or MLP biases are not exported yet") }
+        guard c.architecture == .llama else { throw ExportError.unsupported("GGUF export of a \(c.architecture.rawValue) language model is not implemented yet (llama.cpp's qwen2 architecture)") }
+        guard !c.qkvBias, !c.outputBias, !c.mlpBias else { throw ExportError.unsupported("attention or MLP biases are not exported yet") }
         let dir = source.config.layout.tokenizerFolder
         var tokConfig: ConfigObject? = nil
         if files.exists(dir + "tokenizer_config.json") { tokConfig = try files.read(dir + "tokenizer_config.json") }

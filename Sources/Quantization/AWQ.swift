@@ -49,10 +49,25 @@ public enum AWQ {
         public init() {}
     }
 
+    /// A language model AWQ cannot search yet, with the reason.
+    public struct Unsupported: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { "AWQ: \(reason); quantize this model with --method rtn" }
+    }
+
+    /// AWQ's scale search evaluates each layer without biases, and folding a scale into a biased
+    /// Linear must rescale its bias too: refused for biased LLMs (Qwen2's q/k/v) until both are done.
+    public static func requireSupported(_ c: LlamaConfig) throws {
+        if c.qkvBias || c.outputBias || c.mlpBias {
+            throw Unsupported(reason: "the \(c.architecture.rawValue) language model has Linear biases, which the scale search does not handle yet")
+        }
+    }
+
     /// Every layer's search in memory; the overrides hold each layer's rewritten float weights.
     public static func search(graph: VLMGraph, recipe: QuantRecipe, calibration: CalibrationData, threads: Int,
                               settings: Settings = Settings(),
                               progress: @escaping (Step) -> Void = { _ in }) throws -> Result {
+        try requireSupported(graph.config.llm)
         let start = Date()
         let weights = GraphWeights(graph)
         var cal = try Calibrated(weights: weights, calibration: calibration, settings: settings)
@@ -89,6 +104,7 @@ public enum AWQ {
                                    group: (String) -> Void = { _ in }) throws -> LayerOutcome {
         group("forward")
         let c = weights.config.llm
+        try requireSupported(c)
         let all = cal.all, sub = cal.sub
         let h = c.hiddenSize, inter = c.intermediateSize
         let qd = c.numHeads * c.headDim, kvd = c.numKVHeads * c.headDim

@@ -14,7 +14,7 @@ enum InspectText {
         out.append("projector       \(p.type): \(p.inputSize) → \(p.outputSize)\(p.bias ? "" : " (no bias)"); \(p.imageTokens) image tokens per image")
         let l = s.llm
         let attention = l.gqaRatio == 1 ? "MHA" : "GQA \(l.gqaRatio):1"
-        out.append("language model  Llama: hidden \(l.hiddenSize), MLP \(l.intermediateSize), \(l.layers) layers, \(l.heads) heads / \(l.kvHeads) KV heads (\(attention)), head dim \(l.headDim), vocab \(l.vocabSize)")
+        out.append("language model  \(l.architecture == "qwen2" ? "Qwen2" : "Llama"): hidden \(l.hiddenSize), MLP \(l.intermediateSize), \(l.layers) layers, \(l.heads) heads / \(l.kvHeads) KV heads (\(attention)), head dim \(l.headDim), vocab \(l.vocabSize), biases: \(l.biases)")
         out.append("                rope θ \(format(l.ropeTheta)), scaling \(l.ropeScaling); RMSNorm eps \(format(l.rmsNormEps)); \(l.tieWordEmbeddings ? "tied embeddings" : "separate lm_head"); max positions \(l.maxPositionEmbeddings)")
         if let t = s.tokenizer {
             out.append("tokenizer       \(t.ids) ids with a token for \(t.embeddingRows) embedding rows: \(t.note)")

@@ -5,12 +5,20 @@ import Testing
 @Suite struct InspectCommandTests {
     @Test func inspectsEveryFixtureAsText() throws {
         for name in ["vila-clip-linear-f16", "vila-clip-mlp2x-bf16-sharded", "vila-siglip-downsample-f32",
-                     "llava-hf-f16", "llava-hf-nested-bf16-sharded"] {
+                     "llava-hf-f16", "llava-hf-nested-bf16-sharded", "vila-siglip-qwen2-f16"] {
             let r = try CLIRunner.run(["inspect", TestFiles.golden("models/" + name)])
             #expect(r.status == 0, "\(name): \(r.stderr)")
             #expect(r.stdout.contains("image tokens per image"))
             #expect(r.stdout.contains("problems        none"))
         }
+    }
+
+    @Test func qwen2LanguageModelIsNamedWithItsBiases() throws {
+        let r = try CLIRunner.run(["inspect", TestFiles.golden("models/vila-siglip-qwen2-f16")])
+        #expect(r.stdout.contains("language model  Qwen2: hidden 64, MLP 128, 2 layers, 4 heads / 2 KV heads (GQA 2:1)"), "\(r.stdout)")
+        #expect(r.stdout.contains("biases: q, k, v"))
+        let llama = try CLIRunner.run(["inspect", TestFiles.golden("models/vila-clip-linear-f16")])
+        #expect(llama.stdout.contains("language model  Llama:") && llama.stdout.contains("biases: none"))
     }
 
     @Test func jsonOutputIsOneObjectWithTheArchitecture() throws {

@@ -38,7 +38,7 @@ import TensorIO
         #expect(configError(#"{"hidden_size": "big"}"#).contains("\"hidden_size\" must be an integer, found \"big\""))
         #expect(configError(#"{"rope_scaling": {"type": "yarn", "factor": 4}}"#).contains("rope scaling type \"yarn\""))
         #expect(configError(#"{"rope_scaling": {"type": "llama3"}}"#).contains("missing key \"rope_scaling.factor\""))
-        #expect(configError(#"{"model_type": "qwen2"}"#).contains("\"qwen2\""))
+        #expect(configError(#"{"model_type": "gemma"}"#).contains("\"gemma\""))
         #expect(configError(#"{"hidden_act": "gelu"}"#).contains("not supported"))
         #expect(configError(#"{"rms_norm_eps": -1}"#).contains("must be a positive number"))
     }

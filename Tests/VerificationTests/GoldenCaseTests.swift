@@ -15,6 +15,8 @@ import Verification
         ("vila-siglip-downsample-f32", "vila-siglip-downsample-f32"),
         ("llava-hf-f16", "llava-hf-f16"),
         ("llava-hf-nested-bf16-sharded", "llava-hf-nested-bf16-sharded"),
+        ("vila-siglip-qwen2-f16", "vila-siglip-qwen2-f16"),
+        ("vila-siglip-qwen2-f16", "vila-siglip-qwen2-f16.text-only"),
     ]
 
     @Test(arguments: cases)

@@ -33,13 +33,15 @@ extension LlamaLayerWeights where Linear == Vector {
 extension LlamaLayerWeights: Sendable where Linear: Sendable, Vector: Sendable {}
 extension LlamaWeights: Sendable where Linear: Sendable, Vector: Sendable {}
 
-/// `LlamaForCausalLM` (transformers' `LlamaModel` plus `lm_head`): names relative to the
-/// decoder's `model.` prefix and to the model's own prefix for the head.
+/// `LlamaForCausalLM` (transformers' `LlamaModel` plus `lm_head`), and `Qwen2ForCausalLM`, which
+/// stores the same names (its q/k/v biases follow from the config's architecture): names
+/// relative to the decoder's `model.` prefix and to the model's own prefix for the head.
 public enum LlamaDecoderFamily {
     static func h(_ c: VLMConfig) -> Int { c.llm.hiddenSize }
     static func qd(_ c: VLMConfig) -> Int { c.llm.numHeads * c.llm.headDim }
     static func kvd(_ c: VLMConfig) -> Int { c.llm.numKVHeads * c.llm.headDim }
-    static let attnBias: @Sendable (VLMConfig) -> Bool = { $0.llm.attentionBias }
+    static let qkvBias: @Sendable (VLMConfig) -> Bool = { $0.llm.qkvBias }
+    static let outputBias: @Sendable (VLMConfig) -> Bool = { $0.llm.outputBias }
     static let mlpBias: @Sendable (VLMConfig) -> Bool = { $0.llm.mlpBias }
 
     public static let embed = ModuleDecl(.embedding, slot: "llm.embed_tokens", names: "embed_tokens", gguf: "token_embd") {
@@ -48,13 +50,13 @@ public enum LlamaDecoderFamily {
     public static let attnNorm = ModuleDecl.rmsNorm("llm.layers.{L}.attn_norm", "layers.{L}.input_layernorm",
                                                     gguf: "blk.{L}.attn_norm", width: h)
     public static let q = ModuleDecl.linear("llm.layers.{L}.attn.q", "layers.{L}.self_attn.q_proj", gguf: "blk.{L}.attn_q",
-                                            bias: attnBias) { [qd($0), h($0)] }
+                                            bias: qkvBias) { [qd($0), h($0)] }
     public static let k = ModuleDecl.linear("llm.layers.{L}.attn.k", "layers.{L}.self_attn.k_proj", gguf: "blk.{L}.attn_k",
-                                            bias: attnBias) { [kvd($0), h($0)] }
+                                            bias: qkvBias) { [kvd($0), h($0)] }
     public static let v = ModuleDecl.linear("llm.layers.{L}.attn.v", "layers.{L}.self_attn.v_proj", gguf: "blk.{L}.attn_v",
-                                            bias: attnBias) { [kvd($0), h($0)] }
+                                            bias: qkvBias) { [kvd($0), h($0)] }
     public static let o = ModuleDecl.linear("llm.layers.{L}.attn.o", "layers.{L}.self_attn.o_proj", gguf: "blk.{L}.attn_output",
-                                            bias: attnBias) { [h($0), qd($0)] }
+                                            bias: outputBias) { [h($0), qd($0)] }
     public static let mlpNorm = ModuleDecl.rmsNorm("llm.layers.{L}.mlp_norm", "layers.{L}.post_attention_layernorm",
                                                    gguf: "blk.{L}.ffn_norm", width: h)
     public static let gate = ModuleDecl.linear("llm.layers.{L}.mlp.gate", "layers.{L}.mlp.gate_proj", gguf: "blk.{L}.ffn_gate",
