@@ -158,6 +158,17 @@ def write_tokenizer(folder: str, vocab_size: int) -> None:
     })
 
 
+def write_qwen2_tokenizer(folder: str, vocab_size: int) -> None:
+    """Qwen2's tokenizer in miniature: NFC, Qwen2's split regex, byte-level BPE, ChatML specials, no BOS."""
+    import tokenizer_components
+    os.makedirs(folder, exist_ok=True)
+    tokenizer_components.qwen2_tokenizer(vocab_size, TRAINING_TEXT).save(os.path.join(folder, "tokenizer.json"))
+    write_json(os.path.join(folder, "tokenizer_config.json"), {
+        "bos_token": None, "eos_token": "<|im_end|>", "pad_token": "<|endoftext|>", "add_bos_token": False,
+        "model_max_length": 256, "tokenizer_class": "Qwen2TokenizerFast",
+    })
+
+
 # ---------------------------------------------------------------- projectors (VILA semantics)
 def vila_projector(kind: str, dv: int, d: int, seed: int) -> torch.nn.Module:
     """The parameter layout of VILA's MultimodalProjector (`layers` = nn.Linear or nn.Sequential)."""
@@ -314,6 +325,8 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
     preprocessor(vcfg).save_pretrained(os.path.join(out, "vision_tower"))
     if tokenizer == "sentencepiece":
         write_sentencepiece_tokenizer(os.path.join(out, "llm"), 480)
+    elif tokenizer == "qwen2":
+        write_qwen2_tokenizer(os.path.join(out, "llm"), 480)
     else:
         write_tokenizer(os.path.join(out, "llm"), 480)
     # The reference computes in float32 from the stored values (rounded to the stored dtype).
@@ -623,7 +636,8 @@ def main():
 
     # NVILA's language model: Qwen2 behind a SigLIP tower (the projector is VILA 1.5's mlp2x_gelu).
     _, ref = build_vila("vila-siglip-qwen2-f16", vision_kind="siglip", projector="mlp2x_gelu", dtype="f16",
-                        llm_cfg=qwen2_config(), select_feature="cls_patch", vision_prefix="vision_model.", seed=70)
+                        llm_cfg=qwen2_config(), select_feature="cls_patch", vision_prefix="vision_model.", seed=70,
+                        tokenizer="qwen2")
     write_golden("vila-siglip-qwen2-f16", "vila-siglip-qwen2-f16",
                  golden_vila(ref, [1, 5, IMAGE_TOKEN, 9, 10, 11, 12], 1, 6, seed=107),
                  "SigLIP + mlp2x_gelu + Qwen2 (q/k/v biases, GQA, rope theta 1e6), one image")
@@ -654,6 +668,8 @@ def main():
     write_interop()
     write_tokenizer_corpus()
     write_metaspace_corpus()
+    import tokenizer_components  # golden/tokenizer_components.py: one tokenizer per pre-tokenizer component
+    tokenizer_components.write(ROOT, TRAINING_TEXT, TOKENIZER_TEXTS)
     import images  # golden/images.py: image files and their preprocessing by Pillow + transformers
     images.main()
     import e2e  # golden/e2e.py: image file + question → greedy ids through the whole Python pipeline

@@ -17,6 +17,10 @@ What is written, and how it is checked:
 - llama3/tokenizer.json: the layout of meta-llama/Meta-Llama-3-8B's tokenizer.json (Split with the
   Llama 3 regex + ByteLevel, a Sequence post-processor of ByteLevel then TemplateProcessing with
   <|begin_of_text|>, ByteLevel decoder, the 256 special tokens as added tokens).
+- qwen2/tokenizer.json: the layout of Qwen/Qwen2-7B-Instruct's tokenizer.json (NFC normalizer, Split with
+  Qwen2's regex — single digits — + ByteLevel, ByteLevel post-processor and decoder, the control tokens
+  <|endoftext|>, <|im_start|>, <|im_end|> as added tokens), from ggml-vocab-qwen2.gguf (151643 tokens and
+  their merges; llama.cpp's [PAD…] entries left out).
 - expected.json: for every text, the ids `sentencepiece` gives for the .model and `tokenizers` gives
   for each .json (with and without special tokens); the script asserts they equal llama.cpp's
   recorded Hugging Face ids on its texts, and adds texts with the characters that Swift's String
@@ -186,11 +190,56 @@ def llama3(models):
     }
 
 
+QWEN2_SPLIT = ("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*"
+               "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+")
+
+
+def qwen2(models):
+    """Qwen2's tokenizer.json (the layout of Qwen/Qwen2-7B-Instruct's: NFC normalizer, Split with Qwen2's
+    regex + ByteLevel, ByteLevel post-processor and decoder, the control tokens as added tokens);
+    the vocabulary's padding entries ([PAD…], not in Hugging Face's file) are left out."""
+    r = gguf.GGUFReader(os.path.join(models, "ggml-vocab-qwen2.gguf"))
+    tokens, types, merges = field(r, "tokenizer.ggml.tokens"), field(r, "tokenizer.ggml.token_type"), field(r, "tokenizer.ggml.merges")
+    special = [i for i, ty in enumerate(types) if ty == 3]
+    vocab = {t: i for i, t in enumerate(tokens) if types[i] == 1}
+    added = [{"id": i, "content": tokens[i], "single_word": False, "lstrip": False, "rstrip": False,
+              "normalized": False, "special": True} for i in special]
+    tj = {
+        "version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
+        "normalizer": {"type": "NFC"},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": QWEN2_SPLIT}, "behavior": "Isolated", "invert": False},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}]},
+        "post_processor": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
+        "decoder": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": "",
+                  "end_of_word_suffix": "", "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
+                  "vocab": vocab, "merges": merges},
+    }
+    d = os.path.join(OUT, "qwen2")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tj, f, ensure_ascii=False)
+    texts, hf = tests(models, "ggml-vocab-qwen2.gguf")
+    fast = tokenizers.Tokenizer.from_file(os.path.join(d, "tokenizer.json"))
+    for i, (t, want) in enumerate(zip(texts, hf)):
+        assert fast.encode(t, add_special_tokens=False).ids == want, ("qwen2", i, t)
+    all_texts = texts + EXTRA_TEXTS + ["1234567890 12.5", "I'LL DON'T", "<|im_start|>user\nhi<|im_end|>"]
+    return {
+        "source": "llama-cpp-python 0.3.36 sdist: vendor/llama.cpp/models/ggml-vocab-qwen2.gguf",
+        "texts": all_texts,
+        "llama.cpp_hf_ids": hf,
+        "tokenizers_ids": [fast.encode(t, add_special_tokens=False).ids for t in all_texts],
+        "tokenizers_ids_with_special": [fast.encode(t).ids for t in all_texts],
+        "tokenizers_decoded": [fast.decode(fast.encode(t, add_special_tokens=False).ids) for t in all_texts],
+    }
+
+
 def main():
     models = sys.argv[1]
     expected = {"format": "vlmkit-tokenizer-golden", "version": 1,
                 "generator": f"golden/real_tokenizers.py (tokenizers {tokenizers.__version__}, sentencepiece {spm.__version__}, gguf-py)",
-                "llama2": llama2(models), "llama3": llama3(models)}
+                "llama2": llama2(models), "llama3": llama3(models), "qwen2": qwen2(models)}
     with open(os.path.join(OUT, "expected.json"), "w", encoding="utf-8") as f:
         json.dump(expected, f, ensure_ascii=False, indent=1)
     print("wrote", OUT)

@@ -1,14 +1,17 @@
 import TensorIO
 
-/// A byte-level BPE tokenizer (Llama 3 style) read from a Hugging Face `tokenizer.json`:
-/// added tokens are cut out first (leftmost, longest), the rest is split by the Llama 3
-/// pre-tokenizer, mapped to the byte-level alphabet and merged by merge rank.
+/// A byte-level BPE tokenizer (Llama 3, Qwen2, GPT-2 style) read from a Hugging Face
+/// `tokenizer.json`: added tokens are cut out first (leftmost, longest), the rest is normalized
+/// and split as the file's `normalizer` and `pre_tokenizer` say, mapped to the byte-level
+/// alphabet and merged by merge rank. Components not implemented are refused by name.
 public struct ByteLevelBPETokenizer: Sendable {
     public let vocab: Vocabulary
     public let idToToken: [Int: String]
     let ranks: [TokenText: Int]         // "a b" → rank
     let added: AddedTokens
     let ignoreMerges: Bool
+    let normalizer: TextNormalizer?
+    let preTokenizer: PreTokenizer
     /// Ids the post-processor puts before a sequence (e.g. <|begin_of_text|>).
     public let prefixIDs: [Int]
     let cache = WordCache<[UInt8]>()
@@ -26,6 +29,9 @@ public struct ByteLevelBPETokenizer: Sendable {
         added = file.added
         let model = t["model"]!
         ignoreMerges = model["ignore_merges"]?.boolValue ?? false
+        normalizer = try TextNormalizer.read(t["normalizer"])
+        preTokenizer = try PreTokenizer.read(t["pre_tokenizer"])
+        try Self.checkDecoder(t["decoder"])
         prefixIDs = try postProcessorPrefix(t, vocab: vocab)
     }
 
@@ -33,15 +39,30 @@ public struct ByteLevelBPETokenizer: Sendable {
         var ids = addSpecialTokens ? prefixIDs : []
         for segment in added.split(text) {
             if let id = segment.addedID { ids.append(id); continue }
-            let scalars = Array(segment.text.unicodeScalars)
+            let scalars = Array((normalizer?.apply(segment.text) ?? segment.text).unicodeScalars)
             var bytes: [UInt8] = []
-            Llama3PreTokenizer.forEachPiece(scalars) { range in
+            func merge<C: Collection<Unicode.Scalar>>(_ piece: C) {
                 bytes.removeAll(keepingCapacity: true)
-                for s in scalars[range] { UTF8.encode(s) { bytes.append($0) } }
+                for s in piece { UTF8.encode(s) { bytes.append($0) } }
                 ids += cache.ids(for: bytes) { bpe(ByteLevelAlphabet.encode(bytes)) }
+            }
+            if case .fast(let maxDigits) = preTokenizer {
+                Llama3PreTokenizer.forEachPiece(scalars, maxDigits: maxDigits) { merge(scalars[$0]) }
+            } else {
+                for piece in preTokenizer.pieces(scalars) { merge(piece) }
             }
         }
         return ids
+    }
+
+    /// decode maps tokens back through the byte-level alphabet, which is what the ByteLevel
+    /// decoder does; any other decoder would give other text, so it is refused by name.
+    static func checkDecoder(_ d: JSONValue?) throws {
+        guard let d, d != .null else { return }
+        let steps = d["type"]?.stringValue == "Sequence" ? (d["decoders"]?.arrayValue ?? []) : [d]
+        for step in steps where step["type"]?.stringValue != "ByteLevel" {
+            throw LoadError(detail: "decoder: \(step["type"]?.stringValue ?? "(no type)") is not supported for byte-level BPE (supported: ByteLevel)")
+        }
     }
 
     /// Merges one pre-token by rank: repeatedly the lowest-ranked adjacent pair, leftmost first.

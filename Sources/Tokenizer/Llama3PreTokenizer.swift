@@ -4,6 +4,8 @@
 ///
 /// does with leftmost-first alternation (as the `tokenizers` library's regex engine does), at
 /// the level of Unicode scalars. \p{L} is a letter, \p{N} a number, \s Unicode White_Space.
+/// With `maxDigits` 1 it is Qwen2's pattern, the same but for `\p{N}` in place of `\p{N}{1,3}`.
+/// `PieceRegex` runs both patterns as written; tests hold this splitter to it.
 public enum Llama3PreTokenizer {
     /// ASCII classes, looked up before asking for Unicode properties (the common case).
     static let asciiClass: [UInt8] = (0..<128).map { v -> UInt8 in
@@ -53,17 +55,17 @@ public enum Llama3PreTokenizer {
 
     /// Calls `body` with the scalar range of each piece, in order (no strings are built).
     @inline(__always)
-    public static func forEachPiece(_ c: [Unicode.Scalar], _ body: (Range<Int>) -> Void) {
+    public static func forEachPiece(_ c: [Unicode.Scalar], maxDigits: Int = 3, _ body: (Range<Int>) -> Void) {
         var i = 0
         while i < c.count {
-            let n = matchLength(c, at: i)
+            let n = matchLength(c, at: i, maxDigits: maxDigits)
             body(i..<(i + n))
             i += n
         }
     }
 
     /// Length of the match at `i` (always ≥ 1: the last alternative or a single scalar).
-    static func matchLength(_ c: [Unicode.Scalar], at i: Int) -> Int {
+    static func matchLength(_ c: [Unicode.Scalar], at i: Int, maxDigits: Int) -> Int {
         let n = c.count
         // 1. contractions, case-insensitive
         if c[i] == "'" && i + 1 < n {
@@ -83,10 +85,10 @@ public enum Llama3PreTokenizer {
                 return j - i
             }
         }
-        // 3. \p{N}{1,3}
+        // 3. \p{N}{1,3} (Qwen2: \p{N})
         if isNumber(c[i]) {
             var j = i
-            while j < n && j - i < 3 && isNumber(c[j]) { j += 1 }
+            while j < n && j - i < maxDigits && isNumber(c[j]) { j += 1 }
             return j - i
         }
         // 4. ` ?[^\s\p{L}\p{N}]+[\r\n]*`

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 import Tokenizer
 
-/// Real vocabularies (Llama 2's SentencePiece model and tokenizer.json, Llama 3's tokenizer.json,
+/// Real vocabularies (Llama 2's SentencePiece model and tokenizer.json, Llama 3's and Qwen2's tokenizer.json,
 /// rebuilt by golden/real_tokenizers.py from llama.cpp's vocab GGUFs) against the ids
 /// `sentencepiece` and `tokenizers` give — which equal Hugging Face's on llama.cpp's test texts.
 @Suite struct RealTokenizerTests {
@@ -32,7 +32,7 @@ import Tokenizer
 
     /// The published Llama 2 tokenizer.json holds six Greek letters twice (tonos and oxia): it
     /// loads, and each spelling keeps its id.
-    @Test(arguments: ["llama2", "llama3"])
+    @Test(arguments: ["llama2", "llama3", "qwen2"])
     func tokenizerJSONGivesTokenizersIDs(_ family: String) throws {
         let t = try Self.json(family)
         let e = Self.expected[family]!
@@ -46,6 +46,14 @@ import Tokenizer
             // tokenizers' decode skips special tokens by default.
             #expect(t.decode(plain[i], skipSpecial: true) == decoded[i], "\(family) decode \(i)")
         }
+    }
+
+    /// Qwen2 adds no BOS, splits numbers into single digits, and composes accents (NFC) first.
+    @Test func qwen2SplitsDigitsAndComposesAccents() throws {
+        let t = try Self.json("qwen2")
+        #expect(t.bosID == nil)
+        #expect(t.encode("2026", addSpecialTokens: true).count == 4)
+        #expect(t.encode("cafe\u{0301}", addSpecialTokens: false) == t.encode("caf\u{00e9}", addSpecialTokens: false))
     }
 
     /// Llama 3's post-processor is a Sequence (ByteLevel, then TemplateProcessing): BOS is added.
