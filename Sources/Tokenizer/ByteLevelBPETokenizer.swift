@@ -41,15 +41,19 @@ public struct ByteLevelBPETokenizer: Sendable {
             if let id = segment.addedID { ids.append(id); continue }
             let scalars = Array((normalizer?.apply(segment.text) ?? segment.text).unicodeScalars)
             var bytes: [UInt8] = []
-            func merge<C: Collection<Unicode.Scalar>>(_ piece: C) {
-                bytes.removeAll(keepingCapacity: true)
-                for s in piece { UTF8.encode(s) { bytes.append($0) } }
-                ids += cache.ids(for: bytes) { bpe(ByteLevelAlphabet.encode(bytes)) }
-            }
             if case .fast(let maxDigits) = preTokenizer {
-                Llama3PreTokenizer.forEachPiece(scalars, maxDigits: maxDigits) { merge(scalars[$0]) }
+                // The common case: the hand-written splitter over ranges, no piece arrays built.
+                Llama3PreTokenizer.forEachPiece(scalars, maxDigits: maxDigits) { range in
+                    bytes.removeAll(keepingCapacity: true)
+                    for s in scalars[range] { UTF8.encode(s) { bytes.append($0) } }
+                    ids += cache.ids(for: bytes) { bpe(ByteLevelAlphabet.encode(bytes)) }
+                }
             } else {
-                for piece in preTokenizer.pieces(scalars) { merge(piece) }
+                for piece in preTokenizer.pieces(scalars) {
+                    bytes.removeAll(keepingCapacity: true)
+                    for s in piece { UTF8.encode(s) { bytes.append($0) } }
+                    ids += cache.ids(for: bytes) { bpe(ByteLevelAlphabet.encode(bytes)) }
+                }
             }
         }
         return ids

@@ -13,9 +13,11 @@ struct TokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Encode text with the model's tokenizer, or decode ids (--decode), as llama-tokenize does.",
         discussion: """
-        Uses llm/tokenizer.model (SentencePiece, Llama 2 style) when present, else tokenizer.json \
-        (byte-level BPE with the Llama 3 pre-tokenizer, or SentencePiece-style BPE with byte fallback). \
-        Ids match the `sentencepiece` and `tokenizers` libraries exactly on golden/tokenizer/corpus.json. \
+        Uses the model's tokenizer.json when present, as transformers' fast tokenizers do (byte-level \
+        BPE with the file's normalizer and pre-tokenizer: Llama 3, Qwen2, GPT-2 …; or SentencePiece-style \
+        BPE with byte fallback), else tokenizer.model (SentencePiece, Llama 2 style). A tokenizer.json \
+        component VLMKit does not implement is an error naming it. Ids match the `sentencepiece` and \
+        `tokenizers` libraries exactly on the corpora in golden/tokenizer/. \
         The beginning-of-sequence token the model expects is added unless --no-bos.
 
         Examples:
