@@ -66,7 +66,7 @@ public struct FloatLinear: LinearOperator {
         Matmul.blas(x: x, m: rows, k: inFeatures, weight: weight, n: outFeatures, bias: bias)
     }
 
-    /// For fusion with others: one thread per piece of `BlockedLinear.pieceRows` output features
+    /// For fusion with others: one thread per piece of `BlockedLinear.pieceRows(rows:)` output features
     /// (sgemm straight on the weight rows), or the matrix-vector kernel for one row.
     public func rowWork(_ x: UnsafePointer<Float>, rows m: Int) -> RowWork {
         let k = inFeatures, n = outFeatures, weight = weight
@@ -77,7 +77,7 @@ public struct FloatLinear: LinearOperator {
                 weight.withUnsafeBufferPointer { gemv($0.baseAddress!, k, x, y, features.lowerBound, features.upperBound) }
             }
         }
-        return RowWork(outFeatures: n, bias: bias, pieceRows: BlockedLinear.pieceRows) { [bias] features, y, _ in
+        return RowWork(outFeatures: n, bias: bias, pieceRows: BlockedLinear.pieceRows(rows: m)) { [bias] features, y, _ in
             weight.withUnsafeBufferPointer { w in
                 Gemm.onThisThread(m: m, n: features.count, k: k, a: x, lda: k, b: w.baseAddress! + features.lowerBound * k, ldb: k,
                                   transposedB: true, beta: bias == nil ? 0 : 1, c: y + features.lowerBound, ldc: n)

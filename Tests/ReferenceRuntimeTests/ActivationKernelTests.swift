@@ -95,6 +95,19 @@ import TensorCore
         let lin = HalfLinear(weight: bits, isBF16: false, bias: nil, outFeatures: n, inFeatures: k)
         let one = Parallel.withThreads(1) { lin.forward(x, rows: m) }
         #expect(Parallel.withThreads(3) { lin.forward(x, rows: m) } == one)
+        // Vision-sized row counts take 512-row pieces: the same for any thread count, and the product.
+        let (m2, n2, k2) = (300, 1100, 24)
+        let bits2 = (0..<(n2 * k2)).map { _ in FloatConversion.f32ToF16(g.nextFloat()) }
+        let x2 = (0..<(m2 * k2)).map { _ in g.nextFloat() }
+        let big = HalfLinear(weight: bits2, isBF16: false, bias: nil, outFeatures: n2, inFeatures: k2)
+        #expect(BlockedLinear.pieceRows(rows: m2) == 512)
+        let y2 = Parallel.withThreads(1) { big.forward(x2, rows: m2) }
+        #expect(Parallel.withThreads(3) { big.forward(x2, rows: m2) } == y2)
+        let w2 = bits2.map(FloatConversion.f16ToF32)
+        for (r, c) in [(0, 0), (299, 1099), (150, 511), (7, 512), (42, 1024)] {
+            let exact = (0..<k2).reduce(0.0) { $0 + Double(x2[r * k2 + $1]) * Double(w2[c * k2 + $1]) }
+            #expect(abs(Double(y2[r * n2 + c]) - exact) < 1e-4, "(\(r), \(c))")
+        }
         let q = (0..<(29 * 6 * 16)).map { _ in g.nextFloat() }, kv = (0..<(29 * 2 * 16)).map { _ in g.nextFloat() }
         let attention = { Attention.forward(q: q, k: kv, v: kv, tq: 29, tk: 29, heads: 6, kvHeads: 2, headDim: 16, causalOffset: 0) }
         #expect(Parallel.withThreads(1, attention) == Parallel.withThreads(3, attention))
