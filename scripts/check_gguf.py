@@ -24,7 +24,10 @@ VLMKIT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "rel
 # (activations ×25 in a few channels) is a stress test: llama.cpp rounds activations to f16 in f16/q8_0/q4_0
 # matmuls, so only its f32 export is held to a tolerance.
 CASES = [("vila-clip-linear-f16", "vila-clip-linear-f16.text-only", {"f32": 1e-4, "f16": 5e-3, "q8_0": 0.1, "q4_0": None}),
-         ("vila-llama-outliers-f16", "vila-llama-outliers-f16.text", {"f32": 1e-4, "f16": None, "q8_0": None, "q4_0": None})]
+         ("vila-llama-outliers-f16", "vila-llama-outliers-f16.text", {"f32": 1e-4, "f16": None, "q8_0": None, "q4_0": None}),
+         # Qwen2 (llama.cpp's qwen2 architecture: q/k/v biases, rotate-half rotary, no BOS).
+         ("vila-siglip-qwen2-f16", "vila-siglip-qwen2-f16.text-only", {"f32": 1e-4, "f16": 5e-3, "q8_0": 0.1, "q4_0": None})]
+ARCH = {"vila-siglip-qwen2-f16": "qwen2"}
 
 try:
     import llama_cpp
@@ -45,7 +48,9 @@ with tempfile.TemporaryDirectory() as tmp:
             reader = gguf.GGUFReader(out)
             arch = reader.fields["general.architecture"].contents()
             names = {t.name for t in reader.tensors}
-            ok = arch == "llama" and "token_embd.weight" in names and "blk.0.attn_q.weight" in names
+            ok = arch == ARCH.get(model, "llama") and "token_embd.weight" in names and "blk.0.attn_q.weight" in names
+            if arch == "qwen2":
+                ok = ok and "blk.0.attn_q.bias" in names and "blk.0.attn_output.bias" not in names
             line = f"{model:26s} {qtype:5s} gguf-py: {'ok' if ok else 'FAIL'} ({len(names)} tensors)"
             if llama_cpp is not None:
                 # f32 KV cache: llama.cpp defaults to f16, which alone moves logits by ~1e-3 (more with outliers)
@@ -71,7 +76,8 @@ TEXTS = ["What is in this image?", "Über café 東京 😀 and 12345", "  two  
          "USER: <image> Describe it. ASSISTANT:", "ünïcödé ★ ✓ → ∑ 中文测试"]
 if llama_cpp is not None:
     with tempfile.TemporaryDirectory() as tmp:
-        for model, kind in [("vila-clip-linear-f16", "byte-level BPE"), ("vila-siglip-downsample-f32", "SentencePiece")]:
+        for model, kind in [("vila-clip-linear-f16", "byte-level BPE"), ("vila-siglip-downsample-f32", "SentencePiece"),
+                            ("vila-siglip-qwen2-f16", "byte-level BPE, Qwen2 split")]:
             out = os.path.join(tmp, model + ".gguf")
             subprocess.run([VLMKIT, "export", os.path.join(ROOT, "golden", "models", model), "--format", "gguf",
                             "--type", "f16", "-o", out], check=True, capture_output=True)

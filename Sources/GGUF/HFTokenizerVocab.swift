@@ -11,8 +11,10 @@ public struct HFTokenizerVocab: Sendable {
     public let merges: [String]
     public let preTokenizer: String
 
-    /// The Llama 3 pre-tokenizer regex, which llama.cpp knows as `llama-bpe`.
-    public static let llama3Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+    /// The Split patterns llama.cpp knows by name (`tokenizer.ggml.pre`): Llama 3's as `llama-bpe`,
+    /// Qwen2's as `qwen2`. llama.cpp applies no normalizer, so Qwen2's NFC is not carried over
+    /// (as llama.cpp's own converter does not carry it): text that is not already NFC splits differently there.
+    public static let knownPatterns = [PreTokenizer.llama3Pattern: "llama-bpe", PreTokenizer.qwen2Pattern: "qwen2"]
 
     public enum VocabError: Error, CustomStringConvertible {
         case unsupported(String, String)
@@ -33,17 +35,17 @@ public struct HFTokenizerVocab: Sendable {
         guard try !model.bool("byte_fallback", default: false) else {
             throw VocabError.unsupported(file, "SentencePiece-style BPE (byte_fallback, Llama 2) is not exported to GGUF yet; only byte-level BPE (Llama 3 style)")
         }
-        // Pre-tokenizer: a Split on the Llama 3 regex followed by ByteLevel without its own regex.
+        // Pre-tokenizer: a Split on a regex llama.cpp knows, followed by ByteLevel without its own regex.
         let pre = t.json["pre_tokenizer"]
         let parts = pre?["pretokenizers"]?.arrayValue ?? (pre.map { [$0] } ?? [])
         let split = parts.first { $0["type"]?.stringValue == "Split" }?["pattern"]?["Regex"]?.stringValue
         guard parts.contains(where: { $0["type"]?.stringValue == "ByteLevel" }) else {
             throw VocabError.unsupported(file, "the pre-tokenizer is not byte-level")
         }
-        guard split == Self.llama3Pattern else {
-            throw VocabError.unsupported(file, "pre-tokenizer regex is not Llama 3's; llama.cpp would split text differently")
+        guard let split, let name = Self.knownPatterns[split] else {
+            throw VocabError.unsupported(file, "pre-tokenizer regex is neither Llama 3's nor Qwen2's; llama.cpp would split text differently")
         }
-        preTokenizer = "llama-bpe"
+        preTokenizer = name
 
         var byID: [Int: (String, Int32)] = [:]
         for (token, id) in model.json["vocab"]?.objectValue ?? [] {

@@ -7,7 +7,7 @@ import ReferenceRuntime
 import TensorIO
 
 /// Exports the language model of any VLMKit model source as a GGUF v3 file llama.cpp loads
-/// (architecture `llama`; formats/gguf-export.md).
+/// (architecture `llama` or `qwen2`; formats/gguf-export.md).
 public enum LlamaGGUFExport {
     public struct Summary: Sendable, Encodable {
         public let path: String
@@ -72,8 +72,16 @@ public enum LlamaGGUFExport {
     public static func export(source: any WeightSource, files: any ConfigSource, to path: String, type: GGMLType,
                               name: String, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         let c = source.config.llm
-        guard c.architecture == .llama else { throw ExportError.unsupported("GGUF export of a \(c.architecture.rawValue) language model is not implemented yet (llama.cpp's qwen2 architecture)") }
-        guard !c.qkvBias, !c.outputBias, !c.mlpBias else { throw ExportError.unsupported("attention or MLP biases are not exported yet") }
+        // llama.cpp's `qwen2` architecture: the same tensors plus q/k/v biases, rotary in the
+        // rotate-half layout Hugging Face stores (no row reordering); `llama`: interleaved rotary.
+        let arch = c.architecture == .qwen2 ? "qwen2" : "llama"
+        let reorderForRope = c.architecture == .llama
+        guard !c.mlpBias else { throw ExportError.unsupported("MLP biases are not exported yet (llama.cpp's llama architecture has none)") }
+        // Llama with attention biases would need them reordered like the q/k rows; that path has
+        // no check against llama.cpp yet, so it stays refused.
+        guard c.architecture == .qwen2 || (!c.qkvBias && !c.outputBias) else {
+            throw ExportError.unsupported("a Llama language model with attention biases is not exported yet (Qwen2's are)")
+        }
         let dir = source.config.layout.tokenizerFolder
         var tokConfig: ConfigObject? = nil
         if files.exists(dir + "tokenizer_config.json") { tokConfig = try files.read(dir + "tokenizer_config.json") }
@@ -89,24 +97,24 @@ public enum LlamaGGUFExport {
         }
 
         var w = GGUFWriter()
-        try w.set("general.architecture", .string("llama"))
+        try w.set("general.architecture", .string(arch))
         try w.set("general.name", .string(name))
         try w.set("general.file_type", .uint32(type.fileType))
-        try w.set("llama.context_length", .uint32(UInt32(c.maxPositionEmbeddings)))
-        try w.set("llama.embedding_length", .uint32(UInt32(c.hiddenSize)))
-        try w.set("llama.block_count", .uint32(UInt32(c.numLayers)))
-        try w.set("llama.feed_forward_length", .uint32(UInt32(c.intermediateSize)))
-        try w.set("llama.rope.dimension_count", .uint32(UInt32(c.headDim)))
-        try w.set("llama.attention.head_count", .uint32(UInt32(c.numHeads)))
-        try w.set("llama.attention.head_count_kv", .uint32(UInt32(c.numKVHeads)))
-        try w.set("llama.attention.key_length", .uint32(UInt32(c.headDim)))
-        try w.set("llama.attention.value_length", .uint32(UInt32(c.headDim)))
-        try w.set("llama.attention.layer_norm_rms_epsilon", .float32(Float(c.rmsNormEps)))
-        try w.set("llama.rope.freq_base", .float32(Float(c.ropeTheta)))
-        try w.set("llama.vocab_size", .uint32(UInt32(c.vocabSize)))
+        try w.set(arch + ".context_length", .uint32(UInt32(c.maxPositionEmbeddings)))
+        try w.set(arch + ".embedding_length", .uint32(UInt32(c.hiddenSize)))
+        try w.set(arch + ".block_count", .uint32(UInt32(c.numLayers)))
+        try w.set(arch + ".feed_forward_length", .uint32(UInt32(c.intermediateSize)))
+        try w.set(arch + ".rope.dimension_count", .uint32(UInt32(c.headDim)))
+        try w.set(arch + ".attention.head_count", .uint32(UInt32(c.numHeads)))
+        try w.set(arch + ".attention.head_count_kv", .uint32(UInt32(c.numKVHeads)))
+        try w.set(arch + ".attention.key_length", .uint32(UInt32(c.headDim)))
+        try w.set(arch + ".attention.value_length", .uint32(UInt32(c.headDim)))
+        try w.set(arch + ".attention.layer_norm_rms_epsilon", .float32(Float(c.rmsNormEps)))
+        try w.set(arch + ".rope.freq_base", .float32(Float(c.ropeTheta)))
+        try w.set(arch + ".vocab_size", .uint32(UInt32(c.vocabSize)))
         if case let .linear(f)? = c.ropeScaling {
-            try w.set("llama.rope.scaling.type", .string("linear"))
-            try w.set("llama.rope.scaling.factor", .float32(Float(f)))
+            try w.set(arch + ".rope.scaling.type", .string("linear"))
+            try w.set(arch + ".rope.scaling.factor", .float32(Float(f)))
         }
         for (key, value) in tokenizer.entries { try w.set(key, value) }
 
@@ -121,11 +129,15 @@ public enum LlamaGGUFExport {
         for t in source.model.llm.tensors(source.config) where t.present {
             guard let name = t.ggufName else { throw ExportError.unsupported("\(t.slot) has no llama.cpp tensor name") }
             let slot = t.slot
+            let heads = reorderForRope ? ropeHeads(t.module, c) : nil
             if t.shape.count == 1 {
-                try w.add(.init(name: name, dims: t.shape, type: .f32) { GGMLQuants.encode(try floats(source, slot), as: .f32) })
+                // Vectors stay f32; a q or k bias is reordered like its weight's rows.
+                try w.add(.init(name: name, dims: t.shape, type: .f32) {
+                    let v = try floats(source, slot)
+                    return GGMLQuants.encode(heads.map { permuteForRope(v, heads: $0, headDim: c.headDim) } ?? v, as: .f32)
+                })
             } else {
                 let rows = t.shape[0], cols = t.shape[1]
-                let heads = ropeHeads(t.module, c)
                 let tt: GGMLType = cols % 32 == 0 ? type : .f16
                 try w.add(.init(name: name, dims: [cols, rows], type: tt) {
                     let v = try floats(source, slot)
