@@ -49,25 +49,10 @@ public enum AWQ {
         public init() {}
     }
 
-    /// A language model AWQ cannot search yet, with the reason.
-    public struct Unsupported: Error, CustomStringConvertible {
-        public let reason: String
-        public var description: String { "AWQ: \(reason); quantize this model with --method rtn" }
-    }
-
-    /// AWQ's scale search evaluates each layer without biases, and folding a scale into a biased
-    /// Linear must rescale its bias too: refused for biased LLMs (Qwen2's q/k/v) until both are done.
-    public static func requireSupported(_ c: LlamaConfig) throws {
-        if c.qkvBias || c.outputBias || c.mlpBias {
-            throw Unsupported(reason: "the \(c.architecture.rawValue) language model has Linear biases, which the scale search does not handle yet")
-        }
-    }
-
     /// Every layer's search in memory; the overrides hold each layer's rewritten float weights.
     public static func search(graph: VLMGraph, recipe: QuantRecipe, calibration: CalibrationData, threads: Int,
                               settings: Settings = Settings(),
                               progress: @escaping (Step) -> Void = { _ in }) throws -> Result {
-        try requireSupported(graph.config.llm)
         let start = Date()
         let weights = GraphWeights(graph)
         var cal = try Calibrated(weights: weights, calibration: calibration, settings: settings)
@@ -104,12 +89,16 @@ public enum AWQ {
                                    group: (String) -> Void = { _ in }) throws -> LayerOutcome {
         group("forward")
         let c = weights.config.llm
-        try requireSupported(c)
-        let all = cal.all, sub = cal.sub
+        let fam = LlamaDecoderFamily.self
+        func bias(_ m: ModuleDecl) throws -> [Float]? { m.bias(weights.config) ? try weights.required(m.biasSlot(l)) : nil }
+        let biases = AWQBlocks.Biases(q: try bias(fam.q), k: try bias(fam.k), v: try bias(fam.v), o: try bias(fam.o),
+                                      gate: try bias(fam.gate), up: try bias(fam.up), down: try bias(fam.down))
+        var all = cal.all, sub = cal.sub
+        all.biases = biases
+        sub.biases = biases
         let h = c.hiddenSize, inter = c.intermediateSize
         let qd = c.numHeads * c.headDim, kvd = c.numKVHeads * c.headDim
         var clippedCount = 0
-        let fam = LlamaDecoderFamily.self
         let layer = try fam.layer(l, WeightValues(weights))
         var attnNorm = layer.attnNorm, mlpNorm = layer.mlpNorm
         var q = layer.q, k = layer.k, v = layer.v, o = layer.o, gate = layer.gate, up = layer.up, down = layer.down
@@ -122,12 +111,12 @@ public enum AWQ {
             let t = blocks.tokens
             let xn1 = Kernels.rmsNorm(xin, width: h, weight: attnNorm, eps: eps)
             let ctx = blocks.attentionContext(xn: xn1, q: q, k: k, v: v)
-            let attnOut = AWQBlocks.linear(o, ctx, rows: t, out: h, inF: qd)
+            let attnOut = AWQBlocks.linear(o, ctx, rows: t, out: h, inF: qd, bias: biases.o)
             var hid = xin
             Kernels.add(&hid, attnOut)
             let xn2 = Kernels.rmsNorm(hid, width: h, weight: mlpNorm, eps: eps)
             let mid = blocks.mlpIntermediate(xn: xn2, gate: gate, up: up)
-            let mlpOut = AWQBlocks.linear(down, mid, rows: t, out: h, inF: inter)
+            let mlpOut = AWQBlocks.linear(down, mid, rows: t, out: h, inF: inter, bias: biases.down)
             Kernels.add(&hid, mlpOut)
             return (xn1, ctx, attnOut, xn2, mid, hid)
         }
@@ -156,17 +145,18 @@ public enum AWQ {
             let r = try ScaleSearch.run(meanAbs: stats.xn1, width: h,
                                         fcs: [(q, qd, scheme(fam.q)), (k, kvd, scheme(fam.k)), (v, kvd, scheme(fam.v))],
                                         target: f.attnOut, threads: threads) { w in
-                AWQBlocks.linear(o, sub.attentionContext(xn: f.xn1, q: w[0], k: w[1], v: w[2]), rows: t, out: h, inF: qd)
+                AWQBlocks.linear(o, sub.attentionContext(xn: f.xn1, q: w[0], k: w[1], v: w[2]), rows: t, out: h, inF: qd, bias: biases.o)
             }
             record("qkv", r); sQKV = r.scales
         }
-        // o after v, only when their shapes match (no GQA).
+        // o after v, only when their shapes match (no GQA) and v has no bias (its bias would have
+        // to be divided with its rows; not done, so the group is not searched).
         var sO: [Float]? = nil
-        if c.numKVHeads == c.numHeads, scheme(fam.o) != nil {
+        if c.numKVHeads == c.numHeads, biases.v == nil, scheme(fam.o) != nil {
             group("o")
             let r = try ScaleSearch.run(meanAbs: stats.ctx, width: qd, fcs: [(o, h, scheme(fam.o))],
                                         target: f.attnOut, threads: threads) { w in
-                AWQBlocks.linear(w[0], f.ctx, rows: t, out: h, inF: qd)
+                AWQBlocks.linear(w[0], f.ctx, rows: t, out: h, inF: qd, bias: biases.o)
             }
             record("o", r); sO = r.scales
         }
@@ -177,17 +167,17 @@ public enum AWQ {
             let r = try ScaleSearch.run(meanAbs: stats.xn2, width: h,
                                         fcs: [(gate, inter, scheme(fam.gate)), (up, inter, scheme(fam.up))],
                                         target: mlpOut, threads: threads) { w in
-                AWQBlocks.linear(down, sub.mlpIntermediate(xn: f.xn2, gate: w[0], up: w[1]), rows: t, out: h, inF: inter)
+                AWQBlocks.linear(down, sub.mlpIntermediate(xn: f.xn2, gate: w[0], up: w[1]), rows: t, out: h, inF: inter, bias: biases.down)
             }
             record("gate_up", r); sGU = r.scales
         }
-        // down after up.
+        // down after up (unless up has a bias, which would have to be divided with its rows).
         var sD: [Float]? = nil
-        if scheme(fam.down) != nil {
+        if biases.up == nil, scheme(fam.down) != nil {
             group("down")
             let r = try ScaleSearch.run(meanAbs: stats.inter, width: inter, fcs: [(down, h, scheme(fam.down))],
                                         target: mlpOut, threads: threads) { w in
-                AWQBlocks.linear(w[0], f.inter, rows: t, out: h, inF: inter)
+                AWQBlocks.linear(w[0], f.inter, rows: t, out: h, inF: inter, bias: biases.down)
             }
             record("down", r); sD = r.scales
         }

@@ -17,16 +17,24 @@ struct AWQBlocks {
 
     var tokens: Int { lengths.reduce(0, +) }
 
-    static func linear(_ w: [Float], _ x: [Float], rows: Int, out: Int, inF: Int) -> [Float] {
-        Matmul.blas(x: x, m: rows, k: inF, weight: w, n: out)
+    static func linear(_ w: [Float], _ x: [Float], rows: Int, out: Int, inF: Int, bias: [Float]? = nil) -> [Float] {
+        Matmul.blas(x: x, m: rows, k: inF, weight: w, n: out, bias: bias)
     }
+
+    /// The layer's Linear biases (nil where the config has none: Llama without `attention_bias`;
+    /// Qwen2 has q/k/v ones). A scale folded into a Linear's inputs leaves its bias as it is.
+    struct Biases {
+        var q: [Float]? = nil, k: [Float]? = nil, v: [Float]? = nil, o: [Float]? = nil
+        var gate: [Float]? = nil, up: [Float]? = nil, down: [Float]? = nil
+    }
+    var biases = Biases()
 
     /// Attention context (before o_proj) for normalized inputs `xn`.
     func attentionContext(xn: [Float], q qw: [Float], k kw: [Float], v vw: [Float]) -> [Float] {
         let c = config, h = c.hiddenSize, t = tokens
-        var q = Self.linear(qw, xn, rows: t, out: c.numHeads * c.headDim, inF: h)
-        var k = Self.linear(kw, xn, rows: t, out: c.numKVHeads * c.headDim, inF: h)
-        let v = Self.linear(vw, xn, rows: t, out: c.numKVHeads * c.headDim, inF: h)
+        var q = Self.linear(qw, xn, rows: t, out: c.numHeads * c.headDim, inF: h, bias: biases.q)
+        var k = Self.linear(kw, xn, rows: t, out: c.numKVHeads * c.headDim, inF: h, bias: biases.k)
+        let v = Self.linear(vw, xn, rows: t, out: c.numKVHeads * c.headDim, inF: h, bias: biases.v)
         let qs = c.numHeads * c.headDim, ks = c.numKVHeads * c.headDim
         var ctx = [Float]()
         ctx.reserveCapacity(t * qs)
@@ -48,8 +56,8 @@ struct AWQBlocks {
     /// SiLU(gate·x) ⊙ (up·x): the input of down_proj.
     func mlpIntermediate(xn: [Float], gate: [Float], up: [Float]) -> [Float] {
         let c = config, t = tokens
-        let g = Self.linear(gate, xn, rows: t, out: c.intermediateSize, inF: c.hiddenSize)
-        var u = Self.linear(up, xn, rows: t, out: c.intermediateSize, inF: c.hiddenSize)
+        let g = Self.linear(gate, xn, rows: t, out: c.intermediateSize, inF: c.hiddenSize, bias: biases.gate)
+        var u = Self.linear(up, xn, rows: t, out: c.intermediateSize, inF: c.hiddenSize, bias: biases.up)
         Kernels.multiplyBySiLU(&u, gate: g)
         return u
     }

@@ -54,7 +54,6 @@ public enum AWQRun {
         let start = Date()
         let out = output.hasSuffix("/") ? String(output.dropLast()) : output
         guard !Path.exists(out) else { throw ModelQuantizer.WriteError.outputExists(out) }
-        try AWQ.requireSupported(graph.config.llm)
         // Group sizes are checked before hours of search, not at the assembly.
         let schemes = try ModelQuantizer.schemes(graph, recipe: options.recipe)
         let folder = runFolder(for: out)
