@@ -143,6 +143,28 @@ def llama2(models):
     }
 
 
+def write_and_check(name, tj, models, gguf_name, extra_texts):
+    """Writes `tj` as name/tokenizer.json, asserts `tokenizers` gives llama.cpp's recorded Hugging Face
+    ids on its test texts, and returns the expected ids for those texts plus the extra ones."""
+    d = os.path.join(OUT, name)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tj, f, ensure_ascii=False)
+    texts, hf = tests(models, gguf_name)
+    fast = tokenizers.Tokenizer.from_file(os.path.join(d, "tokenizer.json"))
+    for i, (t, want) in enumerate(zip(texts, hf)):
+        assert fast.encode(t, add_special_tokens=False).ids == want, (name, i, t)
+    all_texts = texts + extra_texts
+    return {
+        "source": f"llama-cpp-python 0.3.36 sdist: vendor/llama.cpp/models/{gguf_name}",
+        "texts": all_texts,
+        "llama.cpp_hf_ids": hf,
+        "tokenizers_ids": [fast.encode(t, add_special_tokens=False).ids for t in all_texts],
+        "tokenizers_ids_with_special": [fast.encode(t).ids for t in all_texts],
+        "tokenizers_decoded": [fast.decode(fast.encode(t, add_special_tokens=False).ids) for t in all_texts],
+    }
+
+
 LLAMA3_SPLIT = ("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*"
                 "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+")
 
@@ -171,23 +193,7 @@ def llama3(models):
                   "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": True,
                   "vocab": vocab, "merges": merges},
     }
-    d = os.path.join(OUT, "llama3")
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "tokenizer.json"), "w", encoding="utf-8") as f:
-        json.dump(tj, f, ensure_ascii=False)
-    texts, hf = tests(models, "ggml-vocab-llama-bpe.gguf")
-    fast = tokenizers.Tokenizer.from_file(os.path.join(d, "tokenizer.json"))
-    for i, (t, want) in enumerate(zip(texts, hf)):
-        assert fast.encode(t, add_special_tokens=False).ids == want, ("llama3", i, t)
-    all_texts = texts + EXTRA_TEXTS
-    return {
-        "source": "llama-cpp-python 0.3.36 sdist: vendor/llama.cpp/models/ggml-vocab-llama-bpe.gguf",
-        "texts": all_texts,
-        "llama.cpp_hf_ids": hf,
-        "tokenizers_ids": [fast.encode(t, add_special_tokens=False).ids for t in all_texts],
-        "tokenizers_ids_with_special": [fast.encode(t).ids for t in all_texts],
-        "tokenizers_decoded": [fast.decode(fast.encode(t, add_special_tokens=False).ids) for t in all_texts],
-    }
+    return write_and_check("llama3", tj, models, "ggml-vocab-llama-bpe.gguf", EXTRA_TEXTS)
 
 
 QWEN2_SPLIT = ("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*"
@@ -216,23 +222,7 @@ def qwen2(models):
                   "end_of_word_suffix": "", "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
                   "vocab": vocab, "merges": merges},
     }
-    d = os.path.join(OUT, "qwen2")
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "tokenizer.json"), "w", encoding="utf-8") as f:
-        json.dump(tj, f, ensure_ascii=False)
-    texts, hf = tests(models, "ggml-vocab-qwen2.gguf")
-    fast = tokenizers.Tokenizer.from_file(os.path.join(d, "tokenizer.json"))
-    for i, (t, want) in enumerate(zip(texts, hf)):
-        assert fast.encode(t, add_special_tokens=False).ids == want, ("qwen2", i, t)
-    all_texts = texts + EXTRA_TEXTS + ["1234567890 12.5", "I'LL DON'T", "<|im_start|>user\nhi<|im_end|>"]
-    return {
-        "source": "llama-cpp-python 0.3.36 sdist: vendor/llama.cpp/models/ggml-vocab-qwen2.gguf",
-        "texts": all_texts,
-        "llama.cpp_hf_ids": hf,
-        "tokenizers_ids": [fast.encode(t, add_special_tokens=False).ids for t in all_texts],
-        "tokenizers_ids_with_special": [fast.encode(t).ids for t in all_texts],
-        "tokenizers_decoded": [fast.decode(fast.encode(t, add_special_tokens=False).ids) for t in all_texts],
-    }
+    return write_and_check("qwen2", tj, models, "ggml-vocab-qwen2.gguf", EXTRA_TEXTS + ["1234567890 12.5", "I'LL DON'T", "<|im_start|>user\nhi<|im_end|>"])
 
 
 def main():

@@ -100,18 +100,16 @@ public enum LlamaGGUFExport {
         try w.set("general.architecture", .string(arch))
         try w.set("general.name", .string(name))
         try w.set("general.file_type", .uint32(type.fileType))
-        try w.set(arch + ".context_length", .uint32(UInt32(c.maxPositionEmbeddings)))
-        try w.set(arch + ".embedding_length", .uint32(UInt32(c.hiddenSize)))
-        try w.set(arch + ".block_count", .uint32(UInt32(c.numLayers)))
-        try w.set(arch + ".feed_forward_length", .uint32(UInt32(c.intermediateSize)))
-        try w.set(arch + ".rope.dimension_count", .uint32(UInt32(c.headDim)))
-        try w.set(arch + ".attention.head_count", .uint32(UInt32(c.numHeads)))
-        try w.set(arch + ".attention.head_count_kv", .uint32(UInt32(c.numKVHeads)))
-        try w.set(arch + ".attention.key_length", .uint32(UInt32(c.headDim)))
-        try w.set(arch + ".attention.value_length", .uint32(UInt32(c.headDim)))
-        try w.set(arch + ".attention.layer_norm_rms_epsilon", .float32(Float(c.rmsNormEps)))
-        try w.set(arch + ".rope.freq_base", .float32(Float(c.ropeTheta)))
-        try w.set(arch + ".vocab_size", .uint32(UInt32(c.vocabSize)))
+        let hyper: [(String, GGUFValue)] = [
+            ("context_length", .uint32(UInt32(c.maxPositionEmbeddings))), ("embedding_length", .uint32(UInt32(c.hiddenSize))),
+            ("block_count", .uint32(UInt32(c.numLayers))), ("feed_forward_length", .uint32(UInt32(c.intermediateSize))),
+            ("rope.dimension_count", .uint32(UInt32(c.headDim))), ("attention.head_count", .uint32(UInt32(c.numHeads))),
+            ("attention.head_count_kv", .uint32(UInt32(c.numKVHeads))), ("attention.key_length", .uint32(UInt32(c.headDim))),
+            ("attention.value_length", .uint32(UInt32(c.headDim))),
+            ("attention.layer_norm_rms_epsilon", .float32(Float(c.rmsNormEps))), ("rope.freq_base", .float32(Float(c.ropeTheta))),
+            ("vocab_size", .uint32(UInt32(c.vocabSize))),
+        ]
+        for (key, value) in hyper { try w.set(arch + "." + key, value) }
         if case let .linear(f)? = c.ropeScaling {
             try w.set(arch + ".rope.scaling.type", .string("linear"))
             try w.set(arch + ".rope.scaling.factor", .float32(Float(f)))
