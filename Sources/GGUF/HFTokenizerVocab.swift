@@ -11,10 +11,6 @@ public struct HFTokenizerVocab: Sendable {
     public let merges: [String]
     public let preTokenizer: String
 
-    /// The Split patterns llama.cpp knows by name (`tokenizer.ggml.pre`): Llama 3's as `llama-bpe`,
-    /// Qwen2's as `qwen2`. llama.cpp applies no normalizer, so Qwen2's NFC is not carried over
-    /// (as llama.cpp's own converter does not carry it): text that is not already NFC splits differently there.
-    public static let knownPatterns = [PreTokenizer.llama3Pattern: "llama-bpe", PreTokenizer.qwen2Pattern: "qwen2"]
 
     public enum VocabError: Error, CustomStringConvertible {
         case unsupported(String, String)
@@ -35,15 +31,18 @@ public struct HFTokenizerVocab: Sendable {
         guard try !model.bool("byte_fallback", default: false) else {
             throw VocabError.unsupported(file, "SentencePiece-style BPE (byte_fallback, Llama 2) is not exported to GGUF yet; only byte-level BPE (Llama 3 style)")
         }
-        // Pre-tokenizer: a Split on a regex llama.cpp knows, followed by ByteLevel without its own regex.
-        let pre = t.json["pre_tokenizer"]
-        let parts = pre?["pretokenizers"]?.arrayValue ?? (pre.map { [$0] } ?? [])
-        let split = parts.first { $0["type"]?.stringValue == "Split" }?["pattern"]?["Regex"]?.stringValue
-        guard parts.contains(where: { $0["type"]?.stringValue == "ByteLevel" }) else {
-            throw VocabError.unsupported(file, "the pre-tokenizer is not byte-level")
+        // The pre-tokenizer as the tokenizer reads it: exactly a Split on a regex llama.cpp knows
+        // by name, then ByteLevel without its own split; and no normalizer llama.cpp would lack
+        // but NFC (which llama.cpp's own converter leaves out too).
+        let name: String
+        switch try PreTokenizer.read(t.json["pre_tokenizer"]) {
+        case .fast(maxDigits: 3): name = "llama-bpe"
+        case .fast(maxDigits: 1): name = "qwen2"
+        default: throw VocabError.unsupported(file, "the pre-tokenizer is not Llama 3's or Qwen2's (a Split on its regex, then ByteLevel); llama.cpp would split text differently")
         }
-        guard let split, let name = Self.knownPatterns[split] else {
-            throw VocabError.unsupported(file, "pre-tokenizer regex is neither Llama 3's nor Qwen2's; llama.cpp would split text differently")
+        switch try TextNormalizer.read(t.json["normalizer"]) {
+        case nil, .nfc?: break
+        default: throw VocabError.unsupported(file, "the normalizer is not NFC; llama.cpp applies none and would tokenize text differently")
         }
         preTokenizer = name
 

@@ -48,7 +48,8 @@ import Pipeline
 }
 
 @Suite struct GGUFExportTests {
-    func export(_ model: String, _ type: GGMLType) throws -> (GGUFFile, VLMGraph) {
+    /// Exports a golden model's language model to GGUF and reads the file back.
+    static func export(_ model: String, _ type: GGMLType) throws -> (GGUFFile, VLMGraph) {
         let graph = try ModelLoader.load(TestFiles.golden("models/" + model))
         let out = TestFiles.tempDir("gguf") + "/m.gguf"
         _ = try LlamaGGUFExport.export(source: GraphWeights(graph), files: FolderConfigSource(graph.path), to: out, type: type, name: model)
@@ -56,7 +57,7 @@ import Pipeline
     }
 
     @Test func f32ExportHoldsTheExactWeightsWithQKPermuted() throws {
-        let (f, g) = try export("vila-clip-mlp2x-bf16-sharded", .f32)
+        let (f, g) = try Self.export("vila-clip-mlp2x-bf16-sharded", .f32)
         let c = g.config.llm
         #expect(f.metadata["general.architecture"]?.stringValue == "llama")
         #expect(f.metadata["llama.attention.head_count_kv"]?.uint32Value == 2)
@@ -78,7 +79,7 @@ import Pipeline
     }
 
     @Test func tiedEmbeddingsHaveNoOutputTensor() throws {
-        let (f, _) = try export("vila-siglip-downsample-f32", .q8_0)
+        let (f, _) = try Self.export("vila-siglip-downsample-f32", .q8_0)
         #expect(!f.tensors.contains { $0.name == "output.weight" })
         #expect(f.tensors.first { $0.name == "blk.0.ffn_up.weight" }?.type == .q8_0)
         #expect(f.tensors.first { $0.name == "blk.0.attn_norm.weight" }?.type == .f32)
@@ -118,7 +119,7 @@ import Pipeline
     }
 
     @Test func readerRejectsDamagedFiles() throws {
-        let (f, _) = try export("vila-clip-linear-f16", .q4_0)
+        let (f, _) = try Self.export("vila-clip-linear-f16", .q4_0)
         let good = try Data(contentsOf: URL(fileURLWithPath: f.path))
         let dir = TestFiles.tempDir("gguf")
         func error(_ d: Data) -> String {
@@ -163,10 +164,7 @@ import Pipeline
     }
 
     @Test func sentencePieceTokenizerExportsAsGGUFLlamaVocab() throws {
-        let graph = try ModelLoader.load(TestFiles.golden("models/vila-siglip-downsample-f32"))
-        let out = TestFiles.tempDir("gguf") + "/m.gguf"
-        _ = try LlamaGGUFExport.export(source: GraphWeights(graph), files: FolderConfigSource(graph.path), to: out, type: .f16, name: "m")
-        let f = try GGUFFile(path: out)
+        let (f, _) = try GGUFExportTests.export("vila-siglip-downsample-f32", .f16)
         #expect(f.metadata["tokenizer.ggml.model"]?.stringValue == "llama")
         #expect(f.metadata["tokenizer.ggml.add_space_prefix"] == .bool(true))
         #expect(f.metadata["tokenizer.ggml.bos_token_id"]?.uint32Value == 1)

@@ -1,4 +1,5 @@
 import Testing
+import TensorIO
 import TestSupport
 import ModelGraph
 import ReferenceRuntime
@@ -11,10 +12,7 @@ import Pipeline
 /// (f32: max rel logit error 4.7e-7, identical greedy tokens and tokenization).
 @Suite struct Qwen2GGUFTests {
     @Test func qwen2ExportHoldsTheWeightsAndBiasesAsStored() throws {
-        let graph = try ModelLoader.load(TestFiles.golden("models/vila-siglip-qwen2-f16"))
-        let out = TestFiles.tempDir("gguf") + "/q.gguf"
-        _ = try LlamaGGUFExport.export(source: GraphWeights(graph), files: FolderConfigSource(graph.path), to: out, type: .f32, name: "q")
-        let f = try GGUFFile(path: out)
+        let (f, graph) = try GGUFExportTests.export("vila-siglip-qwen2-f16", .f32)
         #expect(f.metadata["general.architecture"]?.stringValue == "qwen2")
         #expect(f.metadata["qwen2.rope.freq_base"] == .float32(1_000_000))
         #expect(f.metadata["qwen2.attention.head_count_kv"]?.uint32Value == 2)
@@ -49,4 +47,36 @@ struct RebadgedWeights: WeightSource {
     var model: ModelDescription { base.model }
     func floats(_ slot: String) throws -> [Float]? { try base.floats(slot) }
     func linear(_ prefix: String) throws -> any LinearOperator { try base.linear(prefix) }
+}
+
+/// GGUF names the pre-tokenizer llama.cpp will run; a file whose pre-tokenizer or normalizer
+/// does more than that name says is refused rather than exported with other tokenization.
+@Suite struct GGUFTokenizerRefusalTests {
+    static func vocab(_ edit: (inout [(key: String, value: JSONValue)]) -> Void) throws -> HFTokenizerVocab {
+        let path = TestFiles.golden("models/vila-clip-linear-f16/llm/tokenizer.json")
+        guard case .object(var members) = try JSONFile.read(path) else { throw HFTokenizerVocab.VocabError.unsupported(path, "not an object") }
+        edit(&members)
+        return try HFTokenizerVocab(ConfigObject(json: .object(members), file: path), vocabSize: 512)
+    }
+
+    static func replace(_ members: inout [(key: String, value: JSONValue)], _ key: String, _ value: JSONValue) {
+        members = members.map { $0.key == key ? (key, value) : $0 }
+    }
+
+    @Test func extraPreTokenizerStepsOrNormalizersAreRefused() throws {
+        #expect(try Self.vocab { _ in }.preTokenizer == "llama-bpe")
+        let digits = JSONValue.object([("type", .string("Digits")), ("individual_digits", .bool(true))])
+        #expect(throws: HFTokenizerVocab.VocabError.self) {
+            _ = try Self.vocab { m in
+                guard case .object(var pre)? = m.first(where: { $0.key == "pre_tokenizer" })?.value,
+                      case .array(let steps)? = pre.first(where: { $0.key == "pretokenizers" })?.value else { return }
+                pre = pre.map { $0.key == "pretokenizers" ? ($0.key, .array([digits] + steps)) : $0 }
+                Self.replace(&m, "pre_tokenizer", .object(pre))
+            }
+        }
+        #expect(throws: HFTokenizerVocab.VocabError.self) {
+            _ = try Self.vocab { Self.replace(&$0, "normalizer", .object([("type", .string("Lowercase"))])) }
+        }
+        #expect(try Self.vocab { Self.replace(&$0, "normalizer", .object([("type", .string("NFC"))])) }.preTokenizer == "llama-bpe")
+    }
 }
