@@ -82,10 +82,11 @@ def clip_config():
                             image_size=56, patch_size=14, hidden_act="quick_gelu", layer_norm_eps=1e-5)
 
 
-def siglip_config():
+def siglip_config(image_size=70):
     # 70 / 14 = a 5×5 grid: odd, so mlp_downsample pads it to 6×6 → 9 tokens.
+    # 98 / 14 = 7×7: mlp_downsample_3x3_fix pads it to 9×9 → 9 tokens.
     return SiglipVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=2,
-                              image_size=70, patch_size=14, layer_norm_eps=1e-6)
+                              image_size=image_size, patch_size=14, layer_norm_eps=1e-6)
 
 
 LLAMA3_ROPE = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
@@ -177,9 +178,14 @@ def vila_projector(kind: str, dv: int, d: int, seed: int) -> torch.nn.Module:
         layers = torch.nn.Linear(dv, d)
     elif kind == "mlp2x_gelu":
         layers = torch.nn.Sequential(torch.nn.Linear(dv, d), torch.nn.GELU(), torch.nn.Linear(d, d))
-    elif kind == "mlp_downsample":
+    elif kind in ("mlp_downsample", "mlp_downsample_2x2_fix"):
         # layers.0 is DownSampleBlock (no parameters).
         layers = torch.nn.Sequential(torch.nn.Identity(), torch.nn.LayerNorm(4 * dv), torch.nn.Linear(4 * dv, d),
+                                     torch.nn.GELU(), torch.nn.Linear(d, d))
+    elif kind == "mlp_downsample_3x3_fix":
+        # MultimodalProjector in base_projector.py at NVlabs/VILA 36f6adc; layers.0 is DownSample3x3BlockFix.
+        layers = torch.nn.Sequential(torch.nn.Identity(), torch.nn.LayerNorm(9 * dv), torch.nn.Linear(9 * dv, 3 * dv),
+                                     torch.nn.GELU(), torch.nn.LayerNorm(3 * dv), torch.nn.Linear(3 * dv, d),
                                      torch.nn.GELU(), torch.nn.Linear(d, d))
     else:
         raise ValueError(kind)
@@ -277,9 +283,15 @@ def add_outliers(llm: torch.nn.Module, channels: int, factor: float, seed: int) 
                 p[idx] *= factor
 
 
+# Fields the NVILA release's LlavaConfig writes (llava/model/configuration_llava.py at NVlabs/VILA
+# 36f6adc), with the values NVILA-8B's published config has for a model without dynamic S2.
+NVILA_TOP_FIELDS = {"dynamic_s2": False, "fps": 0.0, "num_time_tokens": 0, "time_token_format": "<t{t}>",
+                    "s2_resize_output_to_scale_idx": 0, "chat_template": None}
+
+
 def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, shards=1,
                config_style="v5", vision_prefix="", subfolder_configs=True, seed=0, outliers=None,
-               tokenizer="byte-level"):
+               tokenizer="byte-level", vision_cfg=None, nvila=False):
     out = os.path.join(MODELS, name)
     shutil.rmtree(out, ignore_errors=True)
     torch.manual_seed(seed)
@@ -290,7 +302,7 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
         strong_attention_biases(llm, seed + 5)
     if outliers:
         add_outliers(llm, *outliers, seed=seed + 4)
-    vcfg = clip_config() if vision_kind == "clip" else siglip_config()
+    vcfg = vision_cfg or (clip_config() if vision_kind == "clip" else siglip_config())
     vision = CLIPVisionModel(vcfg) if vision_kind == "clip" else SiglipVisionModel(vcfg)
     reinit(vision, seed + 2)
     proj = vila_projector(projector, vcfg.hidden_size, llm_cfg.hidden_size, seed + 3)
@@ -315,6 +327,8 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
         "image_aspect_ratio": "resize", "mm_hidden_size": vcfg.hidden_size, "hidden_size": llm_cfg.hidden_size,
         "dtype": llm_json["dtype"], "transformers_version": transformers.__version__,
     }
+    if nvila:
+        top.update(NVILA_TOP_FIELDS)
     if config_style == "v4":
         llm_json, top = as_v4_config(llm_json), as_v4_config(top)
     write_json(os.path.join(out, "config.json"), top)
@@ -331,7 +345,8 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
         write_tokenizer(os.path.join(out, "llm"), 480)
     # The reference computes in float32 from the stored values (rounded to the stored dtype).
     ref = dict(llm=stored_f32(llm, dtype), vision=stored_f32(vision, dtype), projector=stored_f32(proj, dtype),
-               projector_kind=projector, select_layer=-2, select_feature=select_feature)
+               projector_kind=projector, projector_order="nvila" if nvila or projector.endswith("_fix") else "vila1.5",
+               select_layer=-2, select_feature=select_feature)
     return out, ref
 
 
@@ -380,6 +395,10 @@ def build_llava(name, *, dtype, llm_cfg, shards=1, naming="saved", config_style=
 IMAGE_TOKEN = -200  # VILA's IMAGE_TOKEN_INDEX
 
 
+# The token merges of NVlabs VILA's llava/model/multimodal_projector/base_projector.py, transcribed.
+# VILA 1.5: DownSampleBlock.flat_square at 1c88211d779fc46e58640637034a6d68d0a43f08 (unchanged in the
+# LongVILA commit 54c970676ce96a5f7df372b5d25b2b98057716c2). NVILA: flat_square and flat_square_3x3 at
+# 36f6adcd11a10be1580caeb7e647e1b6f8517f89, which end with one more permute(0, 2, 1, 3).
 def flat_square(x: torch.Tensor) -> torch.Tensor:
     """VILA 1.5 DownSampleBlock.flat_square: [n, w, h, c] → [n, h/2, w/2, 4c], zero-padding odd sizes."""
     n, w, h, c = x.size()
@@ -395,13 +414,49 @@ def flat_square(x: torch.Tensor) -> torch.Tensor:
     return x
 
 
-def vila_project(kind: str, proj: torch.nn.Module, feats: torch.Tensor) -> torch.Tensor:
+def flat_square_nvila(x: torch.Tensor) -> torch.Tensor:
+    """NVILA's DownSampleBlock.flat_square (and flat_square_2x2): VILA 1.5's plus a final permute."""
+    n, w, h, c = x.size()
+    if w % 2 == 1:
+        x = torch.concat([x, torch.zeros((n, 1, h, c), dtype=x.dtype)], dim=1).contiguous()
+        n, w, h, c = x.size()
+    if h % 2 == 1:
+        x = torch.concat([x, torch.zeros((n, w, 1, c), dtype=x.dtype)], dim=2).contiguous()
+        n, w, h, c = x.size()
+    x = x.contiguous()
+    x = x.view(n, w, int(h / 2), int(c * 2))
+    x = x.permute(0, 2, 1, 3).contiguous()
+    x = x.view(n, int(h / 2), int(w / 2), int(c * 4))
+    x = x.permute(0, 2, 1, 3).contiguous()
+    return x
+
+
+def flat_square_3x3(x: torch.Tensor) -> torch.Tensor:
+    """NVILA's flat_square_3x3: [n, w, h, c] → [n, w/3, h/3, 9c], zero-padding to a multiple of 3."""
+    n, w, h, c = x.size()
+    if w % 3 != 0:
+        x = torch.concat([x, torch.zeros((n, 3 - (w % 3), h, c), dtype=x.dtype)], dim=1).contiguous()
+        n, w, h, c = x.size()
+    x = x.contiguous()
+    if h % 3 != 0:
+        x = torch.concat([x, torch.zeros((n, w, 3 - (h % 3), c), dtype=x.dtype)], dim=2).contiguous()
+        n, w, h, c = x.size()
+    x = x.view(n, w, int(h / 3), int(c * 3))
+    x = x.permute(0, 2, 1, 3).contiguous()
+    x = x.view(n, int(h / 3), int(w / 3), int(c * 9))
+    x = x.permute(0, 2, 1, 3).contiguous()
+    return x
+
+
+def vila_project(kind: str, proj: torch.nn.Module, feats: torch.Tensor, order: str = "vila1.5") -> torch.Tensor:
+    """MultimodalProjector.forward: the merge (DownSampleBlock.forward's reshapes), then the rest of `layers`."""
     layers = proj.layers
-    if kind == "mlp_downsample":
+    if kind in ("mlp_downsample", "mlp_downsample_2x2_fix", "mlp_downsample_3x3_fix"):
         side = int(feats.shape[1] ** 0.5)
-        x = flat_square(feats.reshape(feats.shape[0], side, side, -1))
+        merge = flat_square_3x3 if kind.endswith("3x3_fix") else flat_square_nvila if order == "nvila" else flat_square
+        x = merge(feats.reshape(feats.shape[0], side, side, -1))
         x = x.reshape(x.shape[0], -1, x.shape[-1])
-        for i in range(1, 5):  # LayerNorm, Linear, GELU, Linear
+        for i in range(1, len(layers)):
             x = layers[i](x)
         return x
     return layers(feats)
@@ -436,7 +491,7 @@ def pixels(n: int, size: int, seed: int) -> torch.Tensor:
     return torch.randn(n, 3, size, size, generator=g)
 
 
-def golden_vila(ref: dict, ids: list, n_images: int, steps: int, seed: int) -> dict:
+def golden_vila(ref: dict, ids: list, n_images: int, steps: int, seed: int, order: str = None) -> dict:
     vision = ref["vision"]
     size = vision.config.image_size
     pix = pixels(n_images, size, seed) if n_images else None
@@ -445,7 +500,7 @@ def golden_vila(ref: dict, ids: list, n_images: int, steps: int, seed: int) -> d
         if n_images:
             hs = vision(pixel_values=pix, output_hidden_states=True).hidden_states[ref["select_layer"]]
             feats = hs[:, 1:] if ref["select_feature"] == "patch" else hs
-            projected = vila_project(ref["projector_kind"], ref["projector"], feats)
+            projected = vila_project(ref["projector_kind"], ref["projector"], feats, order or ref["projector_order"])
             tensors.update({"input.pixel_values": pix, "expected.vision_features": feats,
                             "expected.projected": projected})
         else:
@@ -633,6 +688,20 @@ def main():
     write_golden("vila-siglip-downsample-f32", "vila-siglip-downsample-f32",
                  golden_vila(ref, [1, IMAGE_TOKEN, 40, IMAGE_TOKEN, 41, 42], 2, 6, seed=103),
                  "SigLIP + mlp_downsample on an odd 5x5 grid, tied embeddings, two images")
+
+    # The same checkpoint as if trained with NVILA's flat_square: vlmkit verify --projector-order nvila.
+    write_golden("vila-siglip-downsample-f32.nvila-order", "vila-siglip-downsample-f32",
+                 golden_vila(ref, [1, IMAGE_TOKEN, 40, IMAGE_TOKEN, 41, 42], 2, 6, seed=103, order="nvila"),
+                 "vila-siglip-downsample-f32 with NVILA's flat_square (row-major merged tokens); "
+                 "verify with --projector-order nvila")
+
+    # NVILA-Lite's projector: 3x3 merge of a 7x7 SigLIP grid (padded to 9x9), NVILA fields in config.json.
+    _, ref = build_vila("nvila-siglip-3x3-qwen2-f16", vision_kind="siglip", projector="mlp_downsample_3x3_fix",
+                        dtype="f16", llm_cfg=qwen2_config(), select_feature="cls_patch", vision_prefix="vision_model.",
+                        seed=80, tokenizer="qwen2", vision_cfg=siglip_config(98), nvila=True)
+    write_golden("nvila-siglip-3x3-qwen2-f16", "nvila-siglip-3x3-qwen2-f16",
+                 golden_vila(ref, [1, 5, IMAGE_TOKEN, 9, 10, IMAGE_TOKEN, 11], 2, 6, seed=109),
+                 "SigLIP 7x7 + mlp_downsample_3x3_fix (NVILA order) + Qwen2, two images")
 
     # NVILA's language model: Qwen2 behind a SigLIP tower (the projector is VILA 1.5's mlp2x_gelu).
     _, ref = build_vila("vila-siglip-qwen2-f16", vision_kind="siglip", projector="mlp2x_gelu", dtype="f16",

@@ -56,14 +56,20 @@ public struct BundleInput {
             }
         }
         return BundleInput(sourcePath: graph.path, sourceKind: "checkpoint", layout: graph.config.layout, config: graph.config,
-                           files: try collectFiles(graph.path, layout: graph.config.layout), tensors: tensors,
+                           files: try collectFiles(graph.path, layout: graph.config.layout, overrides: graph.config.overrides), tensors: tensors,
                            quantization: graph.tensors.map { ($0.slot, .object([("dtype", .string($0.dtype.displayName))])) })
     }
 
-    /// Non-weight files of a checkpoint folder (and its VILA sub-folders), sorted by path.
-    public static func collectFiles(_ root: String, layout: LayoutKind) throws -> [(path: String, bytes: [UInt8])] {
-        try CheckpointConfigFiles.list(in: root, layout: layout).map { rel in
-            (rel, [UInt8](try Data(contentsOf: URL(fileURLWithPath: Path.join(root, rel)))))
+    /// Non-weight files of a checkpoint folder (and its VILA sub-folders), sorted by path;
+    /// `vlmkit-overrides.json` is made from `overrides` instead of copied.
+    public static func collectFiles(_ root: String, layout: LayoutKind, overrides: ConfigOverrides) throws -> [(path: String, bytes: [UInt8])] {
+        var files = try CheckpointConfigFiles.list(in: root, layout: layout).filter { $0 != ConfigOverrides.fileName }.map { rel in
+            (path: rel, bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: Path.join(root, rel)))))
         }
+        if !overrides.isEmpty {
+            files.append((ConfigOverrides.fileName, Array((overrides.json.serialized + "\n").utf8)))
+            files.sort { $0.path < $1.path }
+        }
+        return files
     }
 }

@@ -11,8 +11,10 @@ public enum MMProjMapping {
             return "projector 'linear' has no llama.cpp counterpart (every llama.cpp projector has an activation between two layers)"
         case .mlp2xGelu:
             return "projector 'mlp2x_gelu' uses the exact (erf) GELU, but llama.cpp's 'mlp' projector applies ggml_gelu, the tanh approximation (up to 4.7e-4 apart per activation): exporting would compute a different function"
-        case .mlpDownsample:
-            return "projector 'mlp_downsample' has no exact llama.cpp counterpart: VILA's 2×2 merge emits tokens column-pair-major (the grid transposed) and zero-pads odd grids (27×27 for SigLIP-384), which llama.cpp's pixel-shuffle projectors do not do"
+        case .mlpDownsample, .mlpDownsample2x2Fix, .mlpDownsample3x3Fix:
+            let k = c.projector.type.mergeFactor ?? 2
+            let order = c.projector.mergeOrder == .vila15 ? "emits tokens column-major (the block grid transposed) and " : ""
+            return "projector '\(c.projector.type.rawValue)' has no exact llama.cpp counterpart: VILA's \(k)×\(k) merge \(order)zero-pads grids to a multiple of \(k) (27×27 for SigLIP-384), and its LayerNorm-first MLP is none of llama.cpp's projector graphs"
         }
     }
 }

@@ -3,18 +3,28 @@ import TensorIO
 /// Reads a VLMConfig from a checkpoint folder in either layout.
 public enum ConfigLoader {
     /// Reads the config of either layout.
-    public static func read(_ files: any ConfigSource, layout: LayoutKind) throws -> VLMConfig {
-        layout == .vila ? try readVILA(files) : try readLlavaHF(files)
+    /// Reads the config of either layout; `overrides` (the command line) win over the ones
+    /// stored beside the configs (`vlmkit-overrides.json`).
+    public static func read(_ files: any ConfigSource, layout: LayoutKind, overrides: ConfigOverrides = .none) throws -> VLMConfig {
+        let stored = try ConfigOverrides.stored(in: files)
+        let effective = overrides.over(stored)
+        var config = layout == .vila ? try readVILA(files, overrides: effective, storedOverrides: stored)
+                                     : try readLlavaHF(files)
+        if layout == .llavaHF && effective.projectorOrder != nil {
+            throw ConfigError.unsupported(file: files.label("config.json"), detail: "--projector-order applies to VILA's merging projectors; LLaVA-HF's projector merges no tokens")
+        }
+        config.overrides = effective
+        return config
     }
 
     /// VILA 1.5: the top-level config.json holds the selection settings and, often, copies of
     /// the sub-configs (`llm_cfg`, `vision_tower_cfg`, `mm_projector_cfg`). A sub-folder's own
     /// config.json wins when both exist; a disagreement is reported as a warning.
     public static func readVILA(folder: String) throws -> VLMConfig {
-        try readVILA(FolderConfigSource(folder))
+        try read(FolderConfigSource(folder), layout: .vila)
     }
 
-    public static func readVILA(_ files: any ConfigSource) throws -> VLMConfig {
+    static func readVILA(_ files: any ConfigSource, overrides: ConfigOverrides, storedOverrides: ConfigOverrides) throws -> VLMConfig {
         let topPath = files.label("config.json")
         guard files.exists("config.json") else {
             throw ConfigError.unreadable(file: topPath, detail: "missing: a VILA checkpoint needs a top-level config.json")
@@ -60,8 +70,13 @@ public enum ConfigLoader {
             throw ConfigError.invalidValue(file: topPath, key: "mm_vision_select_feature", detail: "must be \"patch\" or \"cls_patch\", found \"\(featureName)\"")
         }
         try refuseUnimplementedVILAFields(top, file: topPath, visionHidden: vision.hiddenSize)
+        let overrideSource = storedOverrides.projectorOrder == overrides.projectorOrder
+            ? files.label(ConfigOverrides.fileName) : "--projector-order"
+        let (order, orderReason) = MergeOrderRule.decide(top: top, type: ptype, override: overrides.projectorOrder,
+                                                         overrideSource: overrideSource)
         var config = VLMConfig(layout: .vila, llm: llm, vision: vision,
-                               projector: ProjectorConfig(type: ptype, visionHiddenSize: vision.hiddenSize, textHiddenSize: llm.hiddenSize),
+                               projector: ProjectorConfig(type: ptype, visionHiddenSize: vision.hiddenSize, textHiddenSize: llm.hiddenSize,
+                                                          mergeOrder: order, mergeOrderReason: orderReason),
                                selectLayer: selectLayer, selectFeature: feature,
                                imageAspectRatio: try top.string("image_aspect_ratio"), imageTokenIndex: nil, warnings: warnings)
         try config.validate(file: topPath, selectLayerKey: "mm_vision_select_layer")
@@ -111,10 +126,10 @@ public enum ConfigLoader {
     /// LLaVA-HF: one config.json with `text_config` and `vision_config` (either may be partial
     /// or absent, in which case LlavaConfig's defaults apply).
     public static func readLlavaHF(folder: String) throws -> VLMConfig {
-        try readLlavaHF(FolderConfigSource(folder))
+        try read(FolderConfigSource(folder), layout: .llavaHF)
     }
 
-    public static func readLlavaHF(_ files: any ConfigSource) throws -> VLMConfig {
+    static func readLlavaHF(_ files: any ConfigSource) throws -> VLMConfig {
         let path = files.label("config.json")
         let c = try files.read("config.json")
         let text = try c.object("text_config") ?? ConfigObject(json: .object([]), file: path, keyPath: "text_config")

@@ -44,9 +44,9 @@ public enum ModelLoader {
 
     /// Loads a checkpoint with the families its config names, or with `description` (a family
     /// VLMKit does not ship, such as a new projector variant).
-    public static func load(_ folder: String, description: ModelDescription? = nil) throws -> VLMGraph {
+    public static func load(_ folder: String, description: ModelDescription? = nil, overrides: ConfigOverrides = .none) throws -> VLMGraph {
         let layout = try detectLayout(folder)
-        let config = layout == .vila ? try ConfigLoader.readVILA(folder: folder) : try ConfigLoader.readLlavaHF(folder: folder)
+        let config = try ConfigLoader.read(FolderConfigSource(folder), layout: layout, overrides: overrides)
         let model = description ?? ModelDescription(config)
         var stores: [String: any TensorStore] = [:]
         var parts: [LayoutPart] = []

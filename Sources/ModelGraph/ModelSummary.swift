@@ -18,6 +18,10 @@ public struct ModelSummary: Encodable, Sendable {
         public let inputSize, outputSize: Int
         public let bias: Bool
         public let imageTokens: Int
+        /// For merging projectors: "k×k", the token order ("vila1.5" or "nvila") and why.
+        public let merge: String?
+        public let mergeOrder: String?
+        public let mergeOrderReason: String?
     }
 
     public struct LLM: Encodable, Sendable {
@@ -124,8 +128,11 @@ public struct ModelSummary: Encodable, Sendable {
                         layersRun: c.visionLayersUsed, selectFeature: c.selectFeature.rawValue,
                         featureTokens: c.featureTokens)
         let imageTokens = (try? c.imageTokens.get()) ?? 0
-        projector = ProjectorInfo(type: c.projector.type.rawValue, inputSize: c.projector.inputSize,
-                                  outputSize: c.projector.textHiddenSize, bias: c.projector.hasBias, imageTokens: imageTokens)
+        let p = c.projector
+        let k = p.type.mergeFactor
+        projector = ProjectorInfo(type: p.type.rawValue, inputSize: p.inputSize, outputSize: p.textHiddenSize, bias: p.hasBias,
+                                  imageTokens: imageTokens, merge: k.map { "\($0)×\($0)" },
+                                  mergeOrder: k == nil ? nil : p.mergeOrder.rawValue, mergeOrderReason: k == nil ? nil : p.mergeOrderReason)
         let l = c.llm
         let scaling: String
         switch l.ropeScaling {

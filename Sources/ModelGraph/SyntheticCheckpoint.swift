@@ -98,7 +98,7 @@ public enum SyntheticCheckpoint {
     /// The config a preset's checkpoint has, without writing it.
     public static func config(_ preset: Preset, dtype: DType = .f16) throws -> VLMConfig {
         let files = Dictionary(uniqueKeysWithValues: configFiles(preset, dtype: dtype).map { ($0.0, Array($0.1.serialized.utf8)) })
-        return try ConfigLoader.readVILA(MemoryConfigSource(container: "preset " + preset.name, files: files))
+        return try ConfigLoader.read(MemoryConfigSource(container: "preset " + preset.name, files: files), layout: .vila)
     }
 
     /// Writes the preset as a VILA folder at `folder` (created; must not exist). LLM weights

@@ -25,6 +25,8 @@ public struct VLMConfig: Sendable, Encodable {
     public var imageTokenIndex: Int?
     /// Things worth telling the user that do not stop loading.
     public var warnings: [String] = []
+    /// What the user imposed over the config files (travels into quantized models and bundles).
+    public var overrides: ConfigOverrides = .none
 
     /// Encoder layers that must run to produce the selected hidden state.
     public var visionLayersUsed: Int {

@@ -5,8 +5,8 @@ import TensorIO
 
 extension DeviceBundleFile {
     /// The model's weights for the runtime.
-    public func weights(allowNonFinite: Bool = false) throws -> QuantizedWeights {
-        let config = try ConfigLoader.read(configFiles(), layout: layout)
+    public func weights(allowNonFinite: Bool = false, overrides: ConfigOverrides = .none) throws -> QuantizedWeights {
+        let config = try ConfigLoader.read(configFiles(), layout: layout, overrides: overrides)
         let schemes = try QuantizedWeights.schemes(from: manifest["quantization"], file: path)
         try StoredModelValidation.check(store: self, config: config, schemes: schemes, declared: manifest["quantization"])
         return QuantizedWeights(config: config, store: self, schemes: schemes, allowNonFinite: allowNonFinite)
@@ -23,7 +23,7 @@ extension BundleInput {
             }
         }
         return BundleInput(sourcePath: m.path, sourceKind: "quantized", layout: m.config.layout, config: m.config,
-                           files: try collectFiles(Path.join(m.path, QuantizedModelFormat.configFolder), layout: m.config.layout),
+                           files: try collectFiles(Path.join(m.path, QuantizedModelFormat.configFolder), layout: m.config.layout, overrides: m.config.overrides),
                            tensors: tensors, quantization: m.manifest["tensors"]?.objectValue ?? [])
     }
 }

@@ -7,9 +7,12 @@ import ReferenceRuntime
 public enum ModelSource {
     /// - Parameter allowNonFinite: accept NaN/Inf in weights and scales (--allow-nonfinite);
     ///   otherwise the first one met is an error naming tensor and file.
-    public static func open(_ path: String, allowNonFinite: Bool = false) throws -> any WeightSource {
-        if DeviceBundleFile.looksLikeBundle(path) { return try DeviceBundleFile(path: path).weights(allowNonFinite: allowNonFinite) }
-        if QuantizedModel.isQuantizedModel(path) { return try QuantizedModel(path: path, allowNonFinite: allowNonFinite) }
-        return GraphWeights(try ModelLoader.load(path), allowNonFinite: allowNonFinite)
+    /// - Parameter overrides: settings from the command line that win over the stored config.
+    public static func open(_ path: String, allowNonFinite: Bool = false, overrides: ConfigOverrides = .none) throws -> any WeightSource {
+        if DeviceBundleFile.looksLikeBundle(path) {
+            return try DeviceBundleFile(path: path).weights(allowNonFinite: allowNonFinite, overrides: overrides)
+        }
+        if QuantizedModel.isQuantizedModel(path) { return try QuantizedModel(path: path, allowNonFinite: allowNonFinite, overrides: overrides) }
+        return GraphWeights(try ModelLoader.load(path, overrides: overrides), allowNonFinite: allowNonFinite)
     }
 }

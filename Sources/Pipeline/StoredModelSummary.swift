@@ -6,27 +6,27 @@ import TensorIO
 /// The summary `inspect` prints for any stored model: a checkpoint, a quantized folder or a bundle.
 public enum StoredModelSummary {
     /// The summary, with how the model's tokenizer covers the embedding rows when a tokenizer loads.
-    public static func load(_ path: String) throws -> ModelSummary {
-        var summary = try storedSummary(path)
+    public static func load(_ path: String, overrides: ConfigOverrides = .none) throws -> ModelSummary {
+        var summary = try storedSummary(path, overrides: overrides)
         if let tokenizer = try? ModelTokenizer.load(path, layout: summary.config.layout) {
             summary.summary.tokenizer = .init(ids: tokenizer.idCount, embeddingRows: summary.config.llm.vocabSize)
         }
         return summary.summary
     }
 
-    static func storedSummary(_ path: String) throws -> (summary: ModelSummary, config: VLMConfig) {
+    static func storedSummary(_ path: String, overrides: ConfigOverrides = .none) throws -> (summary: ModelSummary, config: VLMConfig) {
         if DeviceBundleFile.looksLikeBundle(path) {
             let b = try DeviceBundleFile(path: path)
-            let w = try b.weights()
+            let w = try b.weights(overrides: overrides)
             return (ModelSummary(path: path, config: w.config, tensors: stored(b, schemes: w.schemes), ignored: [],
                                  layoutNote: "device bundle, \(b.manifest["source"]?["kind"]?.stringValue ?? "?")"), w.config)
         }
         if QuantizedModel.isQuantizedModel(path) {
-            let m = try QuantizedModel(path: path)
+            let m = try QuantizedModel(path: path, overrides: overrides)
             return (ModelSummary(path: path, config: m.config, tensors: stored(m.store, schemes: m.schemes), ignored: [],
                                  layoutNote: "quantized, \(m.manifest["method"]?.stringValue ?? "?")"), m.config)
         }
-        let graph = try ModelLoader.load(path)
+        let graph = try ModelLoader.load(path, overrides: overrides)
         return (ModelSummary(graph), graph.config)
     }
 

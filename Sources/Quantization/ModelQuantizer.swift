@@ -74,7 +74,8 @@ public enum ModelQuantizer {
         TemporaryFiles.register(temp)
         defer { TemporaryFiles.unregister(temp) }
         do {
-            try copyConfigs(from: graph.path, layout: graph.config.layout, to: Path.join(temp, QuantizedModelFormat.configFolder))
+            try copyConfigs(from: graph.path, layout: graph.config.layout, to: Path.join(temp, QuantizedModelFormat.configFolder),
+                            overrides: graph.config.overrides)
             var report = QuantizeReport(source: graph.path, output: out, method: options.method, recipe: options.recipe.description)
             report.awq = options.awq
             var writer = SafetensorsWriter(metadata: ["format": QuantizedModelFormat.format])
@@ -151,11 +152,16 @@ public enum ModelQuantizer {
 
     /// Copies every non-weight file of the checkpoint (configs, tokenizer, preprocessor) to
     /// `dest`, keeping relative paths.
-    static func copyConfigs(from source: String, layout: LayoutKind, to dest: String) throws {
+    /// `vlmkit-overrides.json` is written from `overrides` (the stored one and the command
+    /// line's, merged) rather than copied.
+    static func copyConfigs(from source: String, layout: LayoutKind, to dest: String, overrides: ConfigOverrides) throws {
         try FileSystem.makeDirectory(dest)
         for sub in layout.folders { try FileSystem.makeDirectory(Path.join(dest, sub)) }
-        for rel in try QuantizedModelFormat.configFiles(in: source, layout: layout) {
+        for rel in try QuantizedModelFormat.configFiles(in: source, layout: layout) where rel != ConfigOverrides.fileName {
             try FileManager.default.copyItem(atPath: Path.join(source, rel), toPath: Path.join(dest, rel))
+        }
+        if !overrides.isEmpty {
+            try Data((overrides.json.serialized + "\n").utf8).write(to: URL(fileURLWithPath: Path.join(dest, ConfigOverrides.fileName)))
         }
     }
 }

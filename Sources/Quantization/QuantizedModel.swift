@@ -27,7 +27,7 @@ public final class QuantizedModel: WeightSource, @unchecked Sendable {
         Path.isRegularFile(Path.join(path, QuantizedModelFormat.manifestName))
     }
 
-    public init(path: String, allowNonFinite: Bool = false) throws {
+    public init(path: String, allowNonFinite: Bool = false, overrides: ConfigOverrides = .none) throws {
         self.path = path
         let manifestPath = Path.join(path, QuantizedModelFormat.manifestName)
         guard Path.isRegularFile(manifestPath) else { throw LoadError.notQuantized(path) }
@@ -45,7 +45,7 @@ public final class QuantizedModel: WeightSource, @unchecked Sendable {
             throw LoadError.badManifest(manifestPath, "unknown layout \(m["layout"]?.serialized ?? "(absent)")")
         }
         manifest = m
-        let config = try ConfigLoader.read(FolderConfigSource(Path.join(path, QuantizedModelFormat.configFolder)), layout: layout)
+        let config = try ConfigLoader.read(FolderConfigSource(Path.join(path, QuantizedModelFormat.configFolder)), layout: layout, overrides: overrides)
         store = try SafetensorsFile(path: Path.join(path, QuantizedModelFormat.weightsName))
         let schemes = try QuantizedWeights.schemes(from: m["tensors"], file: manifestPath)
         try StoredModelValidation.check(store: store, config: config, schemes: schemes, declared: m["tensors"])

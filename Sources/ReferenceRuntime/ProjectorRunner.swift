@@ -18,9 +18,9 @@ public struct ProjectorRunner: Sendable {
         var width = config.visionHiddenSize
         for step in steps {
             switch step {
-            case .merge2x2:
-                (x, rows) = DownSample.merge2x2(x, tokens: rows, width: width)
-                width *= 4
+            case .merge(let k):
+                (x, rows) = DownSample.merge(x, tokens: rows, width: width, factor: k, order: config.mergeOrder)
+                width *= k * k
             case let .layerNorm(p, eps):
                 Kernels.layerNorm(&x, width: width, weight: p.weight, bias: p.bias, eps: eps)
             case .linear(let layer):
@@ -38,26 +38,34 @@ public struct ProjectorRunner: Sendable {
     }
 }
 
-/// VILA 1.5's DownSampleBlock: a square grid of s×s tokens of width C becomes ⌈s/2⌉² tokens of
-/// width 4C. Odd sizes get a zero row, then a zero column, at the end. Output token (j, i),
-/// in order j-major, is the concatenation of grid cells (2i, 2j), (2i, 2j+1), (2i+1, 2j),
-/// (2i+1, 2j+1) — the result of VILA's view/permute/view sequence (formats/golden.md).
+/// NVlabs VILA's DownSampleBlock family: a square grid of s×s tokens of width C becomes
+/// ⌈s/k⌉² tokens of width k²·C. The grid is zero-padded at the bottom, then on the right, to a
+/// multiple of k. Merged token (a, b) — block row a, block column b — is the concatenation of
+/// cells (ka + i, kb + j) for i, then j, in 0..<k (row-major inside the block). It is emitted at
+/// index b·n + a in VILA 1.5's order and a·n + b in NVILA's (formats/golden.md).
 public enum DownSample {
-    public static func merge2x2(_ x: [Float], tokens: Int, width c: Int) -> ([Float], Int) {
+    public static func merge(_ x: [Float], tokens: Int, width c: Int, factor k: Int, order: TokenMergeOrder) -> ([Float], Int) {
         let s = Int(Double(tokens).squareRoot().rounded())
-        precondition(s * s == tokens && x.count == tokens * c, "mlp_downsample needs a square grid")
-        let half = (s + 1) / 2
-        var out = [Float](repeating: 0, count: half * half * 4 * c)
-        for j in 0..<half {
-            for i in 0..<half {
-                let o = (j * half + i) * 4 * c
-                let cells = [(2 * i, 2 * j), (2 * i, 2 * j + 1), (2 * i + 1, 2 * j), (2 * i + 1, 2 * j + 1)]
-                for (slot, (r, col)) in cells.enumerated() where r < s && col < s {
-                    let src = (r * s + col) * c
-                    for k in 0..<c { out[o + slot * c + k] = x[src + k] }
+        precondition(s * s == tokens && x.count == tokens * c && k >= 1, "a merging projector needs a square grid")
+        let n = (s + k - 1) / k
+        let w = k * k * c
+        var out = [Float](repeating: 0, count: n * n * w)
+        x.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for a in 0..<n {
+                    for b in 0..<n {
+                        let o = (order == .vila15 ? b * n + a : a * n + b) * w
+                        for i in 0..<k where k * a + i < s {
+                            for j in 0..<k where k * b + j < s {
+                                let from = ((k * a + i) * s + k * b + j) * c
+                                let to = o + (i * k + j) * c
+                                for e in 0..<c { dst[to + e] = src[from + e] }
+                            }
+                        }
+                    }
                 }
             }
         }
-        return (out, half * half)
+        return (out, n * n)
     }
 }

@@ -36,6 +36,8 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
 
     @OptionGroup var nonFinite: NonFiniteOption
 
+    @OptionGroup var modelOverrides: ModelOverrideOptions
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -47,7 +49,7 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
 
     func run() throws {
         let start = Date()
-        let runner = try VLMRunner(weights: try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite))
+        let runner = try VLMRunner(weights: try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite, overrides: modelOverrides.overrides))
         let load = Date().timeIntervalSince(start)
         guard promptTokens + decodeTokens <= runner.config.llm.maxPositionEmbeddings else {
             throw ValidationError("prompt + decode tokens exceed max_position_embeddings (\(runner.config.llm.maxPositionEmbeddings))")

@@ -40,6 +40,8 @@ struct EvalPPLCommand: ParsableCommand, ComputingCommand {
 
     @OptionGroup var nonFinite: NonFiniteOption
 
+    @OptionGroup var modelOverrides: ModelOverrideOptions
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -50,7 +52,7 @@ struct EvalPPLCommand: ParsableCommand, ComputingCommand {
     }
 
     func run() throws {
-        let source = try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite)
+        let source = try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite, overrides: modelOverrides.overrides)
         let limit = source.config.llm.maxPositionEmbeddings
         guard context <= limit else {
             throw ValidationError("--context \(context) is beyond the model's context of \(limit) positions (max_position_embeddings)")

@@ -46,6 +46,8 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var nonFinite: NonFiniteOption
 
+    @OptionGroup var modelOverrides: ModelOverrideOptions
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
@@ -63,14 +65,14 @@ struct ExportCommand: ParsableCommand {
         try FileSystem.requireDistinct(output: output, inputs: [model])
         if format == .gguf { return try exportGGUF() }
         if format == .mmproj {
-            let config = try ModelSource.open(model).config
+            let config = try ModelSource.open(model, overrides: modelOverrides.overrides).config
             if let reason = MMProjMapping.refusal(config) {
                 throw LlamaGGUFExport.ExportError.unsupported("no mmproj written: " + reason + "; the .vlmb bundle keeps the vision tower and projector exactly")
             }
         }
         let input: BundleInput = QuantizedModel.isQuantizedModel(model)
-            ? try .quantized(QuantizedModel(path: model))
-            : try .checkpoint(ModelLoader.load(model))
+            ? try .quantized(QuantizedModel(path: model, overrides: modelOverrides.overrides))
+            : try .checkpoint(ModelLoader.load(model, overrides: modelOverrides.overrides))
         var options = BundleWriter.Options()
         options.zstdLevel = zstd
         options.toolVersion = "vlmkit \(VLMKitCommand.version)"
@@ -93,7 +95,7 @@ enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
 
 extension ExportCommand {
     func exportGGUF() throws {
-        let source = try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite)
+        let source = try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite, overrides: modelOverrides.overrides)
         let files = try ModelTokenizer.configFiles(model)
         let progress = Progress(label: "exporting")
         let name = URL(fileURLWithPath: model).lastPathComponent

@@ -32,11 +32,13 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "List every ignored tensor and why.")
     var verbose = false
 
+    @OptionGroup var modelOverrides: ModelOverrideOptions
+
     func run() throws {
         if path.hasSuffix(".safetensors") || path.hasSuffix(".safetensors.index.json") {
             return try inspectTensorFile()
         }
-        let summary = try StoredModelSummary.load(path)
+        let summary = try StoredModelSummary.load(path, overrides: modelOverrides.overrides)
         if json {
             print(try JSONOutput.encode(summary))
         } else {

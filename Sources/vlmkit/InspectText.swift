@@ -12,6 +12,9 @@ enum InspectText {
         out.append("                features from hidden state \(v.selectLayer) (runs \(v.layersRun) of \(v.layers) layers), \(v.selectFeature) → \(v.featureTokens) tokens")
         let p = s.projector
         out.append("projector       \(p.type): \(p.inputSize) → \(p.outputSize)\(p.bias ? "" : " (no bias)"); \(p.imageTokens) image tokens per image")
+        if let merge = p.merge, let order = p.mergeOrder.flatMap(TokenMergeOrder.init(rawValue:)) {
+            out.append("                \(merge) merge, tokens \(order.summary) — \(p.mergeOrderReason ?? "")")
+        }
         let l = s.llm
         let attention = l.gqaRatio == 1 ? "MHA" : "GQA \(l.gqaRatio):1"
         out.append("language model  \(l.architecture == "qwen2" ? "Qwen2" : "Llama"): hidden \(l.hiddenSize), MLP \(l.intermediateSize), \(l.layers) layers, \(l.heads) heads / \(l.kvHeads) KV heads (\(attention)), head dim \(l.headDim), vocab \(l.vocabSize), biases: \(l.biases)")

@@ -78,6 +78,8 @@ struct QuantizeCommand: ParsableCommand, ComputingCommand {
 
     @OptionGroup var nonFinite: NonFiniteOption
 
+    @OptionGroup var modelOverrides: ModelOverrideOptions
+
     @Flag(help: "Print the report as one JSON object.")
     var json = false
 
@@ -111,7 +113,7 @@ struct QuantizeCommand: ParsableCommand, ComputingCommand {
         var recipe = QuantRecipe(defaultScheme: base)
         for k in keep { recipe.keep(k) }
         for r in schemeFor { try recipe.addSchemeRule(r) }
-        let graph = try ModelLoader.load(model)
+        let graph = try ModelLoader.load(model, overrides: modelOverrides.overrides)
         var options = ModelQuantizer.Options(recipe: recipe)
         options.method = method.rawValue
         options.threads = n

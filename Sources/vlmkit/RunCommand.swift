@@ -77,6 +77,8 @@ struct RunCommand: ParsableCommand, ComputingCommand {
 
     @OptionGroup var nonFinite: NonFiniteOption
 
+    @OptionGroup var modelOverrides: ModelOverrideOptions
+
     func validate() throws {
         if let m = maxNewTokens, m < 0 { throw ValidationError("--max-new-tokens must be 0 or more, not \(m)") }
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be a finite number, 0 or more, not \(temperature)") }
@@ -99,7 +101,7 @@ struct RunCommand: ParsableCommand, ComputingCommand {
     }
 
     func run() throws {
-        let source = try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite)
+        let source = try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite, overrides: modelOverrides.overrides)
         if let inputs, let dump {
             try runInputs(source, inputs: inputs, dump: dump)
             return

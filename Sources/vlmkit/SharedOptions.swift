@@ -94,3 +94,15 @@ struct PresetArgument: ExpressibleByArgument {
     }
     static var allValueStrings: [String] { SyntheticCheckpoint.presets.map(\.name) }
 }
+
+extension TokenMergeOrder: ExpressibleByArgument {}
+
+/// `--projector-order`, on every command that reads a model's config.
+struct ModelOverrideOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Token order of a merging projector (mlp_downsample*): vila1.5 or nvila.",
+        discussion: "NVlabs VILA changed DownSampleBlock.flat_square in the NVILA release without renaming the projector; vlmkit decides from the config's fields (inspect says which and why). Set this when a checkpoint was re-saved by other code. quantize and export record it beside the copied configs (vlmkit-overrides.json)."))
+    var projectorOrder: TokenMergeOrder?
+
+    var overrides: ConfigOverrides { ConfigOverrides(projectorOrder: projectorOrder) }
+}

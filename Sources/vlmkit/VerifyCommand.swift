@@ -92,6 +92,8 @@ struct VerifyCommand: ParsableCommand, ComputingCommand {
 
     @OptionGroup var nonFinite: NonFiniteOption
 
+    @OptionGroup var modelOverrides: ModelOverrideOptions
+
     func validate() throws {
         var flags = Tolerances()
         flags.maxRel = maxRel ?? 0
@@ -105,7 +107,7 @@ struct VerifyCommand: ParsableCommand, ComputingCommand {
     }
 
     func run() throws {
-        let source = try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite)
+        let source = try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite, overrides: modelOverrides.overrides)
         let file = try GoldenFile(path: golden)
         var tol = Tolerances()
         tol.maxRel = try maxRel ?? file.tolerance("max_rel") ?? tol.maxRel

@@ -40,7 +40,8 @@ import TestSupport
     /// message says why.
     @Test(arguments: [("vila-clip-linear-f16", "has no llama.cpp counterpart"),
                       ("llava-hf-f16", "tanh approximation"),
-                      ("vila-siglip-downsample-f32", "column-pair-major")])
+                      ("vila-siglip-downsample-f32", "emits tokens column-major"),
+                      ("nvila-siglip-3x3-qwen2-f16", "3×3 merge zero-pads")])
     func mmprojExportIsRefusedWithTheReason(_ c: (model: String, reason: String)) throws {
         let dir = TestFiles.tempDir("mmproj")
         let r = try CLIRunner.run(["export", TestFiles.golden("models/" + c.model), "--format", "mmproj", "-o", dir + "/mmproj.gguf"])

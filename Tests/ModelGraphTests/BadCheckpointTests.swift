@@ -90,8 +90,8 @@ import TensorIO
 
     @Test func unsupportedProjectorTypeListsTheSupportedOnes() {
         let dir = FixtureEditing.copy("vila-clip-linear-f16")
-        FixtureEditing.editJSON(dir + "/mm_projector/config.json") { $0["mm_projector_type"] = "mlp_downsample_3x3_fix" }
-        #expect(error(dir).contains("\"mlp_downsample_3x3_fix\" is not supported (supported: linear, mlp2x_gelu, mlp_downsample)"))
+        FixtureEditing.editJSON(dir + "/mm_projector/config.json") { $0["mm_projector_type"] = "mlp_downsample_3x3_s2" }
+        #expect(error(dir).contains("\"mlp_downsample_3x3_s2\" is not supported (supported: linear, mlp2x_gelu, mlp_downsample, mlp_downsample_2x2_fix, mlp_downsample_3x3_fix)"))
     }
 
     @Test func badConfigJSONNamesTheFile() throws {

@@ -3,24 +3,28 @@ import Foundation
 import Testing
 import TensorCore
 @testable import ReferenceRuntime
+import ModelGraph
 
 @Suite struct KernelTests {
-    /// DownSample.merge2x2 against a literal port of VILA's view/permute/view sequence done
-    /// with strided views: pad, view [s, s/2, 2C], permute (1, 0, 2), view [s/2, s/2, 4C].
-    @Test(arguments: [1, 2, 3, 5, 6, 27])
-    func downsampleMatchesTheViewPermuteSequence(_ s: Int) {
-        let c = 3
+    /// DownSample.merge against a literal port of VILA's flat_square done with strided views
+    /// (base_projector.py, NVlabs/VILA 36f6adc): pad, view [s, s/k, kC], permute (1, 0, 2),
+    /// view [s/k, s/k, k²C], and — NVILA only — a final permute (1, 0, 2).
+    @Test(arguments: [(1, 2), (2, 2), (3, 2), (5, 2), (6, 2), (27, 2), (1, 3), (4, 3), (5, 3), (6, 3), (32, 3)])
+    func downsampleMatchesTheViewPermuteSequence(_ a: (s: Int, k: Int)) {
+        let (s, k, c) = (a.s, a.k, 3)
         let x = (0..<(s * s * c)).map { Float($0) + 0.5 }
-        let (ours, tokens) = DownSample.merge2x2(x, tokens: s * s, width: c)
-        let p = s + s % 2
-        // zero-pad to [p, p, C]
+        let p = (s + k - 1) / k * k
         var padded = [Float](repeating: 0, count: p * p * c)
-        for r in 0..<s { for q in 0..<s { for k in 0..<c { padded[(r * p + q) * c + k] = x[(r * s + q) * c + k] } } }
-        let t = Tensor(shape: [p, p / 2, 2 * c], data: padded)           // view [w, h/2, 2c]
-        let permuted = t.gather(t.view.permuted([1, 0, 2]))               // [h/2, w, 2c], contiguous
-        let reference = permuted.reshaped([p / 2, p / 2, 4 * c]).data     // view [h/2, w/2, 4c]
-        #expect(tokens == (p / 2) * (p / 2))
-        #expect(ours == reference)
+        for r in 0..<s { for q in 0..<s { for e in 0..<c { padded[(r * p + q) * c + e] = x[(r * s + q) * c + e] } } }
+        let t = Tensor(shape: [p, p / k, k * c], data: padded)            // view [w, h/k, kc]
+        let permuted = t.gather(t.view.permuted([1, 0, 2]))               // [h/k, w, kc], contiguous
+        let vila15 = permuted.reshaped([p / k, p / k, k * k * c])          // view [h/k, w/k, k²c]
+        let nvila = vila15.gather(vila15.view.permuted([1, 0, 2]))          // NVILA's last permute
+        for (order, reference) in [(TokenMergeOrder.vila15, vila15.data), (.nvila, nvila.data)] {
+            let (ours, tokens) = DownSample.merge(x, tokens: s * s, width: c, factor: k, order: order)
+            #expect(tokens == (p / k) * (p / k))
+            #expect(ours == reference, "s \(s) k \(k) \(order)")
+        }
     }
 
     @Test func layerNormAndRMSNormMatchTheirDefinitions() {

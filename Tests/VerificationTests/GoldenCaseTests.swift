@@ -17,6 +17,7 @@ import Verification
         ("llava-hf-nested-bf16-sharded", "llava-hf-nested-bf16-sharded"),
         ("vila-siglip-qwen2-f16", "vila-siglip-qwen2-f16"),
         ("vila-siglip-qwen2-f16", "vila-siglip-qwen2-f16.text-only"),
+        ("nvila-siglip-3x3-qwen2-f16", "nvila-siglip-3x3-qwen2-f16"),
     ]
 
     @Test(arguments: cases)
@@ -30,6 +31,23 @@ import Verification
         #expect(logits.top1Agreement == 1)
         #expect(report.generatedActual == golden.expected.generatedIDs)
         #expect(report.generatedActual.count == 6)
+    }
+
+    /// The VILA 1.5 checkpoint computed with NVILA's flat_square: it passes only when told
+    /// `--projector-order nvila`; in its own order the projected tokens come out transposed.
+    @Test func projectorOrderOverrideSelectsTheOtherFlatSquare() throws {
+        let path = TestFiles.golden("models/vila-siglip-downsample-f32")
+        let golden = try GoldenFile(path: TestFiles.golden("cases/vila-siglip-downsample-f32.nvila-order.golden.safetensors"))
+        let nvila = try ModelLoader.load(path, overrides: ConfigOverrides(projectorOrder: .nvila))
+        #expect(nvila.config.projector.mergeOrder == .nvila && nvila.config.projector.mergeOrderReason == "--projector-order")
+        let passed = try Verifier.verify(graph: nvila, runner: try VLMRunner(nvila), golden: golden, tolerances: Tolerances())
+        #expect(passed.passed, "\(passed.stages.map { "\($0.stage): \($0.detail)" })")
+        let own = try ModelLoader.load(path)
+        #expect(own.config.projector.mergeOrder == .vila15)
+        let failed = try Verifier.verify(graph: own, runner: try VLMRunner(own), golden: golden, tolerances: Tolerances())
+        #expect(!failed.passed)
+        #expect(failed.stages.first { $0.stage == "vision" }?.passed == true)
+        #expect(failed.stages.first { $0.stage == "projector" }?.passed == false)
     }
 
     @Test func goldenMetadataNamesFormatVersionAndGenerator() throws {

@@ -1,8 +1,9 @@
 /// What a projector computes, step by step; the runtime executes these steps in order, so a
 /// projector variant made of known steps needs no new runner code.
 public enum ProjectorStep: Sendable {
-    /// VILA's `DownSampleBlock`: 2×2 neighbouring tokens concatenated (odd grids zero-padded), width ×4.
-    case merge2x2
+    /// VILA's `DownSampleBlock` family: k×k neighbouring tokens concatenated (grids zero-padded
+    /// bottom/right to a multiple of k), width ×k²; the token order is the config's `mergeOrder`.
+    case merge(factor: Int)
     /// LayerNorm over the current width.
     case layerNorm(ModuleDecl, eps: Float)
     case linear(ModuleDecl)
@@ -26,7 +27,7 @@ public struct ProjectorFamily: Sendable {
         let modules = steps.compactMap { step -> ModuleDecl? in
             switch step {
             case .linear(let m), .layerNorm(let m, _): return m
-            case .merge2x2, .activation: return nil
+            case .merge, .activation: return nil
             }
         }
         description = FamilyDescription(name, label: "projector", layers: { _ in 0 }, parts: [FamilyPart(name, role: .projector, modules)])
@@ -36,7 +37,7 @@ public struct ProjectorFamily: Sendable {
     public func bind<S: SlotLookup>(_ s: S) throws -> [BoundProjectorStep<S.LinearValue, S.AffineValue>] {
         try steps.map { step in
             switch step {
-            case .merge2x2: return .merge2x2
+            case .merge(let k): return .merge(factor: k)
             case let .layerNorm(m, eps): return .layerNorm(try s.affine(m, nil), eps: eps)
             case .linear(let m): return .linear(try s.linear(m, nil))
             case .activation(let a): return .activation(a)
@@ -47,7 +48,7 @@ public struct ProjectorFamily: Sendable {
 
 /// A projector step with its weights.
 public enum BoundProjectorStep<Linear, Affine> {
-    case merge2x2
+    case merge(factor: Int)
     case layerNorm(Affine, eps: Float)
     case linear(Linear)
     case activation(ProjectorActivation)
@@ -73,19 +74,33 @@ public enum ProjectorFamilies {
         .linear(.linear("projector.fc2", [.vila: "layers.2", .llavaHF: "linear_2"], gguf: "mm.2", bias: hasBias) { [d($0), d($0)] }),
     ])
 
+    /// `mlp_downsample` and `mlp_downsample_2x2_fix` (the same modules and computation).
     public static let mlpDownsample = ProjectorFamily("projector-mlp_downsample", steps: [
-        .merge2x2,                                               // layers.0 is DownSampleBlock
+        .merge(factor: 2),                                       // layers.0 is DownSampleBlock
         .layerNorm(.layerNorm("projector.norm", "layers.1") { $0.projector.inputSize }, eps: 1e-5),  // PyTorch's default eps
         .linear(.linear("projector.fc1", "layers.2", bias: hasBias) { [d($0), $0.projector.inputSize] }),
         .activation(.geluErf),                                   // layers.3
         .linear(.linear("projector.fc2", "layers.4", bias: hasBias) { [d($0), d($0)] }),
     ])
 
+    /// NVILA-Lite's `mlp_downsample_3x3_fix` (base_projector.py, NVlabs/VILA 36f6adc).
+    public static let mlpDownsample3x3Fix = ProjectorFamily("projector-mlp_downsample_3x3_fix", steps: [
+        .merge(factor: 3),                                       // layers.0 is DownSample3x3BlockFix
+        .layerNorm(.layerNorm("projector.norm1", "layers.1") { $0.projector.inputSize }, eps: 1e-5),
+        .linear(.linear("projector.fc1", "layers.2", bias: hasBias) { [3 * $0.projector.visionHiddenSize, $0.projector.inputSize] }),
+        .activation(.geluErf),                                   // layers.3
+        .layerNorm(.layerNorm("projector.norm2", "layers.4") { 3 * $0.projector.visionHiddenSize }, eps: 1e-5),
+        .linear(.linear("projector.fc2", "layers.5", bias: hasBias) { [d($0), 3 * $0.projector.visionHiddenSize] }),
+        .activation(.geluErf),                                   // layers.6
+        .linear(.linear("projector.fc3", "layers.7", bias: hasBias) { [d($0), d($0)] }),
+    ])
+
     public static func family(_ type: ProjectorType) -> ProjectorFamily {
         switch type {
         case .linear: return linear
         case .mlp2xGelu: return mlp2xGelu
-        case .mlpDownsample: return mlpDownsample
+        case .mlpDownsample, .mlpDownsample2x2Fix: return mlpDownsample
+        case .mlpDownsample3x3Fix: return mlpDownsample3x3Fix
         }
     }
 }
