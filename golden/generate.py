@@ -291,7 +291,7 @@ NVILA_TOP_FIELDS = {"dynamic_s2": False, "fps": 0.0, "num_time_tokens": 0, "time
 
 def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, shards=1,
                config_style="v5", vision_prefix="", subfolder_configs=True, seed=0, outliers=None,
-               tokenizer="byte-level", vision_cfg=None, nvila=False):
+               tokenizer="byte-level", vision_cfg=None, nvila=False, top_extra=None, scales=1):
     out = os.path.join(MODELS, name)
     shutil.rmtree(out, ignore_errors=True)
     torch.manual_seed(seed)
@@ -305,7 +305,8 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
     vcfg = vision_cfg or (clip_config() if vision_kind == "clip" else siglip_config())
     vision = CLIPVisionModel(vcfg) if vision_kind == "clip" else SiglipVisionModel(vcfg)
     reinit(vision, seed + 2)
-    proj = vila_projector(projector, vcfg.hidden_size, llm_cfg.hidden_size, seed + 3)
+    # With dynamic S2 the projector takes every scale's features concatenated (mm_hidden_size).
+    proj = vila_projector(projector, scales * vcfg.hidden_size, llm_cfg.hidden_size, seed + 3)
 
     llm_state = to_dtype_state(llm, DTYPES[dtype])
     if llm_cfg.tie_word_embeddings:
@@ -324,11 +325,12 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
         "architectures": ["LlavaLlamaModel"], "model_type": "llava_llama",
         "llm_cfg": llm_json, "vision_tower_cfg": vis_json, "mm_projector_cfg": proj_json,
         "mm_vision_select_layer": -2, "mm_vision_select_feature": select_feature,
-        "image_aspect_ratio": "resize", "mm_hidden_size": vcfg.hidden_size, "hidden_size": llm_cfg.hidden_size,
+        "image_aspect_ratio": "resize", "mm_hidden_size": scales * vcfg.hidden_size, "hidden_size": llm_cfg.hidden_size,
         "dtype": llm_json["dtype"], "transformers_version": transformers.__version__,
     }
     if nvila:
         top.update(NVILA_TOP_FIELDS)
+    top.update(top_extra or {})
     if config_style == "v4":
         llm_json, top = as_v4_config(llm_json), as_v4_config(top)
     write_json(os.path.join(out, "config.json"), top)
@@ -346,7 +348,7 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
     # The reference computes in float32 from the stored values (rounded to the stored dtype).
     ref = dict(llm=stored_f32(llm, dtype), vision=stored_f32(vision, dtype), projector=stored_f32(proj, dtype),
                projector_kind=projector, projector_order="nvila" if nvila or projector.endswith("_fix") else "vila1.5",
-               select_layer=-2, select_feature=select_feature)
+               select_layer=-2, select_feature=select_feature, top=top)
     return out, ref
 
 
@@ -471,7 +473,7 @@ def splice(embed: torch.nn.Module, ids: list, images: torch.Tensor) -> torch.Ten
             k += 1
         else:
             parts.append(embed(torch.tensor([t])))
-    assert k == images.shape[0], "one image per IMAGE_TOKEN"
+    assert k == len(images), "one image per IMAGE_TOKEN"
     return torch.cat(parts, dim=0)
 
 
@@ -508,6 +510,33 @@ def golden_vila(ref: dict, ids: list, n_images: int, steps: int, seed: int, orde
         llm = ref["llm"]
         embeds = splice(llm.get_input_embeddings(), ids, projected)
         tensors["expected.logits"] = llm(inputs_embeds=embeds[None]).logits[0]
+        if steps:
+            tensors["expected.generated_ids"] = torch.tensor(greedy(llm, embeds, steps), dtype=torch.int64)
+    return tensors
+
+
+def golden_dynamic_s2(ref: dict, ids: list, grids: list, steps: int, seed: int) -> dict:
+    """NVILA's encode_images with dynamic S2 (golden/dynamic_s2.py, transcribed) on random tiles."""
+    import dynamic_s2
+    top = ref["top"]
+    scales = sorted(int(x) for x in top["s2_scales"].split(","))
+    resize_idx = top["s2_resize_output_to_scale_idx"]
+    vision = ref["vision"]
+    fixed = sum((sc // scales[0]) ** 2 for sc in scales[:-1])
+    tiles = sum(fixed + r * c for r, c in grids)
+    pix = pixels(tiles, vision.config.image_size, seed)
+    with torch.no_grad():
+        hs = vision(pixel_values=pix, output_hidden_states=True).hidden_states[ref["select_layer"]]
+        feats = hs[:, 1:] if ref["select_feature"] == "patch" else hs
+        maps, projected = dynamic_s2.encode_images(
+            feats, grids, scales, resize_idx,
+            lambda x: vila_project(ref["projector_kind"], ref["projector"], x, ref["projector_order"]))
+        llm = ref["llm"]
+        embeds = splice(llm.get_input_embeddings(), ids, projected)
+        tensors = {"input.token_ids": torch.tensor(ids, dtype=torch.int64), "input.pixel_values": pix,
+                   "input.grids": torch.tensor(grids, dtype=torch.int64),
+                   "expected.vision_features": torch.stack(maps), "expected.projected": torch.stack(projected),
+                   "expected.logits": llm(inputs_embeds=embeds[None]).logits[0]}
         if steps:
             tensors["expected.generated_ids"] = torch.tensor(greedy(llm, embeds, steps), dtype=torch.int64)
     return tensors
@@ -703,6 +732,24 @@ def main():
                  golden_vila(ref, [1, 5, IMAGE_TOKEN, 9, 10, IMAGE_TOKEN, 11], 2, 6, seed=109),
                  "SigLIP 7x7 + mlp_downsample_3x3_fix (NVILA order) + Qwen2, two images")
 
+    # NVILA-8B in miniature: dynamic S2 over 28/56/84 px (tiles of a 28 px SigLIP with a 4x4 grid), features
+    # resized to the last scale (s2_resize_output_to_scale_idx -1), mlp_downsample per 4x4 block, Qwen2.
+    _, ref = build_vila("nvila-s2-siglip-qwen2-f16", vision_kind="siglip", projector="mlp_downsample", dtype="f16",
+                        llm_cfg=qwen2_config(), select_feature="cls_patch", vision_prefix="vision_model.", seed=90,
+                        tokenizer="qwen2", nvila=True, scales=3,
+                        vision_cfg=SiglipVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=3,
+                                                      num_attention_heads=2, image_size=28, patch_size=7,
+                                                      layer_norm_eps=1e-6),
+                        top_extra={"image_aspect_ratio": "dynamic_s2", "dynamic_s2": True, "s2": False,
+                                   "s2_scales": "28,56,84", "s2_max_split_size": 28,
+                                   "s2_resize_output_to_scale_idx": -1})
+    write_golden("nvila-s2-siglip-qwen2-f16", "nvila-s2-siglip-qwen2-f16",
+                 golden_dynamic_s2(ref, [1, 5, IMAGE_TOKEN, 9, 10], [(3, 4)], 6, seed=110),
+                 "dynamic S2, one wide image (3 rows x 4 cols at the last scale: 17 tiles, 48 tokens)")
+    write_golden("nvila-s2-siglip-qwen2-f16.two-images", "nvila-s2-siglip-qwen2-f16",
+                 golden_dynamic_s2(ref, [1, IMAGE_TOKEN, 7, IMAGE_TOKEN, 8], [(4, 3), (4, 3)], 6, seed=111),
+                 "dynamic S2, two tall images (4 rows x 3 cols)")
+
     # NVILA's language model: Qwen2 behind a SigLIP tower (the projector is VILA 1.5's mlp2x_gelu).
     _, ref = build_vila("vila-siglip-qwen2-f16", vision_kind="siglip", projector="mlp2x_gelu", dtype="f16",
                         llm_cfg=qwen2_config(), select_feature="cls_patch", vision_prefix="vision_model.", seed=70,
@@ -741,6 +788,10 @@ def main():
     tokenizer_components.write(ROOT, TRAINING_TEXT, TOKENIZER_TEXTS)
     import images  # golden/images.py: image files and their preprocessing by Pillow + transformers
     images.main()
+    import dynamic_s2  # golden/dynamic_s2.py: NVILA's tiling, transcribed from NVlabs/VILA
+    dynamic_s2.write_grids()
+    dynamic_s2.write_tiles(os.path.join(MODELS, "nvila-s2-siglip-qwen2-f16", "vision_tower"),
+                           ["photo-320x240.jpg", "tall-gray-33x70.png", "wide-80x45.png", "tiny-7x5.png"])
     import e2e  # golden/e2e.py: image file + question → greedy ids through the whole Python pipeline
     e2e.main()
     print("golden fixtures written under", ROOT, file=sys.stderr)

@@ -69,29 +69,45 @@ public enum ConfigLoader {
         guard let feature = FeatureSelection(rawValue: featureName) else {
             throw ConfigError.invalidValue(file: topPath, key: "mm_vision_select_feature", detail: "must be \"patch\" or \"cls_patch\", found \"\(featureName)\"")
         }
-        try refuseUnimplementedVILAFields(top, file: topPath, visionHidden: vision.hiddenSize)
+        let dynamicS2 = try readTiling(top, file: topPath, vision: vision)
+        try refuseUnimplementedVILAFields(top, file: topPath, visionHidden: vision.hiddenSize * (dynamicS2?.scales.count ?? 1))
         let overrideSource = storedOverrides.projectorOrder == overrides.projectorOrder
             ? files.label(ConfigOverrides.fileName) : "--projector-order"
         let (order, orderReason) = MergeOrderRule.decide(top: top, type: ptype, override: overrides.projectorOrder,
                                                          overrideSource: overrideSource)
         var config = VLMConfig(layout: .vila, llm: llm, vision: vision,
-                               projector: ProjectorConfig(type: ptype, visionHiddenSize: vision.hiddenSize, textHiddenSize: llm.hiddenSize,
-                                                          mergeOrder: order, mergeOrderReason: orderReason),
+                               projector: ProjectorConfig(type: ptype, visionHiddenSize: vision.hiddenSize * (dynamicS2?.scales.count ?? 1),
+                                                          textHiddenSize: llm.hiddenSize, mergeOrder: order, mergeOrderReason: orderReason),
                                selectLayer: selectLayer, selectFeature: feature,
                                imageAspectRatio: try top.string("image_aspect_ratio"), imageTokenIndex: nil, warnings: warnings)
+        config.dynamicS2 = dynamicS2
         try config.validate(file: topPath, selectLayerKey: "mm_vision_select_layer")
         return config
+    }
+
+    /// NVILA's dynamic S2 when `image_aspect_ratio` says `dynamic_s2`; `dynamic_s2` must agree,
+    /// since VILA tiles by the one and merges by the other.
+    static func readTiling(_ top: ConfigObject, file: String, vision: VisionConfig) throws -> DynamicS2Config? {
+        let aspect = try top.string("image_aspect_ratio")
+        let flag = try top.bool("dynamic_s2", default: false)
+        guard aspect == "dynamic_s2" else {
+            if flag {
+                throw ConfigError.invalidValue(file: file, key: "dynamic_s2", detail: "is true but image_aspect_ratio is \(aspect.map { "\"\($0)\"" } ?? "absent"); VILA would merge S2 features of images it never tiled")
+            }
+            return nil
+        }
+        guard flag else {
+            throw ConfigError.invalidValue(file: file, key: "dynamic_s2", detail: "must be true when image_aspect_ratio is \"dynamic_s2\" (VILA tiles by the one and merges the tiles' features by the other)")
+        }
+        return try DynamicS2Config.read(top, file: file, tileSize: vision.imageSize)
     }
 
     /// Fields of VILA's top-level config that change what is computed and that vlmkit does not
     /// implement yet: refused by name, never read past (a plain processor path with multi-scale
     /// weights would fail later with a misleading shape error, or silently compute another model).
     static func refuseUnimplementedVILAFields(_ top: ConfigObject, file: String, visionHidden: Int) throws {
-        if let aspect = try top.string("image_aspect_ratio"), ["dynamic", "dynamic_s2"].contains(aspect) {
-            let what = aspect == "dynamic_s2"
-                ? "NVILA's dynamic S2 tiling (multi-scale tiles chosen by aspect ratio)"
-                : "InternVL-style dynamic tiles with a thumbnail (NVILA-Lite)"
-            throw ConfigError.unsupported(file: file, detail: "image_aspect_ratio \"\(aspect)\" (\(what)) is not supported yet")
+        if try top.string("image_aspect_ratio") == "dynamic" {
+            throw ConfigError.unsupported(file: file, detail: "image_aspect_ratio \"dynamic\" (InternVL-style dynamic tiles with a thumbnail, NVILA-Lite) is not supported yet")
         }
         if try top.bool("s2", default: false) {
             let scales = try top.string("s2_scales").map { " (s2_scales \($0))" } ?? ""
@@ -102,7 +118,7 @@ public enum ConfigLoader {
         }
         if let mm = try top.int("mm_hidden_size"), mm != visionHidden {
             throw ConfigError.invalidValue(file: file, key: "mm_hidden_size",
-                                           detail: "is \(mm) but the vision tower's hidden size is \(visionHidden); the projector would not take the tower's features (multi-scale or tiled features are not supported yet)")
+                                           detail: "is \(mm) but the vision tower gives \(visionHidden)-wide features (its hidden size times the number of dynamic S2 scales); the projector would not take them (non-dynamic multi-scale S2 is not supported yet)")
         }
     }
 

@@ -19,8 +19,10 @@ public struct VLMConfig: Sendable, Encodable {
     /// output, −1 the last layer's output.
     public var selectLayer: Int
     public var selectFeature: FeatureSelection
-    /// VILA's `image_aspect_ratio` (`resize`, `pad`, …) when given.
+    /// VILA's `image_aspect_ratio` (`resize`, `pad`, `dynamic_s2`, …) when given.
     public var imageAspectRatio: String?
+    /// NVILA's dynamic S2 tiling, when `image_aspect_ratio` is `dynamic_s2`.
+    public var dynamicS2: DynamicS2Config?
     /// Token id that stands for an image in LLaVA-HF prompts; VILA prompts use −200.
     public var imageTokenIndex: Int?
     /// Things worth telling the user that do not stop loading.
@@ -38,10 +40,32 @@ public struct VLMConfig: Sendable, Encodable {
         vision.numPositions - (selectFeature == .patch ? 1 : 0)
     }
 
-    /// Tokens per image given to the language model, or why there is no valid count.
+    /// Tokens one projector call yields (per image, or per block with dynamic S2), or why there is
+    /// no valid count.
     public var imageTokens: Result<Int, ProjectorShapeError> {
         projector.outputTokens(featureTokens: featureTokens)
     }
+
+    /// Tokens per image when every image gets the same number (no dynamic S2).
+    public var fixedImageTokens: Int? {
+        dynamicS2 == nil ? try? imageTokens.get() : nil
+    }
+
+    /// Tokens an image whose last S2 scale is `grid` gives the language model.
+    public func imageTokens(_ grid: TileGrid) -> Int {
+        let perCall = (try? imageTokens.get()) ?? 0
+        guard let s2 = dynamicS2 else { return perCall }
+        let b = s2.outputBlocks(grid)
+        return b.rows * b.cols * perCall
+    }
+
+    /// The grid of an image's last S2 scale (1×1 without dynamic S2).
+    public func grid(width: Int, height: Int) -> TileGrid {
+        dynamicS2?.grid(width: width, height: height) ?? TileGrid(rows: 1, cols: 1)
+    }
+
+    /// Tower inputs (tiles) for an image whose last S2 scale is `grid`.
+    public func tileCount(_ grid: TileGrid) -> Int { dynamicS2?.tileCount(grid) ?? 1 }
 
     /// Checks the relations between the parts (select layer in range, token grid for the projector).
     mutating func validate(file: String, selectLayerKey: String) throws {

@@ -8,15 +8,22 @@ public struct RunInputs: Sendable {
     public static let imageToken: Int64 = -200
 
     public let tokenIDs: [Int64]
-    /// [N, C, H, W], or nil when the prompt has no image.
+    /// [N, C, H, W] — one tower input per image, or with dynamic S2 every tile of every image in
+    /// order — or nil when the prompt has no image.
     public let pixelValues: Tensor?
+    /// With dynamic S2: each image's last-scale grid (what decides its tile count).
+    public let grids: [TileGrid]?
 
-    public init(tokenIDs: [Int64], pixelValues: Tensor?) {
+    public init(tokenIDs: [Int64], pixelValues: Tensor?, grids: [TileGrid]? = nil) {
         self.tokenIDs = tokenIDs
         self.pixelValues = pixelValues
+        self.grids = grids
     }
 
     public var imageCount: Int { tokenIDs.filter { $0 == Self.imageToken }.count }
+
+    /// Image i's grid (1×1 without dynamic S2).
+    public func grid(_ i: Int) -> TileGrid { grids?[i] ?? TileGrid(rows: 1, cols: 1) }
 }
 
 /// Every stage's output, as `vlmkit run --dump` writes them.
@@ -33,6 +40,7 @@ public struct RunOutputs: Sendable {
 
 public enum RunError: Error, CustomStringConvertible, Equatable {
     case imageCountMismatch(markers: Int, images: Int)
+    case gridsMismatch(detail: String)
     case badPixelShape(expected: [Int], found: [Int])
     case tokenOutOfRange(position: Int, id: Int64, vocab: Int)
     case emptyPrompt
@@ -41,6 +49,7 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .imageCountMismatch(m, n): return "the prompt has \(m) image markers (−200) but \(n) images were given"
+        case let .gridsMismatch(detail): return detail
         case let .badPixelShape(e, f): return "pixel_values has shape \(Shape(f)), expected \(Shape(e))"
         case let .tokenOutOfRange(p, id, v): return "token id \(id) at position \(p) is outside the vocabulary (0..<\(v))"
         case .emptyPrompt: return "the prompt has no tokens"
@@ -86,13 +95,12 @@ public final class VLMRunner: @unchecked Sendable {
     /// Positions the prompt takes once each image marker is replaced by the image's tokens.
     public func splicedLength(_ inputs: RunInputs) -> Int {
         let n = inputs.imageCount
-        return inputs.tokenIDs.count - n + n * ((try? config.imageTokens.get()) ?? 0)
+        return inputs.tokenIDs.count - n + (0..<n).reduce(0) { $0 + config.imageTokens(inputs.grid($1)) }
     }
 
     public func run(_ inputs: RunInputs, maxNewTokens: Int) throws -> RunOutputs {
         try validate(inputs)
         let n = inputs.imageCount
-        let v = config.vision
         let vocab = config.llm.vocabSize
         // Check the spliced length before allocating anything for it.
         let planned = splicedLength(inputs)
@@ -101,7 +109,6 @@ public final class VLMRunner: @unchecked Sendable {
         }
         let (embeddings, features, projected) = try spliceEmbeddings(inputs)
         let h = config.llm.hiddenSize
-        let featureTokens = vision.outputTokens
         let projectedTokens = projected.first.map { $0.count / h } ?? 0
         let length = embeddings.count / h
         guard length + maxNewTokens <= config.llm.maxPositionEmbeddings else {
@@ -121,9 +128,12 @@ public final class VLMRunner: @unchecked Sendable {
             }
         }
 
+        // Images of different S2 grids give differently sized outputs: those are not stacked.
+        let featureWidth = config.projector.visionHiddenSize
+        let stackable = n > 0 && Set(features.map(\.count)).count == 1 && Set(projected.map(\.count)).count == 1
         return RunOutputs(
-            visionFeatures: n == 0 ? nil : Tensor(shape: [n, featureTokens, v.hiddenSize], data: features.flatMap { $0 }),
-            projected: n == 0 ? nil : Tensor(shape: [n, projectedTokens, h], data: projected.flatMap { $0 }),
+            visionFeatures: stackable ? Tensor(shape: [n, features[0].count / featureWidth, featureWidth], data: features.flatMap { $0 }) : nil,
+            projected: stackable ? Tensor(shape: [n, projectedTokens, h], data: projected.flatMap { $0 }) : nil,
             logits: Tensor(shape: [length, vocab], data: logits),
             generatedIDs: generated)
     }

@@ -1,6 +1,7 @@
 import ReferenceRuntime
 import TensorCore
 import TensorIO
+import ModelGraph
 
 /// A golden file (formats/golden.md): one safetensors file with `__metadata__`
 /// `{"format": "vlmkit-golden", "version": "1", …}`, `input.*` tensors and `expected.*` tensors.
@@ -93,7 +94,18 @@ public struct GoldenFile: Sendable {
             }
             pixels = try finite(try file.float32("input.pixel_values"), name: "input.pixel_values", file: path)
         }
-        return RunInputs(tokenIDs: tokens, pixelValues: pixels)
+        var grids: [TileGrid]? = nil
+        if let g = file.info("input.grids") {
+            guard g.dtype == .i64, g.shape.rank == 2, g.shape[1] == 2 else {
+                throw GoldenError.badTensor(file: path, name: "input.grids", detail: "expected I64 [N, 2] (rows, cols per image), found \(g.dtype.rawValue) \(g.shape)")
+            }
+            let v = try file.int64("input.grids").values
+            guard v.allSatisfy({ (1...64).contains($0) }) else {
+                throw GoldenError.badTensor(file: path, name: "input.grids", detail: "holds a side outside 1…64")
+            }
+            grids = stride(from: 0, to: v.count, by: 2).map { TileGrid(rows: Int(v[$0]), cols: Int(v[$0 + 1])) }
+        }
+        return RunInputs(tokenIDs: tokens, pixelValues: pixels, grids: grids)
     }
 
     /// A golden value that is NaN or infinite compares false with everything: the file is bad input.

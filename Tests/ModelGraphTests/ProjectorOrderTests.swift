@@ -29,7 +29,7 @@ import TestSupport
 
     @Test(arguments: ["dynamic_s2", "s2_resize_output_to_scale_idx", "num_time_tokens", "time_token_format", "image_encoder", "max_tiles"])
     func aFieldOfTheNVILAReleaseSelectsRowMajor(_ field: String) throws {
-        let c = try config([(field, .int(0))])
+        let c = try config([(field, field == "dynamic_s2" ? .bool(false) : .int(12))])
         #expect(c.projector.mergeOrder == .nvila)
         #expect(c.projector.mergeOrderReason.contains(field))
     }

@@ -18,6 +18,8 @@ import Verification
         ("vila-siglip-qwen2-f16", "vila-siglip-qwen2-f16"),
         ("vila-siglip-qwen2-f16", "vila-siglip-qwen2-f16.text-only"),
         ("nvila-siglip-3x3-qwen2-f16", "nvila-siglip-3x3-qwen2-f16"),
+        ("nvila-s2-siglip-qwen2-f16", "nvila-s2-siglip-qwen2-f16"),
+        ("nvila-s2-siglip-qwen2-f16", "nvila-s2-siglip-qwen2-f16.two-images"),
     ]
 
     @Test(arguments: cases)
