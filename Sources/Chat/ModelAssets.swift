@@ -44,9 +44,17 @@ public struct ModelAssets: Sendable {
         return ImagePreprocessor(config: processor, aspect: aspect, alpha: config.layout == .llavaHF ? .compositeOnWhite : .drop)
     }
 
-    public func pixelValues(_ images: [String], aspectOverride: AspectMode?) throws -> TensorCore.Tensor? {
-        guard !images.isEmpty else { return nil }
-        return try preprocessor(aspectOverride: aspectOverride).pixelValues(paths: images, expectedSize: config.vision.imageSize)
+    /// The tower inputs for image files, and with dynamic S2 each image's tile grid.
+    public func pixelValues(_ images: [String], aspectOverride: AspectMode?) throws -> (pixels: TensorCore.Tensor?, grids: [TileGrid]?) {
+        guard !images.isEmpty else { return (nil, nil) }
+        if let s2 = config.dynamicS2 {
+            if let a = aspectOverride {
+                throw PreprocessError(message: "--image-aspect-ratio \(a.rawValue) does not apply: the model tiles images with dynamic S2 (image_aspect_ratio dynamic_s2)")
+            }
+            let (px, grids) = try preprocessor(aspectOverride: .processor).dynamicS2PixelValues(paths: images, s2: s2)
+            return (px, grids)
+        }
+        return (try preprocessor(aspectOverride: aspectOverride).pixelValues(paths: images, expectedSize: config.vision.imageSize), nil)
     }
 
     /// VILA's CONVERSATION_MODE_MAPPING (by model name), then the tokenizer's special tokens,

@@ -69,8 +69,8 @@ public final class PromptSession {
     /// it becomes final.
     public func ask(_ question: String, images: [String], emit: (String) -> Void) throws -> TurnResult {
         let ids = try promptIDs(question: question, imageCount: images.count)
-        let pixels = try assets.pixelValues(images, aspectOverride: aspect)
-        let timing = try session.feed(RunInputs(tokenIDs: ids, pixelValues: pixels))
+        let (pixels, grids) = try assets.pixelValues(images, aspectOverride: aspect)
+        let timing = try session.feed(RunInputs(tokenIDs: ids, pixelValues: pixels, grids: grids))
         turns += 1
 
         var detok = StreamingDetokenizer(tokenizer: assets.tokenizer)

@@ -29,6 +29,7 @@ public enum AlphaRule: String, Sendable {
 public struct PreprocessError: Error, CustomStringConvertible, Equatable {
     public let message: String
     public var description: String { message }
+    public init(message: String) { self.message = message }
 }
 
 /// Turns a decoded image into the `pixel_values` a vision tower takes, as VILA's `process_image`

@@ -84,6 +84,8 @@ public struct ModelSummary: Encodable, Sendable {
     }
 
     public var tokenizer: TokenizerCoverage?
+    /// Tiling and tokens per image (sizes from `inspect --image-size`).
+    public var tiling: ImageTilingSummary
 
     public let path: String
     public let layout: String
@@ -157,5 +159,6 @@ public struct ModelSummary: Encodable, Sendable {
         self.total = total
         self.ignored = ignored
         problems = c.warnings
+        tiling = ImageTilingSummary(c, imageSizes: [])
     }
 }

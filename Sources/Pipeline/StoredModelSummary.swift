@@ -6,8 +6,10 @@ import TensorIO
 /// The summary `inspect` prints for any stored model: a checkpoint, a quantized folder or a bundle.
 public enum StoredModelSummary {
     /// The summary, with how the model's tokenizer covers the embedding rows when a tokenizer loads.
-    public static func load(_ path: String, overrides: ConfigOverrides = .none) throws -> ModelSummary {
+    public static func load(_ path: String, overrides: ConfigOverrides = .none,
+                            imageSizes: [(width: Int, height: Int)] = []) throws -> ModelSummary {
         var summary = try storedSummary(path, overrides: overrides)
+        summary.summary.tiling = ImageTilingSummary(summary.config, imageSizes: imageSizes)
         if let tokenizer = try? ModelTokenizer.load(path, layout: summary.config.layout) {
             summary.summary.tokenizer = .init(ids: tokenizer.idCount, embeddingRows: summary.config.llm.vocabSize)
         }
@@ -26,8 +28,28 @@ public enum StoredModelSummary {
             return (ModelSummary(path: path, config: m.config, tensors: stored(m.store, schemes: m.schemes), ignored: [],
                                  layoutNote: "quantized, \(m.manifest["method"]?.stringValue ?? "?")"), m.config)
         }
+        if let layout = configOnlyLayout(path) {
+            // A config without weights (e.g. read before downloading them): summarized, no tensors.
+            let config = try ConfigLoader.read(FolderConfigSource(path), layout: layout, overrides: overrides)
+            return (ModelSummary(path: path, config: config, tensors: [], ignored: [], layoutNote: "config only, no weights"), config)
+        }
         let graph = try ModelLoader.load(path, overrides: overrides)
         return (ModelSummary(graph), graph.config)
+    }
+
+    /// The layout of a folder that holds a VILA or LLaVA-HF config.json and no weights at all
+    /// (no safetensors file in it or in any VILA sub-folder).
+    static func configOnlyLayout(_ path: String) -> LayoutKind? {
+        guard Path.isRegularFile(Path.join(path, "config.json")),
+              let top = try? ConfigObject.read(Path.join(path, "config.json")) else { return nil }
+        let layout: LayoutKind
+        switch try? top.string("model_type") {
+        case "llava_llama"?: layout = .vila
+        case "llava"?: layout = .llavaHF
+        default: return nil
+        }
+        for dir in [path] + LayoutKind.vila.folders.map({ Path.join(path, $0) }) where CheckpointFiles.exist(in: dir) { return nil }
+        return layout
     }
 
     /// Quantized layers count their logical parameters once (on qweight); scales and zeros add bytes.

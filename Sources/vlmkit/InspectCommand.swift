@@ -32,13 +32,19 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "List every ignored tensor and why.")
     var verbose = false
 
+    @Option(name: .customLong("image-size"), help: ArgumentHelp(
+        "An image size WIDTHxHEIGHT (repeatable): print the tiles and tokens it would get.",
+        discussion: "With dynamic S2 (NVILA) the tile grid, and so the token count, follows the aspect ratio."))
+    var imageSizes: [ImageSizeArgument] = []
+
     @OptionGroup var modelOverrides: ModelOverrideOptions
 
     func run() throws {
         if path.hasSuffix(".safetensors") || path.hasSuffix(".safetensors.index.json") {
             return try inspectTensorFile()
         }
-        let summary = try StoredModelSummary.load(path, overrides: modelOverrides.overrides)
+        let summary = try StoredModelSummary.load(path, overrides: modelOverrides.overrides,
+                                                  imageSizes: imageSizes.map { ($0.width, $0.height) })
         if json {
             print(try JSONOutput.encode(summary))
         } else {

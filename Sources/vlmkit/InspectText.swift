@@ -4,16 +4,26 @@ import ModelGraph
 enum InspectText {
     static func render(_ s: ModelSummary, verbose: Bool) -> String {
         var out: [String] = []
-        let layoutName = s.layout.hasPrefix("vila") ? "VILA 1.5 layout" + s.layout.dropFirst(4) : "LLaVA-HF layout" + s.layout.dropFirst(8)
+        let layoutName = s.layout.hasPrefix("vila") ? "VILA layout" + s.layout.dropFirst(4) : "LLaVA-HF layout" + s.layout.dropFirst(8)
         out.append("\(s.path)  (\(layoutName))")
         out.append("")
         let v = s.vision
         out.append("vision tower    \(v.kind == "clip" ? "CLIP" : "SigLIP") ViT: \(v.imageSize) px, patch \(v.patchSize) (\(v.gridSize)×\(v.gridSize) grid), hidden \(v.hiddenSize), MLP \(v.intermediateSize), \(v.layers) layers, \(v.heads) heads, \(v.hiddenAct)")
         out.append("                features from hidden state \(v.selectLayer) (runs \(v.layersRun) of \(v.layers) layers), \(v.selectFeature) → \(v.featureTokens) tokens")
         let p = s.projector
-        out.append("projector       \(p.type): \(p.inputSize) → \(p.outputSize)\(p.bias ? "" : " (no bias)"); \(p.imageTokens) image tokens per image")
+        let t0 = s.tiling
+        out.append("projector       \(p.type): \(p.inputSize) → \(p.outputSize)\(p.bias ? "" : " (no bias)"); \(p.imageTokens) image tokens per \(t0.mode == "dynamic_s2" ? "block" : "image")")
         if let merge = p.merge, let order = p.mergeOrder.flatMap(TokenMergeOrder.init(rawValue:)) {
             out.append("                \(merge) merge, tokens \(order.summary) — \(p.mergeOrderReason ?? "")")
+        }
+        let t = s.tiling
+        if let scales = t.scales, let lo = t.minTiles, let hi = t.maxTiles {
+            let scaleText = scales.map(String.init).joined(separator: ", ")
+            out.append("image tiling    dynamic S2: scales \(scaleText) px (tiles of \(scales[0])); the last scale's grid has \(lo)…\(hi) tiles chosen by aspect ratio")
+            out.append("                features resized to scale \(scales[t.resizeOutputTo ?? 0]); \(t.tokensPerBlock) tokens per block → tokens per image vary (inspect --image-size WxH)")
+        }
+        for i in t.images {
+            out.append("                \(i.width)×\(i.height) image: grid \(i.grid), \(i.tiles) tower \(i.tiles == 1 ? "input" : "inputs"), \(i.tokens) image tokens")
         }
         let l = s.llm
         let attention = l.gqaRatio == 1 ? "MHA" : "GQA \(l.gqaRatio):1"
@@ -23,8 +33,12 @@ enum InspectText {
             out.append("tokenizer       \(t.ids) ids with a token for \(t.embeddingRows) embedding rows: \(t.note)")
         }
         out.append("")
-        out.append(pad("component", 12) + pad("tensors", 9, right: true) + pad("parameters", 15, right: true) + pad("bytes", 15, right: true) + "  dtypes")
-        for c in s.components + [s.total] {
+        if s.total.tensors == 0 {
+            out.append("weights         none: a config without tensors (parameter counts need the checkpoint)")
+        } else {
+            out.append(pad("component", 12) + pad("tensors", 9, right: true) + pad("parameters", 15, right: true) + pad("bytes", 15, right: true) + "  dtypes")
+        }
+        for c in s.components + [s.total] where s.total.tensors > 0 {
             let dtypes = c.byDtype.sorted { $0.key < $1.key }.map { "\($0.key) \(group($0.value.parameters))" }.joined(separator: ", ")
             out.append(pad(c.name, 12) + pad(String(c.tensors), 9, right: true) + pad(group(c.parameters), 15, right: true)
                        + pad(bytes(c.bytes), 15, right: true) + "  " + dtypes)

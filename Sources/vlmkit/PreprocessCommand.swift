@@ -48,19 +48,25 @@ struct PreprocessCommand: ParsableCommand {
         try FileSystem.requireDistinct(output: output, inputs: [model] + images)
         let aspect = imageAspectRatio
         let preprocessor = try assets.preprocessor(aspectOverride: aspect)
-        let pixels = try preprocessor.pixelValues(paths: images, expectedSize: config.vision.imageSize)
+        let (tensor, grids) = try assets.pixelValues(images, aspectOverride: aspect)
+        let pixels = tensor!
+        let aspectName = config.dynamicS2 != nil ? "dynamic_s2" : preprocessor.aspect.rawValue
         var writer = SafetensorsWriter(metadata: [
             "format": "vlmkit-pixels", "model": model, "images": JSONValue.array(images.map { .string($0) }).serialized,
-            "image_aspect_ratio": preprocessor.aspect.rawValue, "processor": preprocessor.config.processorType,
+            "image_aspect_ratio": aspectName, "processor": preprocessor.config.processorType,
         ])
         try writer.add("input.pixel_values", tensor: pixels)
+        if let grids {
+            try writer.add("input.grids", int64: grids.flatMap { [Int64($0.rows), Int64($0.cols)] }, shape: [grids.count, 2])
+        }
         _ = try writer.write(to: output)
         if json {
             struct Written: Encodable { let output: String; let shape: [Int]; let processor: String; let imageAspectRatio: String }
             print(try JSONOutput.encode(Written(output: output, shape: pixels.shape.dims, processor: preprocessor.config.processorType,
-                                                imageAspectRatio: preprocessor.aspect.rawValue)))
+                                                imageAspectRatio: aspectName)))
         } else {
-            print("wrote \(output): input.pixel_values \(pixels.shape) (\(preprocessor.config.processorType), image_aspect_ratio \(preprocessor.aspect.rawValue))")
+            let tiling = grids.map { " and input.grids (last-scale tiles per image: \($0.map(\.description).joined(separator: ", ")))" } ?? ""
+            print("wrote \(output): input.pixel_values \(pixels.shape)\(tiling) (\(preprocessor.config.processorType), image_aspect_ratio \(aspectName))")
         }
     }
 }

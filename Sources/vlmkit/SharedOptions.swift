@@ -106,3 +106,15 @@ struct ModelOverrideOptions: ParsableArguments {
 
     var overrides: ConfigOverrides { ConfigOverrides(projectorOrder: projectorOrder) }
 }
+
+/// `WIDTHxHEIGHT` in pixels, both from 1 to 65535.
+struct ImageSizeArgument: ExpressibleByArgument {
+    let width: Int
+    let height: Int
+    init?(argument: String) {
+        let parts = argument.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), (1...65535).contains(w), (1...65535).contains(h) else { return nil }
+        (width, height) = (w, h)
+    }
+    static var defaultValueDescription: String { "WIDTHxHEIGHT" }
+}

@@ -8,7 +8,7 @@ struct VLMKitCommand: ParsableCommand {
         commandName: "vlmkit",
         abstract: "Convert, quantize, verify and package VILA-style vision-language models on the CPU.",
         discussion: """
-        A checkpoint is a folder in the VILA 1.5 layout (config.json with llm/, vision_tower/ and \
+        A checkpoint is a folder in the VILA layout (VILA 1.5, NVILA: config.json with llm/, vision_tower/ and \
         mm_projector/ sub-folders) or the LLaVA-HF layout (one folder of LlavaForConditionalGeneration \
         weights). Weights are safetensors files (f32, f16 or bf16), single or sharded.
 

@@ -32,7 +32,7 @@ import Testing
         let aspect = AspectMode(rawValue: meta["image_aspect_ratio"]!)!
 
         // Pixels: bit-identical to Pillow + transformers.
-        let pixels = try #require(try assets.pixelValues(images, aspectOverride: aspect))
+        let pixels = try #require(try assets.pixelValues(images, aspectOverride: aspect).pixels)
         let expectedPixels = try golden.float32("input.pixel_values")
         #expect(pixels.shape == expectedPixels.shape)
         #expect(pixels.data == expectedPixels.data, "\(name): pixel values differ")

@@ -1,0 +1,36 @@
+/// How a model turns images into tokens, for `inspect`: the tiling scheme, and for given image
+/// sizes the grid, tiles and tokens each would get.
+public struct ImageTilingSummary: Encodable, Sendable {
+    /// "single" (one tower input per image) or "dynamic_s2".
+    public let mode: String
+    public let scales: [Int]?
+    public let maxTiles: Int?
+    public let minTiles: Int?
+    /// Index of the scale whose feature grid every scale is resized to.
+    public let resizeOutputTo: Int?
+    /// Tokens one projector call yields (per image, or per block with dynamic S2).
+    public let tokensPerBlock: Int
+    public let images: [ImageTokens]
+
+    public struct ImageTokens: Encodable, Sendable {
+        public let width, height: Int
+        /// The last scale's rows×cols (1×1 without dynamic S2).
+        public let grid: String
+        public let tiles: Int
+        public let tokens: Int
+    }
+
+    public init(_ c: VLMConfig, imageSizes: [(width: Int, height: Int)]) {
+        let s2 = c.dynamicS2
+        mode = s2 == nil ? "single" : "dynamic_s2"
+        scales = s2?.scales
+        maxTiles = s2?.maxTiles
+        minTiles = s2?.minTiles
+        resizeOutputTo = s2?.resizeOutputTo
+        tokensPerBlock = (try? c.imageTokens.get()) ?? 0
+        images = imageSizes.map { size in
+            let g = c.grid(width: size.width, height: size.height)
+            return ImageTokens(width: size.width, height: size.height, grid: g.description, tiles: c.tileCount(g), tokens: c.imageTokens(g))
+        }
+    }
+}

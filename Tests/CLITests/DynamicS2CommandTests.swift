@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// NVILA-8B in miniature (dynamic S2, mlp_downsample in NVILA order, Qwen2) through the commands:
+/// preprocess tiles an image file, run answers about it, and the float bundle and the int8 model
+/// (folder and bundle) verify against PyTorch's golden.
+@Suite struct DynamicS2CommandTests {
+    let model = TestFiles.golden("models/nvila-s2-siglip-qwen2-f16")
+    let golden = TestFiles.golden("cases/nvila-s2-siglip-qwen2-f16.golden.safetensors")
+    let photo = TestFiles.golden("images/files/photo-320x240.jpg")
+
+    @Test func preprocessAndRunTileTheImage() throws {
+        let dir = TestFiles.tempDir("s2")
+        let p = try CLIRunner.run(["preprocess", model, photo, TestFiles.golden("images/files/tall-gray-33x70.png"), "-o", dir + "/px.safetensors"])
+        #expect(p.status == 0, "\(p.stderr)")
+        // 320×240 → 1 + 4 + 3×4 tiles; 33×70 → 1 + 4 + 5×2.
+        #expect(p.stdout.contains("input.pixel_values [32, 3, 28, 28] and input.grids (last-scale tiles per image: 3×4, 5×2)"))
+        let r = try CLIRunner.run(["run", model, "--image", photo, "--prompt", "What is this?", "--max-new-tokens", "3", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let aspect = try CLIRunner.run(["run", model, "--image", photo, "--prompt", "x", "--image-aspect-ratio", "pad"])
+        #expect(aspect.status == 2 && aspect.stderr.contains("dynamic S2"), "\(aspect.stderr)")
+    }
+
+    /// int8 within about 2× what it measures here (logits max rel 1.16e-2, KL 5.4e-5, top-1 52/52).
+    @Test func bundleAndInt8Verify() throws {
+        let dir = TestFiles.tempDir("s2")
+        #expect(try CLIRunner.run(["export", model, "-o", dir + "/f.vlmb"]).status == 0)
+        let exact = try CLIRunner.run(["verify", dir + "/f.vlmb", "--golden", golden])
+        #expect(exact.status == 0, "\(exact.stdout)")
+        #expect(try CLIRunner.run(["quantize", model, "-o", dir + "/q8", "--scheme", "int8"]).status == 0)
+        #expect(try CLIRunner.run(["export", dir + "/q8", "-o", dir + "/q8.vlmb"]).status == 0)
+        for path in [dir + "/q8", dir + "/q8.vlmb"] {
+            let v = try CLIRunner.run(["verify", path, "--golden", golden, "--max-rel", "0.025", "--max-kld", "1.1e-4", "--min-top1", "0.95"])
+            #expect(v.status == 0, "\(path): \(v.stdout)")
+        }
+    }
+}
