@@ -50,10 +50,11 @@ def reinit(module: torch.nn.Module, seed: int) -> None:
                 p.copy_(torch.randn(p.shape, generator=g) / (fan_in ** 0.5))
 
 
-def llama_config(*, kv_heads=4, rope=None, tied=False, vocab=512, hidden=64, intermediate=128, heads=4):
+def llama_config(*, kv_heads=4, rope=None, tied=False, vocab=512, hidden=64, intermediate=128, heads=4, biases=False):
     kw = dict(vocab_size=vocab, hidden_size=hidden, intermediate_size=intermediate, num_hidden_layers=2,
               num_attention_heads=heads, num_key_value_heads=kv_heads, max_position_embeddings=512,
-              rms_norm_eps=1e-5, tie_word_embeddings=tied, bos_token_id=1, eos_token_id=2)
+              rms_norm_eps=1e-5, tie_word_embeddings=tied, bos_token_id=1, eos_token_id=2,
+              attention_bias=biases, mlp_bias=biases)
     if rope is not None:
         kw["rope_scaling"] = rope
     return LlamaConfig(**kw)
@@ -73,7 +74,8 @@ def strong_attention_biases(llm: torch.nn.Module, seed: int) -> None:
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, p in sorted(llm.named_parameters()):
-            if name.endswith(("q_proj.bias", "k_proj.bias", "v_proj.bias")):
+            if name.endswith(("q_proj.bias", "k_proj.bias", "v_proj.bias", "o_proj.bias", "gate_proj.bias",
+                              "up_proj.bias", "down_proj.bias")):
                 p.copy_(torch.randn(p.shape, generator=g))
 
 
@@ -298,7 +300,7 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
     qwen2 = isinstance(llm_cfg, Qwen2Config)
     llm = (Qwen2ForCausalLM if qwen2 else LlamaForCausalLM)(llm_cfg)
     reinit(llm, seed + 1)
-    if qwen2:
+    if qwen2 or getattr(llm_cfg, "attention_bias", False):
         strong_attention_biases(llm, seed + 5)
     if outliers:
         add_outliers(llm, *outliers, seed=seed + 4)
@@ -759,6 +761,14 @@ def main():
                  "SigLIP + mlp2x_gelu + Qwen2 (q/k/v biases, GQA, rope theta 1e6), one image")
     write_golden("vila-siglip-qwen2-f16.text-only", "vila-siglip-qwen2-f16",
                  golden_vila(ref, [1, 33, 250, 7, 480, 99, 3, 12, 44], 0, 6, seed=108), "Qwen2, no image")
+
+    # Llama with attention_bias and mlp_bias (q/k/v/o and gate/up/down biases at unit scale), for the GGUF
+    # export's biased llama path (scripts/check_gguf.py) and the runner.
+    _, ref = build_vila("vila-llama-biases-f16", vision_kind="clip", projector="linear", dtype="f16",
+                        llm_cfg=llama_config(kv_heads=2, biases=True), select_feature="patch", seed=120)
+    write_golden("vila-llama-biases-f16.text-only", "vila-llama-biases-f16",
+                 golden_vila(ref, [1, 44, 310, 7, 99, 250, 3, 12], 0, 6, seed=121),
+                 "Llama with attention and MLP biases, no image")
 
     _, model = build_llava("llava-hf-f16", dtype="f16", llm_cfg=llama_config(kv_heads=2), seed=40)
     write_golden("llava-hf-f16", "llava-hf-f16", golden_llava(model, [1, 8, IMAGE_TOKEN, 77, 78], 1, 6, seed=104),

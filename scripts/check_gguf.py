@@ -26,7 +26,9 @@ VLMKIT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "rel
 CASES = [("vila-clip-linear-f16", "vila-clip-linear-f16.text-only", {"f32": 1e-4, "f16": 5e-3, "q8_0": 0.1, "q4_0": None}),
          ("vila-llama-outliers-f16", "vila-llama-outliers-f16.text", {"f32": 1e-4, "f16": None, "q8_0": None, "q4_0": None}),
          # Qwen2 (llama.cpp's qwen2 architecture: q/k/v biases, rotate-half rotary, no BOS).
-         ("vila-siglip-qwen2-f16", "vila-siglip-qwen2-f16.text-only", {"f32": 1e-4, "f16": 5e-3, "q8_0": 0.1, "q4_0": None})]
+         ("vila-siglip-qwen2-f16", "vila-siglip-qwen2-f16.text-only", {"f32": 1e-4, "f16": 5e-3, "q8_0": 0.1, "q4_0": None}),
+         # Llama with attention_bias and mlp_bias (llama.cpp's optional llama biases; q/k biases permuted like rows).
+         ("vila-llama-biases-f16", "vila-llama-biases-f16.text-only", {"f32": 1e-4, "f16": 5e-3, "q8_0": 0.1, "q4_0": None})]
 ARCH = {"vila-siglip-qwen2-f16": "qwen2"}
 
 try:
@@ -51,6 +53,9 @@ with tempfile.TemporaryDirectory() as tmp:
             ok = arch == ARCH.get(model, "llama") and "token_embd.weight" in names and "blk.0.attn_q.weight" in names
             if arch == "qwen2":
                 ok = ok and "blk.0.attn_q.bias" in names and "blk.0.attn_output.bias" not in names
+            if model == "vila-llama-biases-f16":
+                ok = ok and all(f"blk.1.{t}.bias" in names for t in ("attn_q", "attn_k", "attn_v", "attn_output",
+                                                                      "ffn_gate", "ffn_up", "ffn_down"))
             line = f"{model:26s} {qtype:5s} gguf-py: {'ok' if ok else 'FAIL'} ({len(names)} tensors)"
             if llama_cpp is not None:
                 # f32 KV cache: llama.cpp defaults to f16, which alone moves logits by ~1e-3 (more with outliers)

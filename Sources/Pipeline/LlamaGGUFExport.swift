@@ -76,11 +76,11 @@ public enum LlamaGGUFExport {
         // rotate-half layout Hugging Face stores (no row reordering); `llama`: interleaved rotary.
         let arch = c.architecture == .qwen2 ? "qwen2" : "llama"
         let reorderForRope = c.architecture == .llama
-        guard !c.mlpBias else { throw ExportError.unsupported("MLP biases are not exported yet (llama.cpp's llama architecture has none)") }
-        // Llama with attention biases would need them reordered like the q/k rows; that path has
-        // no check against llama.cpp yet, so it stays refused.
-        guard c.architecture == .qwen2 || (!c.qkvBias && !c.outputBias) else {
-            throw ExportError.unsupported("a Llama language model with attention biases is not exported yet (Qwen2's are)")
+        // Biases (Llama's attention_bias / mlp_bias, Qwen2's q/k/v) are written as llama.cpp's optional
+        // `blk.N.*.bias` tensors; for `llama`, q and k biases are reordered like their weights' rows.
+        // llama.cpp's qwen2 graph has no MLP or output biases.
+        guard c.architecture == .llama || (!c.mlpBias && !c.outputBias) else {
+            throw ExportError.unsupported("a Qwen2 language model with \(c.mlpBias ? "MLP" : "output") biases has no llama.cpp counterpart (its qwen2 graph adds q/k/v biases only)")
         }
         let dir = source.config.layout.tokenizerFolder
         var tokConfig: ConfigObject? = nil

@@ -28,10 +28,28 @@ import Pipeline
         #expect(try f.floats("blk.1.attn_k.bias") == (try #require(layer.k.bias).float32().data))
     }
 
-    @Test func llamaWithAttentionBiasesStaysRefused() throws {
+    /// Llama's attention_bias / mlp_bias as llama.cpp's optional `llama` biases: q and k biases
+    /// reordered like their rows (interleaved rotary), the others as stored. check_gguf.py: f32 max
+    /// rel logit error 2.9e-7 in llama.cpp against PyTorch, identical greedy tokens.
+    @Test func llamaBiasesAreExportedWithQAndKReordered() throws {
+        let (f, graph) = try GGUFExportTests.export("vila-llama-biases-f16", .f32)
+        #expect(f.metadata["general.architecture"]?.stringValue == "llama")
+        let names = Set(f.tensors.map(\.name))
+        for t in ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"] {
+            #expect(names.contains("blk.1.\(t).bias"), "\(t)")
+        }
+        let layer = graph.llm.layers[1]
+        let c = graph.config.llm
+        let qBias = try #require(layer.q.bias).float32().data
+        #expect(try f.floats("blk.1.attn_q.bias") == LlamaGGUFExport.permuteForRope(qBias, heads: c.numHeads, headDim: c.headDim))
+        #expect(try f.floats("blk.1.attn_q.bias") != qBias)
+        #expect(try f.floats("blk.1.attn_v.bias") == (try #require(layer.v.bias).float32().data))
+        #expect(try f.floats("blk.1.ffn_down.bias") == (try #require(layer.down.bias).float32().data))
+    }
+
+    @Test func qwen2WithBiasesItsGraphLacksIsRefused() throws {
         let graph = try ModelLoader.load(TestFiles.golden("models/vila-siglip-qwen2-f16"))
         var config = graph.config
-        config.llm.architecture = .llama
         config.llm.outputBias = true
         #expect(throws: LlamaGGUFExport.ExportError.self) {
             _ = try LlamaGGUFExport.export(source: RebadgedWeights(base: GraphWeights(graph), config: config),

@@ -20,6 +20,7 @@ import Verification
         ("nvila-siglip-3x3-qwen2-f16", "nvila-siglip-3x3-qwen2-f16"),
         ("nvila-s2-siglip-qwen2-f16", "nvila-s2-siglip-qwen2-f16"),
         ("nvila-s2-siglip-qwen2-f16", "nvila-s2-siglip-qwen2-f16.two-images"),
+        ("vila-llama-biases-f16", "vila-llama-biases-f16.text-only"),
     ]
 
     @Test(arguments: cases)
