@@ -80,14 +80,23 @@ with tempfile.TemporaryDirectory() as tmp:
 TEXTS = ["What is in this image?", "Über café 東京 😀 and 12345", "  two  spaces\tand tab\n", "def f(x):\n    return x*2",
          "USER: <image> Describe it. ASSISTANT:", "ünïcödé ★ ✓ → ∑ 中文测试"]
 if llama_cpp is not None:
+    import shutil
     with tempfile.TemporaryDirectory() as tmp:
+        # A Llama-2-style tokenizer.json without tokenizer.model (as LLaVA-HF and many fine-tunes ship it):
+        # the SentencePiece model's own tokenizer.json (golden/tokenizer/llama2-legacy) in its place.
+        swapped = os.path.join(tmp, "llama2-tokenizer-json-only")
+        shutil.copytree(os.path.join(ROOT, "golden", "models", "vila-siglip-downsample-f32"), swapped)
+        os.remove(os.path.join(swapped, "llm", "tokenizer.model"))
+        shutil.copy(os.path.join(ROOT, "golden", "tokenizer", "llama2-legacy", "tokenizer.json"), os.path.join(swapped, "llm"))
         for model, kind in [("vila-clip-linear-f16", "byte-level BPE"), ("vila-siglip-downsample-f32", "SentencePiece"),
-                            ("vila-siglip-qwen2-f16", "byte-level BPE, Qwen2 split")]:
-            out = os.path.join(tmp, model + ".gguf")
-            subprocess.run([VLMKIT, "export", os.path.join(ROOT, "golden", "models", model), "--format", "gguf",
-                            "--type", "f16", "-o", out], check=True, capture_output=True)
+                            ("vila-siglip-qwen2-f16", "byte-level BPE, Qwen2 split"),
+                            (swapped, "BPE with byte fallback, tokenizer.json only")]:
+            out = os.path.join(tmp, os.path.basename(model) + ".gguf")
+            path = model if os.path.isabs(model) else os.path.join(ROOT, "golden", "models", model)
+            subprocess.run([VLMKIT, "export", path, "--format", "gguf", "--type", "f16", "-o", out], check=True, capture_output=True)
             llm = llama_cpp.Llama(model_path=out, n_ctx=64, verbose=False)
-            folder = os.path.join(ROOT, "golden", "models", model, "llm")
+            folder = os.path.join(path, "llm")
+            model = os.path.basename(model)
             if kind == "SentencePiece":
                 import sentencepiece as spm
                 sp = spm.SentencePieceProcessor(model_file=os.path.join(folder, "tokenizer.model"))

@@ -29,7 +29,7 @@ public struct HFTokenizerVocab: Sendable {
             throw VocabError.unsupported(file, "only BPE tokenizers are exported to GGUF")
         }
         guard try !model.bool("byte_fallback", default: false) else {
-            throw VocabError.unsupported(file, "SentencePiece-style BPE (byte_fallback, Llama 2) is not exported to GGUF yet; only byte-level BPE (Llama 3 style)")
+            throw VocabError.unsupported(file, "BPE with byte_fallback (Llama 2 style) is GGUF's llama tokenizer (MetaspaceGGUFVocab), not byte-level BPE")
         }
         // The pre-tokenizer as the tokenizer reads it: exactly a Split on a regex llama.cpp knows
         // by name, then ByteLevel without its own split; and no normalizer llama.cpp would lack

@@ -90,8 +90,15 @@ public enum LlamaGGUFExport {
             let sp = try SentencePieceModel(bytes: try files.bytes(dir + "tokenizer.model"), file: files.label(dir + "tokenizer.model"))
             tokenizer = try .sentencePiece(sp, vocabSize: c.vocabSize, config: tokConfig, file: files.label(dir + "tokenizer.model"))
         } else if files.exists(dir + "tokenizer.json") {
-            let vocab = try HFTokenizerVocab(try files.read(dir + "tokenizer.json"), vocabSize: c.vocabSize)
-            tokenizer = try .byteLevel(vocab, config: tokConfig, fallbackBOS: c.bosTokenID, fallbackEOS: c.eosTokenIDs.first)
+            let json = try files.read(dir + "tokenizer.json")
+            if json.json["model"]?["byte_fallback"]?.boolValue == true {
+                // Llama 2 style (BPE with byte fallback over ▁): llama.cpp's SentencePiece tokenizer.
+                let vocab = try MetaspaceGGUFVocab(json, vocabSize: c.vocabSize)
+                tokenizer = try .metaspaceBPE(vocab, config: tokConfig, fallbackBOS: c.bosTokenID, fallbackEOS: c.eosTokenIDs.first)
+            } else {
+                let vocab = try HFTokenizerVocab(json, vocabSize: c.vocabSize)
+                tokenizer = try .byteLevel(vocab, config: tokConfig, fallbackBOS: c.bosTokenID, fallbackEOS: c.eosTokenIDs.first)
+            }
         } else {
             throw ExportError.unsupported("\(files.label(dir + "tokenizer.json")) is missing; GGUF needs the tokenizer (tokenizer.json or tokenizer.model)")
         }

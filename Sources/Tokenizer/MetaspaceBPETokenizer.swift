@@ -14,7 +14,7 @@ public struct MetaspaceBPETokenizer: Sendable {
     let added: AddedTokens
     let byteIDs: [Int]
     let unkID: Int?
-    let prepend: Prepend
+    public let prepend: Prepend
     /// The Metaspace pre-tokenizer adds no ▁ to text that already starts with one (a leading
     /// space); the 2023 Prepend normalizer always adds it.
     let prependUnlessBlank: Bool
