@@ -170,3 +170,38 @@ def write_tiles(processor_folder, files):
             "regenerate": "python golden/generate.py (see golden/requirements.txt)",
             "generator": f"golden/dynamic_s2.py (Pillow {Image.__version__})"}
     save_file(tensors, os.path.join(ROOT, "images", "dynamic-s2.golden.safetensors"), metadata=meta)
+
+
+# ---------------------------------------------------------------- s2wrapper (VILA 1.5's "s2": true)
+# github.com/bfshi/scaling_on_scales at 9c008a37540e761f53574b488979db6e49a64312, s2wrapper/core.py forward and
+# s2wrapper/utils.py split_chessboard / merge_chessboard (einops' rearrange written as reshape + permute).
+def s2_split_chessboard(x, num_split):
+    B, C, H, W = x.shape
+    h, w = H // num_split, W // num_split
+    x = x.reshape(B, C, num_split, h, num_split, w).permute(2, 4, 0, 1, 3, 5)  # 'b c (nh h) (nw w) -> (nh nw b) c h w'
+    return x.reshape(num_split * num_split * B, C, h, w)
+
+
+def s2_merge_chessboard(x, num_split):
+    B, C, H, W = x.shape
+    b = B // (num_split ** 2)
+    x = x.reshape(num_split, num_split, b, C, H, W).permute(2, 3, 0, 4, 1, 5)  # '(nh nw b) c h w -> b c (nh h) (nw w)'
+    return x.reshape(b, C, num_split * H, num_split * W)
+
+
+def s2_forward(model, input, img_sizes, max_split_size, resize_output_to_idx=0):
+    """s2wrapper.forward with output_shape 'bnc' and no prefix tokens, as VILA's VisionTowerS2 calls it."""
+    import math
+    num_splits = [math.ceil(size / max_split_size) for size in img_sizes]
+    input_multiscale = []
+    for size, num_split in zip(img_sizes, num_splits):
+        x = F.interpolate(input.to(torch.float32), size=size, mode='bicubic').to(input.dtype)
+        input_multiscale.append(s2_split_chessboard(x, num_split=num_split))
+    outs_multiscale = [model(x) for x in input_multiscale]
+    outs_multiscale = [out.reshape(out.shape[0], int(out.shape[1] ** 0.5), int(out.shape[1] ** 0.5), -1).permute(0, 3, 1, 2)
+                       for out in outs_multiscale]  # 'b (h w) c -> b c h w'
+    outs_multiscale = [s2_merge_chessboard(out, num_split=n) for n, out in zip(num_splits, outs_multiscale)]
+    output_size = outs_multiscale[resize_output_to_idx].shape[-2]
+    out = torch.cat([F.interpolate(outs_multiscale[i].to(torch.float32), size=output_size, mode='area').to(outs_multiscale[i].dtype)
+                     for i in range(len(outs_multiscale))], dim=1)
+    return out.flatten(2).transpose(1, 2).contiguous()  # 'b c h w -> b (h w) c'

@@ -544,6 +544,32 @@ def golden_dynamic_s2(ref: dict, ids: list, grids: list, steps: int, seed: int) 
     return tensors
 
 
+def golden_multiscale_s2(ref: dict, ids: list, n_images: int, steps: int, seed: int) -> dict:
+    """VILA 1.5's VisionTowerS2 (s2wrapper.forward, transcribed in golden/dynamic_s2.py) on random pixels at the
+    largest scale, then the projector on the whole multi-scale map."""
+    import dynamic_s2
+    top = ref["top"]
+    scales = sorted(int(x) for x in top["s2_scales"].split(","))
+    vision = ref["vision"]
+    pix = pixels(n_images, scales[-1], seed)
+
+    def tower(x):
+        hs = vision(pixel_values=x, output_hidden_states=True).hidden_states[ref["select_layer"]]
+        return hs[:, 1:] if ref["select_feature"] == "patch" else hs
+
+    with torch.no_grad():
+        feats = dynamic_s2.s2_forward(tower, pix, scales, top["s2_max_split_size"], top.get("s2_resize_output_to_scale_idx", 0))
+        projected = vila_project(ref["projector_kind"], ref["projector"], feats, ref["projector_order"])
+        llm = ref["llm"]
+        embeds = splice(llm.get_input_embeddings(), ids, projected)
+        tensors = {"input.token_ids": torch.tensor(ids, dtype=torch.int64), "input.pixel_values": pix,
+                   "expected.vision_features": feats, "expected.projected": projected,
+                   "expected.logits": llm(inputs_embeds=embeds[None]).logits[0]}
+        if steps:
+            tensors["expected.generated_ids"] = torch.tensor(greedy(llm, embeds, steps), dtype=torch.int64)
+    return tensors
+
+
 def golden_llava(model, ids: list, n_images: int, steps: int, seed: int) -> dict:
     """Through LlavaForConditionalGeneration itself: each −200 becomes image_token_index repeated
     once per image token, as the HF processor would expand it."""
@@ -751,6 +777,19 @@ def main():
     write_golden("nvila-s2-siglip-qwen2-f16.two-images", "nvila-s2-siglip-qwen2-f16",
                  golden_dynamic_s2(ref, [1, IMAGE_TOKEN, 7, IMAGE_TOKEN, 8], [(4, 3), (4, 3)], 6, seed=111),
                  "dynamic S2, two tall images (4 rows x 3 cols)")
+
+    # VILA1.5-3b-s2 in miniature: "s2": true over 28/56/84 (SigLIP 28/7 tiles), features resized to the smallest
+    # scale (s2wrapper's default), mlp_downsample in VILA 1.5's order, Llama.
+    _, ref = build_vila("vila-s2-siglip-f16", vision_kind="siglip", projector="mlp_downsample", dtype="f16",
+                        llm_cfg=llama_config(kv_heads=2), select_feature="cls_patch", vision_prefix="vision_model.",
+                        seed=130, scales=3,
+                        vision_cfg=SiglipVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=3,
+                                                      num_attention_heads=2, image_size=28, patch_size=7,
+                                                      layer_norm_eps=1e-6),
+                        top_extra={"s2": True, "s2_scales": "28,56,84", "s2_max_split_size": 28})
+    write_golden("vila-s2-siglip-f16", "vila-s2-siglip-f16",
+                 golden_multiscale_s2(ref, [1, 5, IMAGE_TOKEN, 9, IMAGE_TOKEN, 10], 2, 6, seed=131),
+                 "multi-scale S2 (s2: true), two images at 84 px")
 
     # NVILA's language model: Qwen2 behind a SigLIP tower (the projector is VILA 1.5's mlp2x_gelu).
     _, ref = build_vila("vila-siglip-qwen2-f16", vision_kind="siglip", projector="mlp2x_gelu", dtype="f16",

@@ -39,7 +39,11 @@ public struct ModelAssets: Sendable {
     /// the checkpoint has none, the defaults of the tower's processor class, with a warning.
     public func preprocessor(aspectOverride: AspectMode?) throws -> ImagePreprocessor {
         let path = preprocessorPath
-        let processor = files.exists(path) ? try ImageProcessorConfig(files.read(path)) : ImageProcessorConfig.defaults(for: config.vision)
+        var processor = files.exists(path) ? try ImageProcessorConfig(files.read(path)) : ImageProcessorConfig.defaults(for: config.vision)
+        if let s2 = config.multiScaleS2 {
+            // VILA's CLIP/SigLIP VisionTowerS2 set the processor's size (and crop) to the largest scale.
+            processor = processor.resized(to: s2.scales.last!)
+        }
         let aspect = aspectOverride ?? AspectMode(config: config.imageAspectRatio)
         return ImagePreprocessor(config: processor, aspect: aspect, alpha: config.layout == .llavaHF ? .compositeOnWhite : .drop)
     }
@@ -54,7 +58,7 @@ public struct ModelAssets: Sendable {
             let (px, grids) = try preprocessor(aspectOverride: .processor).dynamicS2PixelValues(paths: images, s2: s2)
             return (px, grids)
         }
-        return (try preprocessor(aspectOverride: aspectOverride).pixelValues(paths: images, expectedSize: config.vision.imageSize), nil)
+        return (try preprocessor(aspectOverride: aspectOverride).pixelValues(paths: images, expectedSize: config.inputImageSize), nil)
     }
 
     /// VILA's CONVERSATION_MODE_MAPPING (by model name), then the tokenizer's special tokens,

@@ -140,3 +140,17 @@ public struct ImageProcessorConfig: Sendable, Equatable {
         throw ConfigError.wrongType(file: c.file, key: key, expected: "a number or a list of 3 numbers", found: v.serialized)
     }
 }
+
+extension ImageProcessorConfig {
+    /// The same processor producing `side`×`side` pixels: what NVlabs VILA's VisionTowerS2 does
+    /// to the processor (CLIP: shortest_edge and crop_size; SigLIP: size).
+    public func resized(to side: Int) -> ImageProcessorConfig {
+        var c = self
+        switch size {
+        case .shortestEdge: c.size = .shortestEdge(side)
+        case .exact: c.size = .exact(height: side, width: side)
+        }
+        if c.cropSize != nil { c.cropSize = (side, side) }
+        return c
+    }
+}

@@ -70,17 +70,23 @@ public enum ConfigLoader {
             throw ConfigError.invalidValue(file: topPath, key: "mm_vision_select_feature", detail: "must be \"patch\" or \"cls_patch\", found \"\(featureName)\"")
         }
         let dynamicS2 = try readTiling(top, file: topPath, vision: vision)
-        try refuseUnimplementedVILAFields(top, file: topPath, visionHidden: vision.hiddenSize * (dynamicS2?.scales.count ?? 1))
+        let multiScale = try top.bool("s2", default: false) ? try MultiScaleS2Config.read(top, file: topPath, tileSize: vision.imageSize) : nil
+        if multiScale != nil && dynamicS2 != nil {
+            throw ConfigError.invalidValue(file: topPath, key: "s2", detail: "is true together with dynamic S2; VILA runs one or the other")
+        }
+        let scaleCount = dynamicS2?.scales.count ?? multiScale?.scales.count ?? 1
+        try refuseUnimplementedVILAFields(top, file: topPath, visionHidden: vision.hiddenSize * scaleCount)
         let overrideSource = storedOverrides.projectorOrder == overrides.projectorOrder
             ? files.label(ConfigOverrides.fileName) : "--projector-order"
         let (order, orderReason) = MergeOrderRule.decide(top: top, type: ptype, override: overrides.projectorOrder,
                                                          overrideSource: overrideSource)
         var config = VLMConfig(layout: .vila, llm: llm, vision: vision,
-                               projector: ProjectorConfig(type: ptype, visionHiddenSize: vision.hiddenSize * (dynamicS2?.scales.count ?? 1),
+                               projector: ProjectorConfig(type: ptype, visionHiddenSize: vision.hiddenSize * scaleCount,
                                                           textHiddenSize: llm.hiddenSize, mergeOrder: order, mergeOrderReason: orderReason),
                                selectLayer: selectLayer, selectFeature: feature,
                                imageAspectRatio: try top.string("image_aspect_ratio"), imageTokenIndex: nil, warnings: warnings)
         config.dynamicS2 = dynamicS2
+        config.multiScaleS2 = multiScale
         try config.validate(file: topPath, selectLayerKey: "mm_vision_select_layer")
         return config
     }
@@ -109,16 +115,12 @@ public enum ConfigLoader {
         if try top.string("image_aspect_ratio") == "dynamic" {
             throw ConfigError.unsupported(file: file, detail: "image_aspect_ratio \"dynamic\" (InternVL-style dynamic tiles with a thumbnail, NVILA-Lite) is not supported yet")
         }
-        if try top.bool("s2", default: false) {
-            let scales = try top.string("s2_scales").map { " (s2_scales \($0))" } ?? ""
-            throw ConfigError.unsupported(file: file, detail: "\"s2\": true\(scales) — multi-scale S2 features concatenated on channels — is not supported yet")
-        }
         if try top.bool("mm_use_im_start_end", default: false) {
             throw ConfigError.unsupported(file: file, detail: "\"mm_use_im_start_end\": true (image features wrapped in <im_start>/<im_end> tokens) is not supported yet")
         }
         if let mm = try top.int("mm_hidden_size"), mm != visionHidden {
             throw ConfigError.invalidValue(file: file, key: "mm_hidden_size",
-                                           detail: "is \(mm) but the vision tower gives \(visionHidden)-wide features (its hidden size times the number of dynamic S2 scales); the projector would not take them (non-dynamic multi-scale S2 is not supported yet)")
+                                           detail: "is \(mm) but the vision tower gives \(visionHidden)-wide features (its hidden size times the number of dynamic S2 scales); the projector would not take them")
         }
     }
 

@@ -1,7 +1,7 @@
 /// How a model turns images into tokens, for `inspect`: the tiling scheme, and for given image
 /// sizes the grid, tiles and tokens each would get.
 public struct ImageTilingSummary: Encodable, Sendable {
-    /// "single" (one tower input per image) or "dynamic_s2".
+    /// "single" (one tower input per image), "dynamic_s2" (NVILA) or "multi_scale_s2" (VILA 1.5's `s2`).
     public let mode: String
     public let scales: [Int]?
     public let maxTiles: Int?
@@ -21,16 +21,17 @@ public struct ImageTilingSummary: Encodable, Sendable {
     }
 
     public init(_ c: VLMConfig, imageSizes: [(width: Int, height: Int)]) {
-        let s2 = c.dynamicS2
-        mode = s2 == nil ? "single" : "dynamic_s2"
-        scales = s2?.scales
+        let s2 = c.dynamicS2, ms = c.multiScaleS2
+        mode = s2 != nil ? "dynamic_s2" : ms != nil ? "multi_scale_s2" : "single"
+        scales = s2?.scales ?? ms?.scales
         maxTiles = s2?.maxTiles
         minTiles = s2?.minTiles
-        resizeOutputTo = s2?.resizeOutputTo
+        resizeOutputTo = s2?.resizeOutputTo ?? ms?.resizeOutputTo
+        let towerRuns = ms.map { $0.splits.reduce(0) { $0 + $1 * $1 } }
         tokensPerBlock = (try? c.imageTokens.get()) ?? 0
         images = imageSizes.map { size in
             let g = c.grid(width: size.width, height: size.height)
-            return ImageTokens(width: size.width, height: size.height, grid: g.description, tiles: c.tileCount(g), tokens: c.imageTokens(g))
+            return ImageTokens(width: size.width, height: size.height, grid: g.description, tiles: towerRuns ?? c.tileCount(g), tokens: c.imageTokens(g))
         }
     }
 }

@@ -128,7 +128,7 @@ public struct ModelSummary: Encodable, Sendable {
                         hiddenSize: v.hiddenSize, intermediateSize: v.intermediateSize, layers: v.numLayers,
                         heads: v.numHeads, hiddenAct: v.hiddenAct, selectLayer: c.selectLayer,
                         layersRun: c.visionLayersUsed, selectFeature: c.selectFeature.rawValue,
-                        featureTokens: c.featureTokens)
+                        featureTokens: c.towerTokens)
         let imageTokens = (try? c.imageTokens.get()) ?? 0
         let p = c.projector
         let k = p.type.mergeFactor

@@ -23,6 +23,11 @@ public struct VLMConfig: Sendable, Encodable {
     public var imageAspectRatio: String?
     /// NVILA's dynamic S2 tiling, when `image_aspect_ratio` is `dynamic_s2`.
     public var dynamicS2: DynamicS2Config?
+    /// VILA 1.5's multi-scale S2, when `"s2": true`.
+    public var multiScaleS2: MultiScaleS2Config?
+
+    /// Side of the pixels one image enters with: the largest S2 scale, else the tower's size.
+    public var inputImageSize: Int { multiScaleS2?.scales.last ?? vision.imageSize }
     /// Token id that stands for an image in LLaVA-HF prompts; VILA prompts use −200.
     public var imageTokenIndex: Int?
     /// Things worth telling the user that do not stop loading.
@@ -35,10 +40,18 @@ public struct VLMConfig: Sendable, Encodable {
         selectLayer >= 0 ? selectLayer : vision.numLayers + 1 + selectLayer
     }
 
-    /// Vision tokens per image after feature selection.
+    /// Feature tokens the projector takes per call: the tower's after feature selection, or with
+    /// multi-scale S2 those of the grid features are resized to.
     public var featureTokens: Int {
-        vision.numPositions - (selectFeature == .patch ? 1 : 0)
+        let tower = vision.numPositions - (selectFeature == .patch ? 1 : 0)
+        guard let s2 = multiScaleS2 else { return tower }
+        let g = Int(Double(tower).squareRoot().rounded())
+        let side = g * s2.splits[s2.resizeOutputTo]
+        return side * side
     }
+
+    /// Feature tokens of one tower run (one tile).
+    public var towerTokens: Int { vision.numPositions - (selectFeature == .patch ? 1 : 0) }
 
     /// Tokens one projector call yields (per image, or per block with dynamic S2), or why there is
     /// no valid count.
@@ -73,6 +86,12 @@ public struct VLMConfig: Sendable, Encodable {
         guard selectLayer >= -(n + 1) && selectLayer <= n else {
             throw ConfigError.invalidValue(file: file, key: selectLayerKey,
                                            detail: "(\(selectLayer)) is outside the \(n + 1) hidden states of a \(n)-layer vision tower (valid: \(-(n + 1))…\(n))")
+        }
+        if dynamicS2 != nil || multiScaleS2 != nil {
+            let g = Int(Double(towerTokens).squareRoot().rounded())
+            guard g * g == towerTokens else {
+                throw ConfigError.invalidValue(file: file, key: "s2_scales", detail: "S2 puts tiles' features back together on a grid, but the tower yields \(towerTokens) tokens, not a square (mm_vision_select_feature \"patch\" drops CLIP's class token)")
+            }
         }
         if case .failure(let e) = imageTokens {
             throw ConfigError.invalidValue(file: file, key: "projector", detail: e.description)

@@ -36,8 +36,19 @@ public final class PromptEmbedder: @unchecked Sendable {
     /// With dynamic S2 the features are the multi-scale map [Ho·Wo, S·Dv] of each image.
     public func spliceEmbeddings(_ inputs: RunInputs) throws -> (embeddings: [Float], features: [[Float]], projected: [[Float]]) {
         let v = config.vision
-        let perTile = v.numChannels * v.imageSize * v.imageSize
+        let perTile = v.numChannels * config.inputImageSize * config.inputImageSize
         var features: [[Float]] = [], projected: [[Float]] = []
+        if let s2 = config.multiScaleS2 {
+            let g = Int(Double(vision.outputTokens).squareRoot().rounded())
+            for i in 0..<inputs.imageCount {
+                let f = MultiScaleS2Features.features(pixels: inputs.pixelValues!.data[(i * perTile)..<((i + 1) * perTile)], s2: s2,
+                                                      channels: v.numChannels, tower: { vision.forward(pixels: $0) },
+                                                      towerGrid: g, width: v.hiddenSize)
+                features.append(f)
+                projected.append(projector.forward(f, tokens: config.featureTokens))
+            }
+            return (try splice(inputs, projected), features, projected)
+        }
         var tile = 0
         for i in 0..<inputs.imageCount {
             let grid = inputs.grid(i)
@@ -53,6 +64,11 @@ public final class PromptEmbedder: @unchecked Sendable {
                 projected.append(projector.forward(tiles[0], tokens: vision.outputTokens))
             }
         }
+        return (try splice(inputs, projected), features, projected)
+    }
+
+    /// Token embeddings with each image marker replaced, in order, by the next image's tokens.
+    func splice(_ inputs: RunInputs, _ projected: [[Float]]) throws -> [Float] {
         var embeddings = [Float]()
         var next = 0
         for t in inputs.tokenIDs {
@@ -63,7 +79,7 @@ public final class PromptEmbedder: @unchecked Sendable {
                 embeddings += try embedding(of: Int(t))
             }
         }
-        return (embeddings, features, projected)
+        return embeddings
     }
 
     /// NVILA's `encode_images` with dynamic S2: the multi-scale map, cut into blocks of one tile's
@@ -111,7 +127,7 @@ public final class PromptEmbedder: @unchecked Sendable {
             throw RunError.imageCountMismatch(markers: n, images: images)
         }
         if let px = inputs.pixelValues {
-            let expected = [tiles, v.numChannels, v.imageSize, v.imageSize]
+            let expected = [tiles, v.numChannels, config.inputImageSize, config.inputImageSize]
             guard px.shape.dims == expected else { throw RunError.badPixelShape(expected: expected, found: px.shape.dims) }
         }
         let vocab = config.llm.vocabSize

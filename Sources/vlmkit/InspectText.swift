@@ -22,6 +22,9 @@ enum InspectText {
             out.append("image tiling    dynamic S2: scales \(scaleText) px (tiles of \(scales[0])); the last scale's grid has \(lo)…\(hi) tiles chosen by aspect ratio")
             out.append("                features resized to scale \(scales[t.resizeOutputTo ?? 0]); \(t.tokensPerBlock) tokens per block → tokens per image vary (inspect --image-size WxH)")
         }
+        if t.mode == "multi_scale_s2", let scales = t.scales {
+            out.append("image tiling    multi-scale S2: the image at \(scales.last!) px, resized to \(scales.map(String.init).joined(separator: ", ")) px and cut into \(scales[0]) px squares; features resized to scale \(scales[t.resizeOutputTo ?? 0]) and concatenated")
+        }
         for i in t.images {
             out.append("                \(i.width)×\(i.height) image: grid \(i.grid), \(i.tiles) tower \(i.tiles == 1 ? "input" : "inputs"), \(i.tokens) image tokens")
         }

@@ -35,4 +35,19 @@ import TestSupport
             #expect(v.status == 0, "\(path): \(v.stdout)")
         }
     }
+
+    /// VILA 1.5's multi-scale S2 ("s2": true): the processor makes the image at the largest scale
+    /// (84 px here, the tower's 28 px tiles), and the model verifies, runs and bundles.
+    @Test func multiScaleS2PreprocessesAtTheLargestScale() throws {
+        let model = TestFiles.golden("models/vila-s2-siglip-f16")
+        let dir = TestFiles.tempDir("ms2")
+        let p = try CLIRunner.run(["preprocess", model, photo, "-o", dir + "/px.safetensors"])
+        #expect(p.status == 0 && p.stdout.contains("input.pixel_values [1, 3, 84, 84]"), "\(p.stdout)\(p.stderr)")
+        let inspect = try CLIRunner.run(["inspect", model, "--image-size", "640x480"])
+        #expect(inspect.stdout.contains("multi-scale S2: the image at 84 px, resized to 28, 56, 84 px"))
+        #expect(inspect.stdout.contains("640×480 image: grid 1×1, 14 tower inputs, 4 image tokens"))
+        #expect(try CLIRunner.run(["export", model, "-o", dir + "/m.vlmb"]).status == 0)
+        let v = try CLIRunner.run(["verify", dir + "/m.vlmb", "--golden", TestFiles.golden("cases/vila-s2-siglip-f16.golden.safetensors")])
+        #expect(v.status == 0, "\(v.stdout)")
+    }
 }

@@ -21,6 +21,7 @@ import Verification
         ("nvila-s2-siglip-qwen2-f16", "nvila-s2-siglip-qwen2-f16"),
         ("nvila-s2-siglip-qwen2-f16", "nvila-s2-siglip-qwen2-f16.two-images"),
         ("vila-llama-biases-f16", "vila-llama-biases-f16.text-only"),
+        ("vila-s2-siglip-f16", "vila-s2-siglip-f16"),
     ]
 
     @Test(arguments: cases)
