@@ -18,18 +18,25 @@ extension AWQ {
             let embedder = try PromptEmbedder(weights: weights)
             var x: [Float] = []
             var lengths: [Int] = []
-            var imageOffset = 0
-            let v = weights.config.vision
-            let perImage = v.numChannels * v.imageSize * v.imageSize
+            // Each sequence takes the next images' tower inputs (one per image, or its S2 tiles).
+            var imageOffset = 0, tileOffset = 0
+            let config = weights.config
+            let v = config.vision, side = config.inputImageSize
+            let perTile = v.numChannels * side * side
             for seq in calibration.sequences {
                 let n = seq.filter { $0 == RunInputs.imageToken }.count
                 var px: Tensor? = nil
+                var grids: [TileGrid]? = nil
                 if n > 0, let all = calibration.pixelValues {
-                    px = Tensor(shape: [n, v.numChannels, v.imageSize, v.imageSize],
-                                data: Array(all.data[(imageOffset * perImage)..<((imageOffset + n) * perImage)]))
+                    grids = calibration.grids.map { Array($0[min(imageOffset, $0.count)..<min(imageOffset + n, $0.count)]) }
+                    let tiles = (0..<n).reduce(0) { sum, i in sum + config.tileCount(grids?[safe: i] ?? TileGrid(rows: 1, cols: 1)) }
+                    let end = min((tileOffset + tiles) * perTile, all.data.count)
+                    px = Tensor(shape: [(end - tileOffset * perTile) / perTile, v.numChannels, side, side],
+                                data: Array(all.data[(tileOffset * perTile)..<end]))
                     imageOffset += n
+                    tileOffset += tiles
                 }
-                let inputs = RunInputs(tokenIDs: seq, pixelValues: px)
+                let inputs = RunInputs(tokenIDs: seq, pixelValues: px, grids: grids)
                 try embedder.validate(inputs)
                 let e = try embedder.spliceEmbeddings(inputs).embeddings
                 x += e
@@ -50,4 +57,8 @@ extension AWQ {
             return inputs
         }
     }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }

@@ -40,6 +40,7 @@ struct AWQRunRecord: Equatable {
             px.data.withUnsafeBytes { digest.add($0) }
             digest.add("\(px.shape.dims)")
         }
+        if let g = calibration.grids { digest.add("grids \(g)") }
         self.calibration = .object([("sequences", .int(Int64(calibration.sequences.count))),
                                     ("tokens", .int(Int64(calibration.tokenCount))), ("digest", .string(digest.hex))])
         layers = graph.config.llm.numLayers

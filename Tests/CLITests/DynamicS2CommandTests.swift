@@ -36,6 +36,17 @@ import TestSupport
         }
     }
 
+    /// AWQ calibrates on an S2 prompt: its tiles and grids (input.grids) are spliced like run's,
+    /// 3 text tokens + 2 images × 48 tokens = 99 calibration positions.
+    @Test func awqCalibratesOnTiledImages() throws {
+        let dir = TestFiles.tempDir("s2awq")
+        let calibration = TestFiles.golden("cases/nvila-s2-siglip-qwen2-f16.two-images.golden.safetensors")
+        let q = try CLIRunner.run(["quantize", model, "-o", dir + "/a", "--scheme", "int4", "-g", "32", "--method", "awq",
+                                   "--calibration", calibration])
+        #expect(q.status == 0, "\(q.stderr)")
+        #expect(q.stdout.contains("awq: 99 calibration tokens"), "\(q.stdout)")
+    }
+
     /// VILA 1.5's multi-scale S2 ("s2": true): the processor makes the image at the largest scale
     /// (84 px here, the tower's 28 px tiles), and the model verifies, runs and bundles.
     @Test func multiScaleS2PreprocessesAtTheLargestScale() throws {
