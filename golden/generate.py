@@ -419,20 +419,9 @@ def flat_square(x: torch.Tensor) -> torch.Tensor:
 
 
 def flat_square_nvila(x: torch.Tensor) -> torch.Tensor:
-    """NVILA's DownSampleBlock.flat_square (and flat_square_2x2): VILA 1.5's plus a final permute."""
-    n, w, h, c = x.size()
-    if w % 2 == 1:
-        x = torch.concat([x, torch.zeros((n, 1, h, c), dtype=x.dtype)], dim=1).contiguous()
-        n, w, h, c = x.size()
-    if h % 2 == 1:
-        x = torch.concat([x, torch.zeros((n, w, 1, c), dtype=x.dtype)], dim=2).contiguous()
-        n, w, h, c = x.size()
-    x = x.contiguous()
-    x = x.view(n, w, int(h / 2), int(c * 2))
-    x = x.permute(0, 2, 1, 3).contiguous()
-    x = x.view(n, int(h / 2), int(w / 2), int(c * 4))
-    x = x.permute(0, 2, 1, 3).contiguous()
-    return x
+    """NVILA's DownSampleBlock.flat_square (and flat_square_2x2): 36f6adc adds, after VILA 1.5's steps (and a
+    no-op .contiguous()), one line: x = x.permute(0, 2, 1, 3).contiguous()."""
+    return flat_square(x).permute(0, 2, 1, 3).contiguous()
 
 
 def flat_square_3x3(x: torch.Tensor) -> torch.Tensor:

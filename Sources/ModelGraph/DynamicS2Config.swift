@@ -71,23 +71,14 @@ public struct DynamicS2Config: Equatable, Sendable, Encodable {
 
     /// Reads the dynamic S2 fields of VILA's top-level config.
     static func read(_ top: ConfigObject, file: String, tileSize: Int) throws -> DynamicS2Config {
-        guard let text = try top.string("s2_scales") else { throw ConfigError.missingKey(file: file, key: "s2_scales") }
-        let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ConfigError.invalidValue(file: file, key: "s2_scales", detail: "must list positive sizes such as \"448,896,1344\", found \"\(text)\"")
-        }
-        let scales = parts.map { $0! }.sorted()
+        let (scales, text) = try S2ConfigFields.scales(top, file: file, example: "448,896,1344")
         guard scales[0] == tileSize else {
             throw ConfigError.invalidValue(file: file, key: "s2_scales", detail: "starts at \(scales[0]) but the vision tower's image size is \(tileSize); dynamic S2 tiles are the tower's input size")
         }
         guard scales.allSatisfy({ $0 % scales[0] == 0 }), Set(scales).count == scales.count else {
             throw ConfigError.invalidValue(file: file, key: "s2_scales", detail: "\"\(text)\" must be distinct multiples of its smallest size")
         }
-        var index = try top.int("s2_resize_output_to_scale_idx", default: 0)
-        if index < 0 { index += scales.count }
-        guard (0..<scales.count).contains(index) else {
-            throw ConfigError.invalidValue(file: file, key: "s2_resize_output_to_scale_idx", detail: "is outside the \(scales.count) scales")
-        }
+        let index = try S2ConfigFields.resizeIndex(top, file: file, scales: scales.count)
         let maxTiles = try top.int("max_tiles", default: 12)
         let k = scales.last! / scales[0]
         guard maxTiles >= k * k, maxTiles <= 64 else {

@@ -21,12 +21,7 @@ public struct MultiScaleS2Config: Equatable, Sendable, Encodable {
     public var splits: [Int] { scales.map { ($0 + maxSplitSize - 1) / maxSplitSize } }
 
     static func read(_ top: ConfigObject, file: String, tileSize: Int) throws -> MultiScaleS2Config {
-        guard let text = try top.string("s2_scales") else { throw ConfigError.missingKey(file: file, key: "s2_scales") }
-        let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ConfigError.invalidValue(file: file, key: "s2_scales", detail: "must list positive sizes such as \"384,768,1152\", found \"\(text)\"")
-        }
-        let scales = parts.map { $0! }.sorted()
+        let (scales, text) = try S2ConfigFields.scales(top, file: file, example: "384,768,1152")
         let split = try top.int("s2_max_split_size", default: tileSize)
         guard split == tileSize else {
             throw ConfigError.invalidValue(file: file, key: "s2_max_split_size", detail: "is \(split) but the vision tower takes \(tileSize) px; each split must be the tower's input")
@@ -34,11 +29,30 @@ public struct MultiScaleS2Config: Equatable, Sendable, Encodable {
         guard scales.allSatisfy({ $0 % split == 0 }) else {
             throw ConfigError.invalidValue(file: file, key: "s2_scales", detail: "\"\(text)\" must be multiples of s2_max_split_size \(split) (s2wrapper splits each scale into equal squares)")
         }
-        var index = try top.int("s2_resize_output_to_scale_idx", default: 0)
-        if index < 0 { index += scales.count }
-        guard (0..<scales.count).contains(index) else {
-            throw ConfigError.invalidValue(file: file, key: "s2_resize_output_to_scale_idx", detail: "is outside the \(scales.count) scales")
+        return MultiScaleS2Config(scales: scales, maxSplitSize: split,
+                                  resizeOutputTo: try S2ConfigFields.resizeIndex(top, file: file, scales: scales.count))
+    }
+}
+
+/// The fields both S2 variants read from VILA's top-level config.
+enum S2ConfigFields {
+    /// `s2_scales` ("448,896,1344"), sorted ascending, and the text as written.
+    static func scales(_ top: ConfigObject, file: String, example: String) throws -> ([Int], String) {
+        guard let text = try top.string("s2_scales") else { throw ConfigError.missingKey(file: file, key: "s2_scales") }
+        let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ConfigError.invalidValue(file: file, key: "s2_scales", detail: "must list positive sizes such as \"\(example)\", found \"\(text)\"")
         }
-        return MultiScaleS2Config(scales: scales, maxSplitSize: split, resizeOutputTo: index)
+        return (parts.map { $0! }.sorted(), text)
+    }
+
+    /// `s2_resize_output_to_scale_idx` (default 0, negative from the end) as an index into the scales.
+    static func resizeIndex(_ top: ConfigObject, file: String, scales count: Int) throws -> Int {
+        var index = try top.int("s2_resize_output_to_scale_idx", default: 0)
+        if index < 0 { index += count }
+        guard (0..<count).contains(index) else {
+            throw ConfigError.invalidValue(file: file, key: "s2_resize_output_to_scale_idx", detail: "is outside the \(count) scales")
+        }
+        return index
     }
 }

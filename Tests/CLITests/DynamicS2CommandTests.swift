@@ -24,16 +24,8 @@ import TestSupport
 
     /// int8 within about 2× what it measures here (logits max rel 1.16e-2, KL 5.4e-5, top-1 52/52).
     @Test func bundleAndInt8Verify() throws {
-        let dir = TestFiles.tempDir("s2")
-        #expect(try CLIRunner.run(["export", model, "-o", dir + "/f.vlmb"]).status == 0)
-        let exact = try CLIRunner.run(["verify", dir + "/f.vlmb", "--golden", golden])
-        #expect(exact.status == 0, "\(exact.stdout)")
-        #expect(try CLIRunner.run(["quantize", model, "-o", dir + "/q8", "--scheme", "int8"]).status == 0)
-        #expect(try CLIRunner.run(["export", dir + "/q8", "-o", dir + "/q8.vlmb"]).status == 0)
-        for path in [dir + "/q8", dir + "/q8.vlmb"] {
-            let v = try CLIRunner.run(["verify", path, "--golden", golden, "--max-rel", "0.025", "--max-kld", "1.1e-4", "--min-top1", "0.95"])
-            #expect(v.status == 0, "\(path): \(v.stdout)")
-        }
+        try Qwen2CommandTests.bundleAndInt8Verify(model: "nvila-s2-siglip-qwen2-f16",
+                                                  tolerances: ["--max-rel", "0.025", "--max-kld", "1.1e-4", "--min-top1", "0.95"])
     }
 
     /// AWQ calibrates on an S2 prompt: its tiles and grids (input.grids) are spliced like run's,

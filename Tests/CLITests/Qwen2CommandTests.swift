@@ -43,16 +43,22 @@ import TestSupport
     /// exactly; int8 (LLM Linears; the projector stays float) in the folder and in its bundle within
     /// about 2× what it measures here (logits max rel 8.1e-3, KL 5.0e-5, top-1 21/23).
     @Test func nvila3x3ModelQuantizesAndBundles() throws {
-        let model = TestFiles.golden("models/nvila-siglip-3x3-qwen2-f16")
-        let golden = TestFiles.golden("cases/nvila-siglip-3x3-qwen2-f16.golden.safetensors")
-        let dir = TestFiles.tempDir("nvila3")
+        try Self.bundleAndInt8Verify(model: "nvila-siglip-3x3-qwen2-f16", tolerances: ["--max-rel", "0.02", "--max-kld", "1e-4", "--min-top1", "0.85"])
+    }
+
+    /// The float bundle of golden model `model` verifies exactly against its golden case of the same
+    /// name; its int8 model, as a folder and as a bundle, within `tolerances`.
+    static func bundleAndInt8Verify(model name: String, tolerances: [String]) throws {
+        let model = TestFiles.golden("models/" + name)
+        let golden = TestFiles.golden("cases/\(name).golden.safetensors")
+        let dir = TestFiles.tempDir("bundle-int8")
         #expect(try CLIRunner.run(["export", model, "-o", dir + "/f.vlmb"]).status == 0)
         let exact = try CLIRunner.run(["verify", dir + "/f.vlmb", "--golden", golden])
         #expect(exact.status == 0, "\(exact.stdout)")
         #expect(try CLIRunner.run(["quantize", model, "-o", dir + "/q8", "--scheme", "int8"]).status == 0)
         #expect(try CLIRunner.run(["export", dir + "/q8", "-o", dir + "/q8.vlmb"]).status == 0)
         for path in [dir + "/q8", dir + "/q8.vlmb"] {
-            let v = try CLIRunner.run(["verify", path, "--golden", golden, "--max-rel", "0.02", "--max-kld", "1e-4", "--min-top1", "0.85"])
+            let v = try CLIRunner.run(["verify", path, "--golden", golden] + tolerances)
             #expect(v.status == 0, "\(path): \(v.stdout)")
         }
     }
