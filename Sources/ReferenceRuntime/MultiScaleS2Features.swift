@@ -61,17 +61,14 @@ public enum Bicubic {
                 let (iy, wy) = t[oy]
                 for ox in 0..<m {
                     let (ix, wx) = t[ox]
-                    var rows = [Float](repeating: 0, count: 4)
-                    for k in 0..<4 {
-                        let yy = min(max(iy - 1 + k, 0), n - 1)
+                    func row(_ k: Int) -> Float {
+                        let r = base + min(max(iy - 1 + k, 0), n - 1) * n
                         var v: Float = 0
-                        for l in 0..<4 {
-                            let xx = min(max(ix - 1 + l, 0), n - 1)
-                            v += x[base + yy * n + xx] * wx[l]
-                        }
-                        rows[k] = v
+                        for l in 0..<4 { v += x[r + min(max(ix - 1 + l, 0), n - 1)] * wx[l] }
+                        return v
                     }
-                    out[(ch * m + oy) * m + ox] = rows[0] * wy[0] + rows[1] * wy[1] + rows[2] * wy[2] + rows[3] * wy[3]
+                    let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
+                    out[(ch * m + oy) * m + ox] = r0 * wy[0] + r1 * wy[1] + r2 * wy[2] + r3 * wy[3]
                 }
             }
         }
