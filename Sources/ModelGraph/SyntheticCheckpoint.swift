@@ -12,13 +12,15 @@ public enum SyntheticCheckpoint {
         let vision: [(String, JSONValue)]
         let projector: ProjectorType
         let selectFeature: FeatureSelection
+        /// Top-level config.json fields that replace or add to the defaults (NVILA's dynamic S2).
+        var top: [(String, JSONValue)] = []
 
         /// The preset with another number of decoder layers (real widths, fewer or more layers:
         /// quick benchmarks, and tests of memory that must not grow with depth).
         public func withLLMLayers(_ n: Int) -> Preset {
             Preset(name: name, summary: summary,
                    llm: llm.map { $0.0 == "num_hidden_layers" ? ($0.0, .int(Int64(n))) : $0 },
-                   vision: vision, projector: projector, selectFeature: selectFeature)
+                   vision: vision, projector: projector, selectFeature: selectFeature, top: top)
         }
     }
 
@@ -43,6 +45,12 @@ public enum SyntheticCheckpoint {
                llm: llama(hidden: 5120, inter: 13824, layers: 40, heads: 40, kv: 40, vocab: 32000),
                vision: siglipSO400M384,
                projector: .mlpDownsample, selectFeature: .clsPatch),
+        Preset(name: "nvila-8b", summary: "NVILA-8B shapes: SigLIP-so400m/14 at 448 px with dynamic S2 (448, 896, 1344), mlp_downsample (NVILA order), Qwen2 3584 × 28 (GQA 7:1, q/k/v biases, 151648 vocab)",
+               llm: qwen2(hidden: 3584, inter: 18944, layers: 28, heads: 28, kv: 4, vocab: 151648),
+               vision: vit("siglip_vision_model", hidden: 1152, inter: 4304, layers: 27, heads: 16, image: 448, patch: 14, act: "gelu_pytorch_tanh"),
+               projector: .mlpDownsample, selectFeature: .clsPatch,
+               top: [("image_aspect_ratio", .string("dynamic_s2")), ("dynamic_s2", .bool(true)), ("s2_scales", .string("448,896,1344")),
+                     ("s2_max_split_size", .int(448)), ("s2_resize_output_to_scale_idx", .int(-1)), ("mm_hidden_size", .int(3456))]),
         Preset(name: "small", summary: "a ~60 MB model for tests that need writes to take a while",
                llm: llama(hidden: 512, inter: 1376, layers: 8, heads: 8, kv: 4, vocab: 8000),
                vision: vit("clip_vision_model", hidden: 256, inter: 512, layers: 4, heads: 4, image: 112, patch: 14, act: "quick_gelu"),
@@ -72,6 +80,16 @@ public enum SyntheticCheckpoint {
          ("tie_word_embeddings", .bool(false)), ("hidden_act", .string("silu"))]
     }
 
+    /// NVILA's LLM: Qwen2 (q/k/v biases), rope θ 1e6, RMSNorm eps 1e-6, untied.
+    static func qwen2(hidden: Int, inter: Int, layers: Int, heads: Int, kv: Int, vocab: Int) -> [(String, JSONValue)] {
+        [("model_type", .string("qwen2")), ("architectures", .array([.string("Qwen2ForCausalLM")])),
+         ("hidden_size", .int(Int64(hidden))), ("intermediate_size", .int(Int64(inter))),
+         ("num_hidden_layers", .int(Int64(layers))), ("num_attention_heads", .int(Int64(heads))),
+         ("num_key_value_heads", .int(Int64(kv))), ("vocab_size", .int(Int64(vocab))),
+         ("max_position_embeddings", .int(32768)), ("rms_norm_eps", .double(1e-6)), ("rope_theta", .double(1e6)),
+         ("tie_word_embeddings", .bool(false)), ("hidden_act", .string("silu")), ("use_sliding_window", .bool(false))]
+    }
+
     static func vit(_ type: String, hidden: Int, inter: Int, layers: Int, heads: Int, image: Int, patch: Int, act: String) -> [(String, JSONValue)] {
         [("model_type", .string(type)), ("hidden_size", .int(Int64(hidden))), ("intermediate_size", .int(Int64(inter))),
          ("num_hidden_layers", .int(Int64(layers))), ("num_attention_heads", .int(Int64(heads))),
@@ -85,12 +103,14 @@ public enum SyntheticCheckpoint {
         let llmJSON = JSONValue.object(preset.llm + [("dtype", dtypeName)])
         let visionJSON = JSONValue.object(preset.vision + [("dtype", dtypeName)])
         let projJSON = JSONValue.object([("mm_projector_type", .string(preset.projector.rawValue)), ("model_type", .string("v2l_projector"))])
-        let top = JSONValue.object([
+        let defaults: [(String, JSONValue)] = [
             ("model_type", .string("llava_llama")), ("architectures", .array([.string("LlavaLlamaModel")])),
             ("llm_cfg", llmJSON), ("vision_tower_cfg", visionJSON), ("mm_projector_cfg", projJSON),
             ("mm_vision_select_layer", .int(-2)), ("mm_vision_select_feature", .string(preset.selectFeature.rawValue)),
             ("image_aspect_ratio", .string("resize")),
-        ])
+        ]
+        let replaced = Set(preset.top.map(\.0))
+        let top = JSONValue.object(defaults.filter { !replaced.contains($0.0) } + preset.top)
         return [("config.json", top), ("llm/config.json", llmJSON), ("vision_tower/config.json", visionJSON),
                 ("mm_projector/config.json", projJSON)]
     }

@@ -37,6 +37,19 @@ import TensorIO
         #expect(llm == c.1, "\(c.0): \(llm)")
     }
 
+    /// NVILA-8B: Qwen2.5-7B's published count (7,615,616,512 with its 152,064-row vocabulary) less the
+    /// 416 rows × 3584 of embedding and head NVILA's 151,648 vocabulary drops; dynamic S2 as its config.
+    @Test func nvila8BPresetHasQwen2AndDynamicS2() throws {
+        let preset = try #require(SyntheticCheckpoint.presets.first { $0.name == "nvila-8b" })
+        let config = try SyntheticCheckpoint.config(preset)
+        let llm = ModelDescription(config).checkpointSpecs(config, layout: .vila).filter { $0.folder == "llm" }.reduce(0) { $0 + $1.shape.elementCount }
+        #expect(llm == 7_615_616_512 - 2 * 416 * 3584)
+        #expect(config.llm.architecture == .qwen2 && config.llm.qkvBias)
+        #expect(config.dynamicS2?.scales == [448, 896, 1344] && config.dynamicS2?.resizeOutputTo == 2)
+        #expect(config.projector.mergeOrder == .nvila && config.projector.inputSize == 4 * 3456)
+        #expect(config.imageTokens(TileGrid(rows: 3, cols: 4)) == 3072)
+    }
+
     @Test func llama3PresetHasItsRopeAndContext() throws {
         let preset = try #require(SyntheticCheckpoint.presets.first { $0.name == "llama3-vila1.5-8b" })
         let c = try SyntheticCheckpoint.config(preset).llm
