@@ -21,14 +21,41 @@ enum BundleModelInfo {
                                 ("layers", i(v.numLayers)), ("heads", i(v.numHeads)), ("layer_norm_eps", .double(v.layerNormEps)),
                                 ("hidden_act", .string(v.hiddenAct)), ("select_layer", i(c.selectLayer)),
                                 ("select_feature", .string(c.selectFeature.rawValue))])),
-            ("projector", .object([("type", .string(c.projector.type.rawValue)), ("input_size", i(c.projector.inputSize)),
-                                   ("output_size", i(c.projector.textHiddenSize)),
-                                   ("image_tokens", i((try? c.imageTokens.get()) ?? 0))])),
-            ("llm", .object([("hidden_size", i(l.hiddenSize)), ("intermediate_size", i(l.intermediateSize)),
+            ("projector", .object(projector(c))),
+            ("tiling", tiling(c)),
+            ("llm", .object([("architecture", .string(l.architecture.rawValue)), ("q_k_v_bias", .bool(l.qkvBias)),
+                             ("o_bias", .bool(l.outputBias)), ("mlp_bias", .bool(l.mlpBias)),
+                             ("hidden_size", i(l.hiddenSize)), ("intermediate_size", i(l.intermediateSize)),
                              ("layers", i(l.numLayers)), ("heads", i(l.numHeads)), ("kv_heads", i(l.numKVHeads)),
                              ("head_dim", i(l.headDim)), ("vocab_size", i(l.vocabSize)),
                              ("max_position_embeddings", i(l.maxPositionEmbeddings)), ("rms_norm_eps", .double(l.rmsNormEps)),
                              ("rope", .object(rope)), ("tie_word_embeddings", .bool(l.tieWordEmbeddings))])),
         ])
+    }
+
+    /// `image_tokens` is per projector call: per image, or per block with dynamic S2.
+    static func projector(_ c: VLMConfig) -> [(String, JSONValue)] {
+        let p = c.projector
+        var out: [(String, JSONValue)] = [("type", .string(p.type.rawValue)), ("input_size", .int(Int64(p.inputSize))),
+                                          ("output_size", .int(Int64(p.textHiddenSize))),
+                                          ("image_tokens", .int(Int64((try? c.imageTokens.get()) ?? 0)))]
+        if let k = p.type.mergeFactor {
+            out += [("merge", .int(Int64(k))), ("merge_order", .string(p.mergeOrder.rawValue))]
+        }
+        return out
+    }
+
+    /// How images become tower inputs: `single`, `dynamic_s2` or `multi_scale_s2` with its scales.
+    static func tiling(_ c: VLMConfig) -> JSONValue {
+        func ints(_ v: [Int]) -> JSONValue { .array(v.map { .int(Int64($0)) }) }
+        if let s2 = c.dynamicS2 {
+            return .object([("mode", .string("dynamic_s2")), ("scales", ints(s2.scales)), ("max_tiles", .int(Int64(s2.maxTiles))),
+                            ("resize_output_to", .int(Int64(s2.resizeOutputTo)))])
+        }
+        if let s2 = c.multiScaleS2 {
+            return .object([("mode", .string("multi_scale_s2")), ("scales", ints(s2.scales)), ("max_split_size", .int(Int64(s2.maxSplitSize))),
+                            ("resize_output_to", .int(Int64(s2.resizeOutputTo)))])
+        }
+        return .object([("mode", .string("single"))])
     }
 }
