@@ -2,7 +2,6 @@ import TensorIO
 
 /// Reads a VLMConfig from a checkpoint folder in either layout.
 public enum ConfigLoader {
-    /// Reads the config of either layout.
     /// Reads the config of either layout; `overrides` (the command line) win over the ones
     /// stored beside the configs (`vlmkit-overrides.json`).
     public static func read(_ files: any ConfigSource, layout: LayoutKind, overrides: ConfigOverrides = .none) throws -> VLMConfig {
@@ -17,7 +16,7 @@ public enum ConfigLoader {
         return config
     }
 
-    /// VILA 1.5: the top-level config.json holds the selection settings and, often, copies of
+    /// VILA (1.5 and NVILA): the top-level config.json holds the selection settings and, often, copies of
     /// the sub-configs (`llm_cfg`, `vision_tower_cfg`, `mm_projector_cfg`). A sub-folder's own
     /// config.json wins when both exist; a disagreement is reported as a warning.
     public static func readVILA(folder: String) throws -> VLMConfig {
