@@ -29,7 +29,10 @@ extension AWQ {
                 var grids: [TileGrid]? = nil
                 if n > 0, let all = calibration.pixelValues {
                     grids = calibration.grids.map { Array($0[min(imageOffset, $0.count)..<min(imageOffset + n, $0.count)]) }
-                    let tiles = (0..<n).reduce(0) { sum, i in sum + config.tileCount(grids?[safe: i] ?? TileGrid(rows: 1, cols: 1)) }
+                    // Missing grids count one tile each; validate() then names the mismatch.
+                    let tiles = (0..<n).reduce(0) { sum, i in
+                        sum + config.tileCount(grids.flatMap { i < $0.count ? $0[i] : nil } ?? TileGrid(rows: 1, cols: 1))
+                    }
                     let end = min((tileOffset + tiles) * perTile, all.data.count)
                     px = Tensor(shape: [(end - tileOffset * perTile) / perTile, v.numChannels, side, side],
                                 data: Array(all.data[(tileOffset * perTile)..<end]))
@@ -57,8 +60,4 @@ extension AWQ {
             return inputs
         }
     }
-}
-
-extension Array {
-    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }

@@ -39,11 +39,10 @@ public final class PromptEmbedder: @unchecked Sendable {
         let perTile = v.numChannels * config.inputImageSize * config.inputImageSize
         var features: [[Float]] = [], projected: [[Float]] = []
         if let s2 = config.multiScaleS2 {
-            let g = Int(Double(vision.outputTokens).squareRoot().rounded())
             for i in 0..<inputs.imageCount {
                 let f = MultiScaleS2Features.features(pixels: inputs.pixelValues!.data[(i * perTile)..<((i + 1) * perTile)], s2: s2,
                                                       channels: v.numChannels, tower: { vision.forward(pixels: $0) },
-                                                      towerGrid: g, width: v.hiddenSize)
+                                                      towerGrid: towerGrid, width: v.hiddenSize)
                 features.append(f)
                 projected.append(projector.forward(f, tokens: config.featureTokens))
             }
@@ -67,6 +66,9 @@ public final class PromptEmbedder: @unchecked Sendable {
         return (try splice(inputs, projected), features, projected)
     }
 
+    /// Side of one tower run's feature grid (square for S2 models; the config checks it).
+    var towerGrid: Int { Int(Double(vision.outputTokens).squareRoot().rounded()) }
+
     /// Token embeddings with each image marker replaced, in order, by the next image's tokens.
     func splice(_ inputs: RunInputs, _ projected: [[Float]]) throws -> [Float] {
         var embeddings = [Float]()
@@ -86,7 +88,7 @@ public final class PromptEmbedder: @unchecked Sendable {
     /// grid, each block projected, and the projected blocks put back together so that the tokens
     /// run row by row over the whole image (not block by block).
     func projectS2(_ tiles: [[Float]], s2: DynamicS2Config, grid: TileGrid) -> (features: [Float], projected: [Float]) {
-        let g = Int(Double(vision.outputTokens).squareRoot().rounded())
+        let g = towerGrid
         let width = config.projector.visionHiddenSize
         let (map, h, w) = DynamicS2Features.merge(tiles: tiles, s2: s2, grid: grid, tileGrid: g, width: config.vision.hiddenSize)
         let blocks = s2.outputBlocks(grid)

@@ -11,12 +11,11 @@ enum InspectText {
         out.append("vision tower    \(v.kind == "clip" ? "CLIP" : "SigLIP") ViT: \(v.imageSize) px, patch \(v.patchSize) (\(v.gridSize)×\(v.gridSize) grid), hidden \(v.hiddenSize), MLP \(v.intermediateSize), \(v.layers) layers, \(v.heads) heads, \(v.hiddenAct)")
         out.append("                features from hidden state \(v.selectLayer) (runs \(v.layersRun) of \(v.layers) layers), \(v.selectFeature) → \(v.featureTokens) tokens")
         let p = s.projector
-        let t0 = s.tiling
-        out.append("projector       \(p.type): \(p.inputSize) → \(p.outputSize)\(p.bias ? "" : " (no bias)"); \(p.imageTokens) image tokens per \(t0.mode == "dynamic_s2" ? "block" : "image")")
+        let t = s.tiling
+        out.append("projector       \(p.type): \(p.inputSize) → \(p.outputSize)\(p.bias ? "" : " (no bias)"); \(p.imageTokens) image tokens per \(t.mode == "dynamic_s2" ? "block" : "image")")
         if let merge = p.merge, let order = p.mergeOrder.flatMap(TokenMergeOrder.init(rawValue:)) {
             out.append("                \(merge) merge, tokens \(order.summary) — \(p.mergeOrderReason ?? "")")
         }
-        let t = s.tiling
         if let scales = t.scales, let lo = t.minTiles, let hi = t.maxTiles {
             let scaleText = scales.map(String.init).joined(separator: ", ")
             out.append("image tiling    dynamic S2: scales \(scaleText) px (tiles of \(scales[0])); the last scale's grid has \(lo)…\(hi) tiles chosen by aspect ratio")
