@@ -19,7 +19,7 @@ let package = Package(
         // + the container formats (zstd, swift-crypto): GGUF and device bundles, no compute.
         .library(name: "VLMKitFormats", targets: ["TensorCore", "TensorIO", "ModelGraph", "Tokenizer", "GGUF", "DeviceBundle"]),
         // Everything: runtime (OpenBLAS), quantization, verification, imaging (libpng, libjpeg), chat, pipeline.
-        .library(name: "VLMKit", targets: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "GGUF", "Tokenizer", "Imaging", "Chat", "Pipeline"]),
+        .library(name: "VLMKit", targets: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Quantization", "Verification", "DeviceBundle", "GGUF", "Tokenizer", "ChatTemplate", "Imaging", "Chat", "Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -47,7 +47,9 @@ let package = Package(
         .target(name: "DeviceBundle", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "CZstd",
                                                      .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Tokenizer", dependencies: ["TensorIO"]),
-        .target(name: "Chat", dependencies: ["TensorCore", "ModelGraph", "ReferenceRuntime", "Tokenizer", "Imaging"]),
+        // The Jinja subset of Hugging Face chat templates (tokenizer_config.json's chat_template).
+        .target(name: "ChatTemplate", dependencies: ["TensorIO"]),
+        .target(name: "Chat", dependencies: ["TensorCore", "ModelGraph", "ReferenceRuntime", "Tokenizer", "ChatTemplate", "Imaging"]),
         .target(name: "Imaging", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "CImageCodecs"]),
         .target(name: "GGUF", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "Tokenizer"]),
         // Opening any model path (checkpoint, quantized folder, bundle), its tokenizer, calibration
@@ -72,6 +74,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "Imaging", "TestSupport"]),
         .testTarget(name: "ChatTests", dependencies: ["TensorCore", "TensorIO", "ModelGraph", "ReferenceRuntime", "Tokenizer", "Chat", "Imaging", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["TensorIO", "Tokenizer", "TestSupport"]),
+        .testTarget(name: "ChatTemplateTests", dependencies: ["TensorIO", "ChatTemplate", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["ReferenceRuntime", "DeviceBundle", "TensorIO", "TestSupport"]),
         .testTarget(name: "ReferenceRuntimeTests", dependencies: ["TensorCore", "ModelGraph", "ReferenceRuntime", "TestSupport"]),
         .testTarget(name: "QuantizationTests", dependencies: ["TensorCore", "ModelGraph", "ReferenceRuntime", "Quantization", "TestSupport"]),

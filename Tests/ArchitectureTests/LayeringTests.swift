@@ -10,7 +10,7 @@ import TestSupport
         "CZstd": 0, "COpenBLAS": 0, "CPNG": 0, "CJPEG": 0, "CKernels": 0, "CImageCodecs": 1,
         "TensorCore": 0,
         "TensorIO": 1,
-        "ModelGraph": 2, "Tokenizer": 2,
+        "ModelGraph": 2, "Tokenizer": 2, "ChatTemplate": 2,
         "GGUF": 3, "DeviceBundle": 3, "Imaging": 3,
         "ReferenceRuntime": 4,
         "Quantization": 5, "Verification": 5,
