@@ -13,6 +13,7 @@ metadata: model, images (JSON list), prompt, template, image_aspect_ratio, max_n
 import json
 import os
 
+import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 from transformers import (CLIPVisionConfig, CLIPVisionModel, LlamaConfig, LlamaForCausalLM,
@@ -219,6 +220,100 @@ def case(name, model, image_names, question, template, max_new=12, aspect=None):
     print(f"e2e {name}: {len(ids)} prompt ids, generated {gen}, text {text!r}")
 
 
+def load_nvila(folder: str) -> dict:
+    """An NVILA checkpoint (Qwen2 LLM, SigLIP tower, projector in the NVILA release's token order)."""
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+    with open(os.path.join(folder, "config.json")) as f:
+        top = json.load(f)
+    llm_cfg = Qwen2Config(**{k: v for k, v in top["llm_cfg"].items() if k != "architectures"})
+    llm = Qwen2ForCausalLM(llm_cfg)
+    llm.load_state_dict({k: v.float() for k, v in load_weights(os.path.join(folder, "llm")).items()}, strict=True)
+    vcfg = SiglipVisionConfig(**{k: v for k, v in top["vision_tower_cfg"].items() if k != "architectures"})
+    vision = SiglipVisionModel(vcfg)
+    prefixed = next(iter(vision.state_dict())).startswith("vision_model.")
+    vision.load_state_dict({("vision_model." if prefixed else "") + k.removeprefix("vision_model."): v.float()
+                            for k, v in load_weights(os.path.join(folder, "vision_tower")).items()}, strict=True)
+    kind = top["mm_projector_cfg"]["mm_projector_type"]
+    proj = G.vila_projector(kind, top["mm_hidden_size"], llm_cfg.hidden_size, seed=0)
+    proj.load_state_dict({k: v.float() for k, v in load_weights(os.path.join(folder, "mm_projector")).items()})
+    return dict(llm=llm.eval(), vision=vision.eval(), projector=proj.eval(), kind=kind, top=top, eos=llm_cfg.eos_token_id)
+
+
+def nvila_case(name, model, image_name, question, max_new=12):
+    """NVILA's own inference path (NVlabs/VILA @ 36f6adc), transcribed: llava/cli/infer.py puts the media before the
+    text; llava/utils/media.py extract_media writes "<image>" per image; llava/utils/tokenizer.py
+    tokenize_conversation strips the message and applies the tokenizer's chat template, then tokenizes the whole
+    text (builder.py adds "<image>" as a special token); llava_arch.py _embed replaces it with the image's features
+    followed by BasicImageEncoder's end_tokens, tokenizer("\n").input_ids (encoders/image/basic.py); infer_stop_tokens
+    finds the stop token after a sentinel answer. Images are tiled by dynamic_s2_preprocess (golden/dynamic_s2.py)."""
+    import dynamic_s2
+    from transformers import AutoTokenizer
+    folder = os.path.join(G.MODELS, model)
+    ref = load_nvila(folder)
+    top = ref["top"]
+    tok = AutoTokenizer.from_pretrained(os.path.join(folder, "llm"))
+    tok.add_tokens(["<image>"], special_tokens=True)
+    image_id = tok.convert_tokens_to_ids("<image>")
+    tok.add_tokens(["<vila/sentinel>"], special_tokens=True)
+    sentinel_id = tok.convert_tokens_to_ids("<vila/sentinel>")
+
+    def tokenize_conversation(messages, generation):
+        conv = [{"role": "user" if m["from"] == "human" else "assistant", "content": m["value"].strip()} for m in messages]
+        return tok(tok.apply_chat_template(conv, add_generation_prompt=generation, tokenize=False)).input_ids
+
+    dummy = [{"from": "human", "value": "question"}, {"from": "gpt", "value": "<vila/sentinel>"}] * 10
+    template = tokenize_conversation(dummy, False)
+    stop_tokens = {tok.eos_token} | {tok.decode(template[k + 1]) for k in range(len(template) - 1) if template[k] == sentinel_id}
+    stop_ids = set(tok.convert_tokens_to_ids(sorted(stop_tokens))) | {ref["eos"]}
+
+    ids = tokenize_conversation([{"from": "human", "value": "<image>" + question}], True)
+    end_ids = tok("\n").input_ids
+    scales = sorted(int(x) for x in top["s2_scales"].split(","))
+    proc = I.pil_processor(os.path.join(folder, "vision_tower"))
+    size = proc.size["height"]
+    image = Image.open(os.path.join(I.FILES, image_name)).convert("RGB")
+    tiles, grid = dynamic_s2.dynamic_s2_preprocess(image, scales, top.get("max_tiles", 12), size)
+    pix = torch.from_numpy(np.stack([proc(t, return_tensors="np")["pixel_values"][0] for t in tiles]))
+    torch.set_num_threads(1)
+    with torch.no_grad():
+        hs = ref["vision"](pixel_values=pix, output_hidden_states=True).hidden_states[top["mm_vision_select_layer"]]
+        feats = hs[:, 1:] if top["mm_vision_select_feature"] == "patch" else hs
+        _, projected = dynamic_s2.encode_images(feats, [grid], scales, top["s2_resize_output_to_scale_idx"],
+                                                lambda x: G.vila_project(ref["kind"], ref["projector"], x, "nvila"))
+        llm = ref["llm"]
+        embed = llm.get_input_embeddings()
+        parts = []
+        for t in ids:
+            parts += [projected[0], embed(torch.tensor(end_ids))] if t == image_id else [embed(torch.tensor([t]))]
+        embeds = torch.cat(parts, dim=0)
+
+        def step(e, out):
+            if out:
+                e = torch.cat([e, embed(torch.tensor(out))], dim=0)
+            return llm(inputs_embeds=e[None]).logits[0, -1]
+        gen = []
+        for _ in range(min(max_new, llm.config.max_position_embeddings - embeds.shape[0])):
+            nxt = int(torch.argmax(step(embeds, gen)))
+            gen.append(nxt)
+            if nxt in stop_ids:
+                break
+    # What VLMKit feeds: −200 where the image goes, the end tokens' ids after it (their embeddings are the same).
+    expanded = []
+    for t in ids:
+        expanded += [G.IMAGE_TOKEN] + end_ids if t == image_id else [t]
+    text = tok.decode(gen, skip_special_tokens=True)
+    meta = {"format": "vlmkit-golden-e2e", "version": "1", "model": f"models/{model}",
+            "images": json.dumps([f"images/files/{image_name}"]), "prompt": question,
+            "template": "chat_template", "image_aspect_ratio": "dynamic_s2", "max_new_tokens": str(max_new), "text": text,
+            "stop_ids": json.dumps(sorted(stop_ids)), "generator": G.GENERATOR + ", golden/e2e.py (nvila_case)",
+            "regenerate": "python golden/generate.py (see golden/requirements.txt)"}
+    save_file({"input.pixel_values": pix.contiguous(), "input.grids": torch.tensor([grid], dtype=torch.int64),
+               "input.token_ids": torch.tensor(expanded, dtype=torch.int64),
+               "expected.generated_ids": torch.tensor(gen, dtype=torch.int64)},
+              os.path.join(ROOT, "e2e", name + ".golden.safetensors"), metadata=meta)
+    print(f"e2e {name}: {len(expanded)} prompt ids, grid {grid}, generated {gen}, text {text!r}")
+
+
 def main():
     case("clip-linear-llama3-template", "vila-clip-linear-f16", ["scene-97x61.jpg"], "<image> What is in this picture?", "llama_3")
     case("siglip-vicuna-two-images", "vila-siglip-downsample-f32", ["scene-61x97-progressive-444.jpg", "palette-40x40.png"],
@@ -226,6 +321,7 @@ def main():
     case("clip-mlp2x-pad-vicuna", "vila-clip-mlp2x-bf16-sharded", ["tall-gray-33x70.png"], "Describe <image> briefly.",
          "vicuna_v1", aspect="pad")
     case("llava-hf-plain", "llava-hf-f16", ["photo-320x240.jpg"], "<image>\nWhat do you see?", "plain")
+    nvila_case("nvila-s2-qwen2-chat-template", "nvila-s2-siglip-qwen2-f16", "wide-80x45.png", "  Describe the picture.\n")
 
 
 if __name__ == "__main__":

@@ -161,15 +161,23 @@ def write_tokenizer(folder: str, vocab_size: int) -> None:
     })
 
 
-def write_qwen2_tokenizer(folder: str, vocab_size: int) -> None:
+def nvila_chat_template() -> str:
+    """NVILA's qwen2 chat template (golden/templates/nvila-qwen2.jinja, NVlabs/VILA @ 36f6adc) in the form its
+    builder sets on the tokenizer (llava/model/language_model/builder.py: 4-space runs and newlines removed)."""
+    with open(os.path.join(ROOT, "templates", "nvila-qwen2.jinja")) as f:
+        return f.read().replace("    ", "").replace("\n", "")
+
+
+def write_qwen2_tokenizer(folder: str, vocab_size: int, chat_template: str = None) -> None:
     """Qwen2's tokenizer in miniature: NFC, Qwen2's split regex, byte-level BPE, ChatML specials, no BOS."""
     import tokenizer_components
     os.makedirs(folder, exist_ok=True)
     tokenizer_components.qwen2_tokenizer(vocab_size, TRAINING_TEXT).save(os.path.join(folder, "tokenizer.json"))
-    write_json(os.path.join(folder, "tokenizer_config.json"), {
-        "bos_token": None, "eos_token": "<|im_end|>", "pad_token": "<|endoftext|>", "add_bos_token": False,
-        "model_max_length": 256, "tokenizer_class": "Qwen2TokenizerFast",
-    })
+    cfg = {"bos_token": None, "eos_token": "<|im_end|>", "pad_token": "<|endoftext|>", "add_bos_token": False,
+           "model_max_length": 256, "tokenizer_class": "Qwen2TokenizerFast"}
+    if chat_template:
+        cfg["chat_template"] = chat_template
+    write_json(os.path.join(folder, "tokenizer_config.json"), cfg)
 
 
 # ---------------------------------------------------------------- projectors (VILA semantics)
@@ -344,7 +352,8 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
     if tokenizer == "sentencepiece":
         write_sentencepiece_tokenizer(os.path.join(out, "llm"), 480)
     elif tokenizer == "qwen2":
-        write_qwen2_tokenizer(os.path.join(out, "llm"), 480)
+        # NVILA checkpoints carry the chat template their training set on the tokenizer.
+        write_qwen2_tokenizer(os.path.join(out, "llm"), 480, chat_template=nvila_chat_template() if nvila else None)
     else:
         write_tokenizer(os.path.join(out, "llm"), 480)
     # The reference computes in float32 from the stored values (rounded to the stored dtype).

@@ -1,3 +1,6 @@
+import ChatTemplate
+import Foundation
+
 /// VILA's conversation templates (llava/conversation.py), rebuilt as data: how a list of turns
 /// becomes the prompt text, and which strings end the assistant's answer.
 public struct ConversationTemplate: Sendable, Equatable {
@@ -10,6 +13,8 @@ public struct ConversationTemplate: Sendable, Equatable {
         case mpt
         /// Messages only, user's followed by sep, assistant's by sep2 (plain).
         case plain
+        /// The checkpoint's own Jinja chat template (NVILA's "auto" conversation).
+        case chatTemplate
     }
 
     public let name: String
@@ -18,6 +23,8 @@ public struct ConversationTemplate: Sendable, Equatable {
     public let style: Style
     public let sep: String
     public let sep2: String?
+    /// The template itself, for `.chatTemplate`.
+    public var chat: TemplatedChat? = nil
 
     public static func == (a: Self, b: Self) -> Bool { a.name == b.name }
 
@@ -41,6 +48,16 @@ public struct ConversationTemplate: Sendable, Equatable {
 
     public static let plain = ConversationTemplate(name: "plain", system: "", roles: ("", ""), style: .plain, sep: "\n", sep2: nil)
 
+    /// The checkpoint's chat template; `stop` is the token that follows an assistant message in
+    /// it (what NVILA's `infer_stop_tokens` finds).
+    public static func templated(_ chat: TemplatedChat, stop: String) -> ConversationTemplate {
+        ConversationTemplate(name: "chat_template", system: "", roles: ("user", "assistant"), style: .chatTemplate,
+                             sep: stop, sep2: nil, chat: chat)
+    }
+
+    /// The name `--template` takes for the checkpoint's own chat template.
+    public static let chatTemplateName = "chat_template"
+
     /// By name, with VILA's aliases ("v1" for vicuna_v1).
     public static let all: [String: ConversationTemplate] = [
         "vicuna_v1": vicunaV1, "v1": vicunaV1, "llama_3": llama3, "hermes-2": hermes2, "plain": plain,
@@ -48,9 +65,17 @@ public struct ConversationTemplate: Sendable, Equatable {
 
     /// The text VILA's `Conversation.get_prompt` builds. `messages` alternate user, assistant,
     /// user, …; a nil last message is the open assistant turn the model continues.
-    public func prompt(_ messages: [String?]) -> String {
+    public func prompt(_ messages: [String?]) throws -> String {
         var out = ""
         switch style {
+        case .chatTemplate:
+            // NVILA's tokenize_conversation strips every message before templating.
+            let turns = messages.enumerated().compactMap { i, m in
+                m.map { (role: i % 2 == 0 ? "user" : "assistant", content: $0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            }
+            do { return try chat!.render(turns, generation: messages.last.map { $0 == nil } ?? false) } catch let e as TemplateError {
+                throw PromptError(message: "\(chat!.origin): \(e.description)")
+            }
         case .two:
             let seps = [sep, sep2 ?? sep]
             out = system + seps[0]
@@ -92,6 +117,7 @@ public struct ConversationTemplate: Sendable, Equatable {
         case .llama3: return roles.user + message + sep + roles.assistant
         case .mpt: return roles.user + message + sep + roles.assistant
         case .plain: return message + sep
+        case .chatTemplate: return ""  // PromptSession re-renders the whole conversation instead
         }
     }
 }

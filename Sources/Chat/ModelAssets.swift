@@ -14,11 +14,21 @@ public struct ModelAssets: Sendable {
     public let files: any ConfigSource
     /// Things worth telling the user (e.g. a missing preprocessor_config.json).
     public private(set) var warnings: [String] = []
+    /// The checkpoint's chat template, if its files have one.
+    public let chat: TemplatedChat?
+    /// The ids the model's code puts around each image's features (NVILA's image encoder).
+    public let media: MediaTokens
 
     public init(files: any ConfigSource, config: VLMConfig) throws {
         self.config = config
         self.files = files
         tokenizer = try Self.loadTokenizer(files: files, layout: config.layout)
+        chat = try TemplatedChat.load(files: files, config: config)
+        let tok = tokenizer
+        media = config.imageEncoder.map { e in
+            MediaTokens(start: e.startTokens.map { tok.encode($0, addSpecialTokens: true).map(Int64.init) } ?? [],
+                        end: e.endTokens.map { tok.encode($0, addSpecialTokens: true).map(Int64.init) } ?? [])
+        } ?? .none
         let path = preprocessorPath
         if !files.exists(path) {
             warnings.append("no \(files.label(path)); using \(config.vision.kind.rawValue) processor defaults at \(config.vision.imageSize) px")
@@ -61,20 +71,58 @@ public struct ModelAssets: Sendable {
         return (try preprocessor(aspectOverride: aspectOverride).pixelValues(paths: images, expectedSize: config.inputImageSize), nil)
     }
 
-    /// VILA's CONVERSATION_MODE_MAPPING (by model name), then the tokenizer's special tokens,
+    /// VILA's CONVERSATION_MODE_MAPPING (by model name); then the checkpoint's chat template
+    /// (NVILA's "auto" conversation); then the tokenizer's special tokens (llama_3, hermes-2);
     /// then vicuna_v1 (VILA 1.5's Llama-2 models).
-    public static func chooseTemplate(model: String, tokenizer: TextTokenizer) -> (ConversationTemplate, String) {
+    public func chooseTemplate(model: String) throws -> (ConversationTemplate, String) {
         let name = model.lowercased()
         let byName: [(String, String)] = [("vila1.5-3b", "vicuna_v1"), ("vila1.5-8b", "llama_3"), ("vila1.5-13b", "vicuna_v1"),
                                           ("vila1.5-40b", "hermes-2"), ("llama-3", "llama_3"), ("llama3", "llama_3")]
         for (key, template) in byName where name.contains(key) {
             return (ConversationTemplate.all[template]!, "the model path contains \"\(key)\"")
         }
+        if let chat { return (try templated(chat), "the chat template of \(chat.origin)") }
         if tokenizer.tokenID("<|start_header_id|>") != nil && tokenizer.tokenID("<|eot_id|>") != nil {
             return (.llama3, "the tokenizer has Llama 3 header tokens")
         }
         if tokenizer.tokenID("<|im_start|>") != nil { return (.hermes2, "the tokenizer has <|im_start|>") }
         return (.vicunaV1, "default for Llama 2 style models")
+    }
+
+    /// The template by `--template` name: a built-in one, or "chat_template" for the checkpoint's own.
+    public func template(named name: String) throws -> ConversationTemplate {
+        if name == ConversationTemplate.chatTemplateName {
+            guard let chat else { throw PromptError(message: "--template chat_template: the checkpoint has no chat template (tokenizer_config.json chat_template, chat_template.jinja, or config.json chat_template)") }
+            return try templated(chat)
+        }
+        guard let t = ConversationTemplate.all[name] else { throw PromptError(message: "no conversation template \"\(name)\"") }
+        return t
+    }
+
+    /// The chat template with its stop token, found as NVILA's `infer_stop_tokens` does: render
+    /// a conversation whose answers are a sentinel and take the token right after each answer.
+    public func templated(_ chat: TemplatedChat) throws -> ConversationTemplate {
+        let stops = try inferredStops(chat)
+        let eos = chat.specialTokens["eos_token"]
+        let stop = stops.first { $0 != eos } ?? eos ?? stops.first ?? ""
+        return .templated(chat, stop: stop)
+    }
+
+    /// The decoded first tokens after each assistant message of a 10-turn dummy conversation.
+    func inferredStops(_ chat: TemplatedChat) throws -> [String] {
+        let sentinel = "<vila/sentinel>"
+        let turns = (0..<10).flatMap { _ in [(role: "user", content: "question"), (role: "assistant", content: sentinel)] }
+        let text: String
+        do { text = try chat.render(turns, generation: false) } catch {
+            throw PromptError(message: "\(chat.origin): \(error)")
+        }
+        var out: [String] = []
+        for part in text.components(separatedBy: sentinel).dropFirst() {
+            guard let first = tokenizer.encode(part, addSpecialTokens: false).first else { continue }
+            let s = tokenizer.decode([first])
+            if !out.contains(s) { out.append(s) }
+        }
+        return out
     }
 
     /// Token ids that end an answer: the model's EOS ids, and the template's stop string when

@@ -57,18 +57,33 @@ public final class PromptSession {
     }
 
     /// The ids this turn feeds: the whole templated prompt first, later only the continuation.
+    /// A chat template is re-rendered over the whole conversation, and what the cache already
+    /// holds (earlier prompts and answers, as generated) must be its beginning.
     public func promptIDs(question: String, imageCount: Int) throws -> [Int64] {
-        let text = try PromptEncoder.placeImages(in: question, imageCount: imageCount)
-        if turns == 0 {
-            return PromptEncoder.encode(template.prompt([text, nil]), tokenizer: assets.tokenizer)
+        let tokenizer = assets.tokenizer
+        guard template.style == .chatTemplate else {
+            let text = try PromptEncoder.placeImages(in: question, imageCount: imageCount)
+            if turns == 0 { return PromptEncoder.encode(try template.prompt([text, nil]), tokenizer: tokenizer, media: assets.media) }
+            return PromptEncoder.encodeContinuation(template.continuation(user: text), tokenizer: tokenizer, media: assets.media)
         }
-        return PromptEncoder.encodeContinuation(template.continuation(user: text), tokenizer: assets.tokenizer)
+        let text = try PromptEncoder.placeImages(in: question, imageCount: imageCount, separator: "")
+        let full = try template.prompt(history + [text, nil])
+        if turns == 0 { return PromptEncoder.encodeWhole(full, tokenizer: tokenizer, media: assets.media) }
+        guard full.unicodeScalars.starts(with: fedText.unicodeScalars) else {
+            throw PromptError(message: "\(template.chat!.origin) renders the earlier turns otherwise than the model saw them (it rewrites past messages); this conversation cannot continue in the same cache — start a new one")
+        }
+        return PromptEncoder.encodeContinuation(String(full.unicodeScalars.dropFirst(fedText.unicodeScalars.count)), tokenizer: tokenizer, media: assets.media)
     }
+
+    /// For chat templates: the messages so far, and the text the cache holds.
+    var history: [String?] = []
+    var fedText = ""
 
     /// Feeds one question (with its images) and generates the answer; `emit` receives text as
     /// it becomes final.
     public func ask(_ question: String, images: [String], emit: (String) -> Void) throws -> TurnResult {
         let ids = try promptIDs(question: question, imageCount: images.count)
+        let placed = try PromptEncoder.placeImages(in: question, imageCount: images.count, separator: "")
         let (pixels, grids) = try assets.pixelValues(images, aspectOverride: aspect)
         let timing = try session.feed(RunInputs(tokenIDs: ids, pixelValues: pixels, grids: grids))
         turns += 1
@@ -86,6 +101,10 @@ public final class PromptSession {
         if let last = generated.last, stopIDs.contains(last) { reason = "stop token \(last)" }
         if reason == "max-new-tokens" && session.length >= session.limit { reason = "context full (\(session.limit) positions)" }
         if !filter.stopped { emit(filter.flush(detok.finish())) }
+        if template.style == .chatTemplate {
+            fedText = try template.prompt(history + [placed, nil]) + assets.tokenizer.decode(generated)
+            history += [placed, filter.text]
+        }
         return TurnResult(template: template.name, promptIDs: ids, generatedIDs: generated, text: filter.text, stopReason: reason, images: timing.images,
                           imageSeconds: timing.imageSeconds, promptTokens: timing.tokens, prefillSeconds: timing.prefillSeconds,
                           decodeSeconds: Date().timeIntervalSince(start))

@@ -86,6 +86,8 @@ public enum ConfigLoader {
                                imageAspectRatio: try top.string("image_aspect_ratio"), imageTokenIndex: nil, warnings: warnings)
         config.dynamicS2 = dynamicS2
         config.multiScaleS2 = multiScale
+        config.chatTemplateName = try top.string("chat_template")
+        config.imageEncoder = try ImageEncoderConfig.read(top, file: topPath, nvilaRelease: MergeOrderRule.nvilaRelease(top: top, type: ptype))
         try config.validate(file: topPath, selectLayerKey: "mm_vision_select_layer")
         return config
     }

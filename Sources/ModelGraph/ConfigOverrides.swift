@@ -53,12 +53,18 @@ enum MergeOrderRule {
 
     static func decide(top: ConfigObject, type: ProjectorType, override: TokenMergeOrder?, overrideSource: String) -> (TokenMergeOrder, String) {
         if let o = override { return (o, overrideSource) }
+        if let why = nvilaRelease(top: top, type: type) { return (.nvila, why) }
+        return (.vila15, "config.json has no field of the NVILA release")
+    }
+
+    /// Why the config comes from the NVILA release, or nil when nothing says so (VILA 1.5).
+    static func nvilaRelease(top: ConfigObject, type: ProjectorType) -> String? {
         if type == .mlpDownsample2x2Fix || type == .mlpDownsample3x3Fix {
-            return (.nvila, "mm_projector_type \(type.rawValue) exists only since the NVILA release")
+            return "mm_projector_type \(type.rawValue) exists only since the NVILA release"
         }
         if let field = nvilaFields.first(where: { top.value($0) != nil }) {
-            return (.nvila, "config.json has \(field), a field of the NVILA release")
+            return "config.json has \(field), a field of the NVILA release"
         }
-        return (.vila15, "config.json has no field of the NVILA release")
+        return nil
     }
 }

@@ -25,6 +25,12 @@ public struct VLMConfig: Sendable, Encodable {
     public var dynamicS2: DynamicS2Config?
     /// VILA 1.5's multi-scale S2, when `"s2": true`.
     public var multiScaleS2: MultiScaleS2Config?
+    /// The tokens VILA's code embeds around each image's features (NVILA release); nil when
+    /// the features alone replace the image token (VILA 1.5, LLaVA-HF).
+    public var imageEncoder: ImageEncoderConfig?
+    /// VILA's top-level `chat_template`: the name of a template shipped with NVILA's code
+    /// (llava/model/language_model/chat_templates/<name>.jinja), which replaces the tokenizer's.
+    public var chatTemplateName: String?
 
     /// Side of the pixels one image enters with: the largest S2 scale, else the tower's size.
     public var inputImageSize: Int { multiScaleS2?.scales.last ?? vision.imageSize }

@@ -108,8 +108,8 @@ struct RunCommand: ParsableCommand, ComputingCommand {
         }
         let assets = try ModelAssets(files: ModelTokenizer.configFiles(model), config: source.config)
         for w in assets.warnings { FileHandleOutput.stderr("vlmkit: warning: " + w) }
-        let (chosen, why) = template.map { ($0.template, "--template") }
-            ?? ModelAssets.chooseTemplate(model: model, tokenizer: assets.tokenizer)
+        let (chosen, why) = try template.map { (try assets.template(named: $0.name), "--template") }
+            ?? assets.chooseTemplate(model: model)
         if !json { FileHandleOutput.stderr("vlmkit: template \(chosen.name) (\(why))") }
         let session = PromptSession(
             assets: assets, runner: try VLMRunner(weights: source), template: chosen,

@@ -75,14 +75,15 @@ enum SynthesizeDTypeArgument: String, ExpressibleByArgument, CaseIterable {
 
 extension AspectMode: ExpressibleByArgument {}
 
-/// A conversation template by name (ConversationTemplate.all).
+/// A conversation template by name: a built-in one (ConversationTemplate.all) or
+/// "chat_template", the checkpoint's own (resolved once the model is open).
 struct TemplateArgument: ExpressibleByArgument {
-    let template: ConversationTemplate
+    let name: String
     init?(argument: String) {
-        guard let t = ConversationTemplate.all[argument] else { return nil }
-        template = t
+        guard ConversationTemplate.all[argument] != nil || argument == ConversationTemplate.chatTemplateName else { return nil }
+        name = argument
     }
-    static var allValueStrings: [String] { ConversationTemplate.all.keys.sorted() }
+    static var allValueStrings: [String] { ConversationTemplate.all.keys.sorted() + [ConversationTemplate.chatTemplateName] }
 }
 
 /// A `vlmkit synthesize` preset by name.

@@ -4,28 +4,28 @@ import Testing
 import Tokenizer
 
 @Suite struct ConversationTemplateTests {
-    @Test func vicunaPromptIsVILAs() {
-        let p = ConversationTemplate.vicunaV1.prompt(["<image>\nWhat is this?", nil])
+    @Test func vicunaPromptIsVILAs() throws {
+        let p = try ConversationTemplate.vicunaV1.prompt(["<image>\nWhat is this?", nil])
         #expect(p == "A chat between a curious user and an artificial intelligence assistant. The assistant gives helpful, detailed, and polite answers to the user's questions. USER: <image>\nWhat is this? ASSISTANT:")
         // A finished turn ends with sep2, then the next user turn.
-        let two = ConversationTemplate.vicunaV1.prompt(["Hi", "Hello", "Again", nil])
+        let two = try ConversationTemplate.vicunaV1.prompt(["Hi", "Hello", "Again", nil])
         #expect(two.hasSuffix(" USER: Hi ASSISTANT: Hello</s>USER: Again ASSISTANT:"))
         #expect(ConversationTemplate.vicunaV1.continuation(user: "Again") == "USER: Again ASSISTANT:")
     }
 
-    @Test func llama3PromptIsVILAs() {
+    @Test func llama3PromptIsVILAs() throws {
         let t = ConversationTemplate.llama3
-        let p = t.prompt(["Q", nil])
+        let p = try t.prompt(["Q", nil])
         #expect(p == t.system + "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nQ<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n")
-        let two = t.prompt(["Q", "A", "Q2", nil])
+        let two = try t.prompt(["Q", "A", "Q2", nil])
         #expect(two == p + "A<|eot_id|>" + t.continuation(user: "Q2"))
         #expect(t.stopString == "<|eot_id|>")
     }
 
-    @Test func plainAndHermes() {
-        #expect(ConversationTemplate.plain.prompt(["<image>\ncaption", nil]) == "<image>\ncaption\n")
+    @Test func plainAndHermes() throws {
+        #expect(try ConversationTemplate.plain.prompt(["<image>\ncaption", nil]) == "<image>\ncaption\n")
         #expect(ConversationTemplate.plain.stopString == "\n")
-        #expect(ConversationTemplate.hermes2.prompt(["Q", nil]) == "<|im_start|>system\nAnswer the questions.<|im_end|><|im_start|>user\nQ<|im_end|><|im_start|>assistant\n")
+        #expect(try ConversationTemplate.hermes2.prompt(["Q", nil]) == "<|im_start|>system\nAnswer the questions.<|im_end|><|im_start|>user\nQ<|im_end|><|im_start|>assistant\n")
         #expect(ConversationTemplate.all["v1"] == .vicunaV1)
     }
 

@@ -17,7 +17,7 @@ import Testing
     }()
 
     @Test func allCasesPresent() {
-        #expect(Self.cases.count == 4)
+        #expect(Self.cases.count == 5)
     }
 
     @Test(arguments: cases)
@@ -28,14 +28,22 @@ import Testing
         let graph = try ModelLoader.load(modelPath)
         let assets = try ModelAssets(files: FolderConfigSource(modelPath), config: graph.config)
         let images = try JSONParser.parse(meta["images"]!).arrayValue!.map { TestFiles.golden($0.stringValue!) }
-        let template = ConversationTemplate.all[meta["template"]!]!
-        let aspect = AspectMode(rawValue: meta["image_aspect_ratio"]!)!
+        // A built-in template, or the checkpoint's chat template (NVILA's path).
+        let template = try assets.template(named: meta["template"]!)
+        // Dynamic S2 tiles by the model's config; the other cases name VILA's aspect mode.
+        let aspect = AspectMode(rawValue: meta["image_aspect_ratio"]!)
+        #expect(aspect != nil || graph.config.dynamicS2 != nil)
 
-        // Pixels: bit-identical to Pillow + transformers.
-        let pixels = try #require(try assets.pixelValues(images, aspectOverride: aspect).pixels)
+        // Pixels: bit-identical to Pillow + transformers; with dynamic S2 the tile grids too.
+        let (pixelValues, grids) = try assets.pixelValues(images, aspectOverride: aspect)
+        let pixels = try #require(pixelValues)
         let expectedPixels = try golden.float32("input.pixel_values")
         #expect(pixels.shape == expectedPixels.shape)
         #expect(pixels.data == expectedPixels.data, "\(name): pixel values differ")
+        if golden.info("input.grids") != nil {
+            let g = try golden.int64("input.grids").values.map(Int.init)
+            #expect(grids?.flatMap { [$0.rows, $0.cols] } == g, "\(name): tile grids")
+        }
 
         let session = PromptSession(assets: assets, runner: try VLMRunner(graph), template: template, sampling: .greedy,
                                     maxNewTokens: Int(meta["max_new_tokens"]!)!, aspect: aspect)

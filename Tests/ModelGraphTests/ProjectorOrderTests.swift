@@ -29,9 +29,29 @@ import TestSupport
 
     @Test(arguments: ["dynamic_s2", "s2_resize_output_to_scale_idx", "num_time_tokens", "time_token_format", "image_encoder", "max_tiles"])
     func aFieldOfTheNVILAReleaseSelectsRowMajor(_ field: String) throws {
-        let c = try config([(field, field == "dynamic_s2" ? .bool(false) : .int(12))])
+        let value: JSONValue = field == "dynamic_s2" ? .bool(false)
+            : field == "image_encoder" ? .string(#"{"_target_": "llava.model.encoders.BasicImageEncoder"}"#) : .int(12)
+        let c = try config([(field, value)])
         #expect(c.projector.mergeOrder == .nvila)
         #expect(c.projector.mergeOrderReason.contains(field))
+        // The same fields say the NVILA release's image encoder runs: "\n" after every image.
+        #expect(c.imageEncoder?.endTokens == "\n")
+        #expect(c.imageEncoder?.startTokens == nil)
+    }
+
+    @Test func vila15ConfigsHaveNoImageEncoder() throws {
+        #expect(try config([]).imageEncoder == nil)
+    }
+
+    @Test func imageEncoderArgumentsAreReadAndTheRestRefused() throws {
+        let set = try config([("image_encoder", .string(#"{"_target_": "llava.model.encoders.BasicImageEncoder", "start_tokens": "<s>", "end_tokens": null}"#))])
+        #expect(set.imageEncoder?.startTokens == "<s>")
+        #expect(set.imageEncoder?.endTokens == nil)
+        let object = try config([("image_encoder", .object([("_target_", .string("llava.model.encoders.BasicImageEncoder")), ("end_tokens", .string("\n\n"))]))])
+        #expect(object.imageEncoder?.endTokens == "\n\n")
+        #expect(throws: ConfigError.self) { try config([("image_encoder", .string(#"{"_target_": "llava.model.encoders.TSPImageEncoder"}"#))]) }
+        #expect(throws: ConfigError.self) { try config([("image_encoder", .string(#"{"_target_": "llava.model.encoders.BasicImageEncoder", "pool_sizes": [2]}"#))]) }
+        #expect(throws: ConfigError.self) { try config([("image_encoder", .string("not json"))]) }
     }
 
     @Test func fixProjectorsExistOnlyInTheNVILARelease() throws {
