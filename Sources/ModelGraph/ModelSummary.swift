@@ -84,6 +84,24 @@ public struct ModelSummary: Encodable, Sendable {
     }
 
     public var tokenizer: TokenizerCoverage?
+
+    /// How `run` builds prompts: the conversation template it picks, why, and what it puts
+    /// around each image's features.
+    public struct PromptFormat: Encodable, Sendable {
+        public var template: String?
+        public var reason: String?
+        public var stop: String?
+        public var imageStartTokens: String?
+        public var imageEndTokens: String?
+        public var imageEncoderReason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case template, reason, stop, imageStartTokens = "image_start_tokens", imageEndTokens = "image_end_tokens"
+            case imageEncoderReason = "image_encoder_reason"
+        }
+    }
+
+    public var prompt: PromptFormat
     /// Tiling and tokens per image (sizes from `inspect --image-size`).
     public var tiling: ImageTilingSummary
 
@@ -95,7 +113,7 @@ public struct ModelSummary: Encodable, Sendable {
     public let components: [Component]
     public let total: Component
     public let ignored: [IgnoredTensor]
-    public let problems: [String]
+    public var problems: [String]
 
     /// One stored tensor as the summary counts it: a slot's weights under some storage (a float
     /// dtype or a quantization scheme), with its logical parameter count and stored bytes.
@@ -160,5 +178,7 @@ public struct ModelSummary: Encodable, Sendable {
         self.ignored = ignored
         problems = c.warnings
         tiling = ImageTilingSummary(c, imageSizes: [])
+        prompt = PromptFormat(imageStartTokens: c.imageEncoder?.startTokens, imageEndTokens: c.imageEncoder?.endTokens,
+                              imageEncoderReason: c.imageEncoder?.reason)
     }
 }

@@ -1,3 +1,4 @@
+import Chat
 import Foundation
 import ModelGraph
 import Tokenizer
@@ -122,6 +123,10 @@ public enum LlamaGGUFExport {
             try w.set(arch + ".rope.scaling.factor", .float32(Float(f)))
         }
         for (key, value) in tokenizer.entries { try w.set(key, value) }
+        // The checkpoint's chat template, which llama.cpp's chat front-ends read (tokenizer.chat_template).
+        if let chat = try TemplatedChat.load(files: files, config: source.config) {
+            try w.set("tokenizer.chat_template", .string(chat.template.source))
+        }
 
         // Every tensor of the decoder family that llama.cpp names, in declared order; matrices
         // quantize to `type` when their rows split into 32-wide blocks, vectors stay f32.

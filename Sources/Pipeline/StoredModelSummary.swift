@@ -1,3 +1,4 @@
+import Chat
 import DeviceBundle
 import ModelGraph
 import Quantization
@@ -12,6 +13,17 @@ public enum StoredModelSummary {
         summary.summary.tiling = ImageTilingSummary(summary.config, imageSizes: imageSizes)
         if let tokenizer = try? ModelTokenizer.load(path, layout: summary.config.layout) {
             summary.summary.tokenizer = .init(ids: tokenizer.idCount, embeddingRows: summary.config.llm.vocabSize)
+        }
+        // The template `run` would pick (it needs the tokenizer; a config-only folder may have none).
+        if let assets = try? ModelAssets(files: ModelTokenizer.configFiles(path), config: summary.config) {
+            do {
+                let (t, why) = try assets.chooseTemplate(model: path)
+                summary.summary.prompt.template = t.name
+                summary.summary.prompt.reason = why
+                summary.summary.prompt.stop = t.stopString
+            } catch {
+                summary.summary.problems.append("the chat template cannot be used: \(error)")
+            }
         }
         return summary.summary
     }

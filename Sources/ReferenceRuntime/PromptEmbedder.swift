@@ -108,7 +108,9 @@ public final class PromptEmbedder: @unchecked Sendable {
         let v = config.vision
         let tiles: Int
         if config.dynamicS2 != nil {
-            guard let grids = inputs.grids, grids.count == n else {
+            // A text-only prompt has no images and needs no grids.
+            let grids = inputs.grids ?? []
+            guard grids.count == n else {
                 throw RunError.gridsMismatch(detail: "dynamic S2 needs each image's tile grid: \(n) images, \(inputs.grids?.count ?? 0) grids given (golden files: input.grids [N, 2])")
             }
             if let bad = grids.first(where: { $0.rows < 1 || $0.cols < 1 || $0.rows * $0.cols > 64 }) {

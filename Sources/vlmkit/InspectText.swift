@@ -34,6 +34,18 @@ enum InspectText {
         if let t = s.tokenizer {
             out.append("tokenizer       \(t.ids) ids with a token for \(t.embeddingRows) embedding rows: \(t.note)")
         }
+        let pf = s.prompt
+        var promptLines: [String] = []
+        if let template = pf.template {
+            promptLines.append("template \(template) — \(pf.reason ?? ""); stops at \((pf.stop ?? "").debugDescription)")
+        } else {
+            promptLines.append("template chosen once a tokenizer is present (none was found)")
+        }
+        if let why = pf.imageEncoderReason {
+            func show(_ t: String?) -> String { t.map { $0.debugDescription } ?? "nothing" }
+            promptLines.append("each image: \(show(pf.imageStartTokens)) before its features, \(show(pf.imageEndTokens)) after — \(why)")
+        }
+        for (i, line) in promptLines.enumerated() { out.append((i == 0 ? "prompt          " : "                ") + line) }
         out.append("")
         if s.total.tensors == 0 {
             out.append("weights         none: a config without tensors (parameter counts need the checkpoint)")

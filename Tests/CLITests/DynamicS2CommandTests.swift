@@ -18,6 +18,18 @@ import TestSupport
         #expect(p.stdout.contains("input.pixel_values [32, 3, 28, 28] and input.grids (last-scale tiles per image: 3×4, 5×2)"))
         let r = try CLIRunner.run(["run", model, "--image", photo, "--prompt", "What is this?", "--max-new-tokens", "3", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
+        // NVILA's prompt: the checkpoint's chat template, the image before the text, and "\n" (id 201
+        // in this tokenizer, as transformers gives it) embedded after the image's features.
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(j["template"] as? String == "chat_template")
+        let ids = j["prompt_ids"] as! [Int]
+        let at = try #require(ids.firstIndex(of: -200))
+        #expect(ids.filter { $0 == -200 }.count == 1 && ids[at + 1] == 201)
+        let vicuna = try CLIRunner.run(["run", model, "--image", photo, "--prompt", "x", "--template", "vicuna_v1", "--max-new-tokens", "1", "--json"])
+        #expect(vicuna.status == 0, "\(vicuna.stderr)")
+        let vids = (try JSONSerialization.jsonObject(with: Data(vicuna.stdout.utf8)) as! [String: Any])["prompt_ids"] as! [Int]
+        // The image encoder's end tokens follow the image whatever the template: the same id after −200.
+        #expect(vids[vids.firstIndex(of: -200)! + 1] == ids[at + 1])
         let aspect = try CLIRunner.run(["run", model, "--image", photo, "--prompt", "x", "--image-aspect-ratio", "pad"])
         #expect(aspect.status == 2 && aspect.stderr.contains("dynamic S2"), "\(aspect.stderr)")
     }

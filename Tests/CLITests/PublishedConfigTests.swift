@@ -32,6 +32,9 @@ import TestSupport
         #expect(images.map { $0["tokens"] as? Int } == [3072, 2304, 3072])
         #expect(images.map { $0["tiles"] as? Int } == [17, 14, 17])
         #expect((j["layout"] as? String)?.contains("config only") == true)
+        // NVILA's image encoder: "\n" after every image's features.
+        let prompt = j["prompt"] as! [String: Any]
+        #expect(prompt["image_end_tokens"] as? String == "\n" && prompt["image_start_tokens"] == nil)
     }
 
     @Test func vila15With3BKeepsTheColumnMajorOrder() throws {
@@ -39,6 +42,7 @@ import TestSupport
         let p = j["projector"] as! [String: Any]
         #expect(p["merge_order"] as? String == "vila1.5" && p["image_tokens"] as? Int == 196)
         #expect((j["tiling"] as! [String: Any])["mode"] as? String == "single")
+        #expect((j["prompt"] as! [String: Any])["image_end_tokens"] == nil)  // VILA 1.5: features alone
         let llm = j["llm"] as! [String: Any]
         #expect(llm["architecture"] as? String == "llama" && llm["hidden_size"] as? Int == 2560 && llm["layers"] as? Int == 32)
         let text = try CLIRunner.run(["inspect", TestFiles.golden("configs/published/VILA1.5-3b")])

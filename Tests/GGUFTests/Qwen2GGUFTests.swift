@@ -28,6 +28,16 @@ import Pipeline
         #expect(try f.floats("blk.1.attn_k.bias") == (try #require(layer.k.bias).float32().data))
     }
 
+    /// The checkpoint's chat template travels as tokenizer.chat_template (llama.cpp's chat front-ends read it);
+    /// a checkpoint without one writes none.
+    @Test func theChatTemplateIsWrittenWhenTheCheckpointHasOne() throws {
+        let (nvila, _) = try GGUFExportTests.export("nvila-siglip-3x3-qwen2-f16", .f32)
+        let template = try #require(nvila.metadata["tokenizer.chat_template"]?.stringValue)
+        #expect(template.hasPrefix("{% if messages[0]['role'] != 'system' %}"))
+        let (plain, _) = try GGUFExportTests.export("vila-siglip-qwen2-f16", .f32)
+        #expect(plain.metadata["tokenizer.chat_template"] == nil)
+    }
+
     /// Llama's attention_bias / mlp_bias as llama.cpp's optional `llama` biases: q and k biases
     /// reordered like their rows (interleaved rotary), the others as stored. check_gguf.py: f32 max
     /// rel logit error 2.9e-7 in llama.cpp against PyTorch, identical greedy tokens.
