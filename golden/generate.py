@@ -12,6 +12,7 @@ Writes, under golden/:
   interop/python-written.safetensors   a file written by the `safetensors` package (read by Swift tests)
   images/                              test images and their preprocessing (golden/images.py)
   e2e/<case>.golden.safetensors        image + question → prompt ids → greedy ids (golden/e2e.py)
+  templates/cases.json                 chat templates rendered by transformers (golden/chat_templates.py)
 Everything is deterministic for a given requirements.txt.
 """
 import copy
@@ -839,6 +840,8 @@ def main():
     dynamic_s2.write_grids()
     dynamic_s2.write_tiles(os.path.join(MODELS, "nvila-s2-siglip-qwen2-f16", "vision_tower"),
                            ["photo-320x240.jpg", "tall-gray-33x70.png", "wide-80x45.png", "tiny-7x5.png"])
+    import chat_templates  # golden/chat_templates.py: chat templates rendered by transformers
+    chat_templates.main()
     import e2e  # golden/e2e.py: image file + question → greedy ids through the whole Python pipeline
     e2e.main()
     print("golden fixtures written under", ROOT, file=sys.stderr)

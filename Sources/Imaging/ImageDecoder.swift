@@ -8,6 +8,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     case truncated(path: String, format: String)
     case tooLarge(path: String, detail: String)
     case unsupported(path: String, detail: String)
+    /// A video container given where an image was expected.
+    case video(path: String, container: String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
         case let .truncated(p, f): return "\(p): truncated \(f): the file ends before the image data does"
         case let .tooLarge(p, d): return "\(p): image too large: \(d)"
         case let .unsupported(p, d): return "\(p): unsupported image: \(d)"
+        case let .video(p, c):
+            return "\(p): a video (\(c)); vlmkit runs images only — NVILA's video input (frames sampled by num_video_frames and fps, time tokens, the video encoder) is not implemented"
         }
     }
 }
@@ -44,8 +48,20 @@ public enum ImageDecoder {
         return try decode(bytes: file.bytes, label: path, maxPixels: maxPixels)
     }
 
+    /// The container of a video file, by its signature: ISO base media (MP4, MOV: "ftyp" at byte
+    /// 4), Matroska/WebM (EBML magic), AVI (RIFF … "AVI ").
+    public static func videoContainer(of bytes: UnsafeRawBufferPointer) -> String? {
+        if bytes.count >= 8 && Array(bytes[4..<8]) == Array("ftyp".utf8) { return "ISO base media: MP4/MOV" }
+        if bytes.count >= 4 && Array(bytes.prefix(4)) == [0x1A, 0x45, 0xDF, 0xA3] { return "Matroska/WebM" }
+        if bytes.count >= 12 && Array(bytes.prefix(4)) == Array("RIFF".utf8) && Array(bytes[8..<12]) == Array("AVI ".utf8) { return "AVI" }
+        return nil
+    }
+
     public static func decode(bytes: UnsafeRawBufferPointer, label: String, maxPixels: Int = defaultMaxPixels) throws -> RGBImage {
-        guard let format = format(of: bytes) else { throw ImageError.unknownFormat(path: label) }
+        guard let format = format(of: bytes) else {
+            if let c = videoContainer(of: bytes) { throw ImageError.video(path: label, container: c) }
+            throw ImageError.unknownFormat(path: label)
+        }
         var image = vlm_image()
         let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let status = format == .png

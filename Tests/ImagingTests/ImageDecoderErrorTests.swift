@@ -30,6 +30,10 @@ import Testing
     @Test func unknownAndEmptyInputs() throws {
         #expect(throws: ImageError.unknownFormat(path: "x")) { try decode([]) }
         #expect(throws: ImageError.unknownFormat(path: "x")) { try decode(Array("GIF89a....".utf8)) }
+        // Videos are named as videos: vlmkit takes no video input.
+        #expect(throws: ImageError.video(path: "x", container: "ISO base media: MP4/MOV")) { try decode([0, 0, 0, 0x18] + Array("ftypisom".utf8)) }
+        #expect(throws: ImageError.video(path: "x", container: "Matroska/WebM")) { try decode([0x1A, 0x45, 0xDF, 0xA3, 0x9F]) }
+        #expect(throws: ImageError.video(path: "x", container: "AVI")) { try decode(Array("RIFF\0\0\0\0AVI LIST".utf8)) }
         let path = TestFiles.tempDir() + "/missing.png"
         #expect(throws: ImageError.self) { try ImageDecoder.decode(path: path) }
     }
