@@ -314,7 +314,11 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
     if outliers:
         add_outliers(llm, *outliers, seed=seed + 4)
     vcfg = vision_cfg or (clip_config() if vision_kind == "clip" else siglip_config())
-    vision = CLIPVisionModel(vcfg) if vision_kind == "clip" else SiglipVisionModel(vcfg)
+    if vision_kind == "intern":
+        import intern_vit  # InternViT transcribed from NVlabs/VILA (golden/intern_vit.py)
+        vision = intern_vit.InternVisionModel(vcfg)
+    else:
+        vision = CLIPVisionModel(vcfg) if vision_kind == "clip" else SiglipVisionModel(vcfg)
     reinit(vision, seed + 2)
     # With dynamic S2 the projector takes every scale's features concatenated (mm_hidden_size).
     proj = vila_projector(projector, scales * vcfg.hidden_size, llm_cfg.hidden_size, seed + 3)
@@ -330,7 +334,7 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
     llm_json = config_dict(llm_cfg, dtype)
     llm_json["architectures"] = ["Qwen2ForCausalLM" if qwen2 else "LlamaForCausalLM"]
     vis_json = config_dict(vcfg, dtype)
-    vis_json["architectures"] = ["CLIPVisionModel" if vision_kind == "clip" else "SiglipVisionModel"]
+    vis_json["architectures"] = [{"clip": "CLIPVisionModel", "siglip": "SiglipVisionModel", "intern": "InternVisionModel"}[vision_kind]]
     proj_json = {"architectures": ["MultimodalProjector"], "mm_projector_type": projector, "model_type": "v2l_projector"}
     top = {
         "architectures": ["LlavaLlamaModel"], "model_type": "llava_llama",
@@ -349,7 +353,10 @@ def build_vila(name, *, vision_kind, projector, dtype, llm_cfg, select_feature, 
         write_json(os.path.join(out, "llm", "config.json"), llm_json)
         write_json(os.path.join(out, "vision_tower", "config.json"), vis_json)
         write_json(os.path.join(out, "mm_projector", "config.json"), proj_json)
-    preprocessor(vcfg).save_pretrained(os.path.join(out, "vision_tower"))
+    if vision_kind == "intern":
+        write_json(os.path.join(out, "vision_tower", "preprocessor_config.json"), intern_vit.preprocessor_config(vcfg.image_size))
+    else:
+        preprocessor(vcfg).save_pretrained(os.path.join(out, "vision_tower"))
     if tokenizer == "sentencepiece":
         write_sentencepiece_tokenizer(os.path.join(out, "llm"), 480)
     elif tokenizer == "qwen2":
@@ -598,6 +605,21 @@ def golden_llava(model, ids: list, n_images: int, steps: int, seed: int) -> dict
     return tensors
 
 
+def write_intern_pixels(files: list, sizes: list) -> None:
+    """InternViT's preprocessing (golden/intern_vit.py: VILA's build_transform through torchvision's PIL path)."""
+    import intern_vit
+    from PIL import Image
+    import numpy as np
+    tensors = {}
+    for name in files:
+        image = Image.open(os.path.join(ROOT, "images", "files", name))
+        for size in sizes:
+            tensors[f"pixels.{size}.{name}"] = torch.from_numpy(np.ascontiguousarray(intern_vit.transform(image, size)))
+    meta = {"format": "vlmkit-golden-images", "version": "1", "sizes": ",".join(map(str, sizes)),
+            "generator": GENERATOR + ", golden/intern_vit.py transform", "regenerate": "python golden/generate.py"}
+    save_file(tensors, os.path.join(ROOT, "images", "intern-pixels.golden.safetensors"), metadata=meta)
+
+
 def write_golden(name: str, model_name: str, tensors: dict, note: str) -> None:
     folder = os.path.join(ROOT, "cases")
     os.makedirs(folder, exist_ok=True)
@@ -758,6 +780,18 @@ def main():
     write_golden("nvila-siglip-3x3-qwen2-f16", "nvila-siglip-3x3-qwen2-f16",
                  golden_vila(ref, [1, 5, IMAGE_TOKEN, 9, 10, IMAGE_TOKEN, 11], 2, 6, seed=109),
                  "SigLIP 7x7 + mlp_downsample_3x3_fix (NVILA order) + Qwen2, two images")
+
+    # VILA1.5-40B in miniature: InternViT (RMSNorm, fused qkv without bias, q/k norms, layer scales, class
+    # token) at 28 px / patch 7, patch features (4x4) into mlp_downsample (VILA 1.5 order), a Llama LLM.
+    import intern_vit
+    _, ref = build_vila("vila-intern-llama-f16", vision_kind="intern", projector="mlp_downsample", dtype="f16",
+                        llm_cfg=llama_config(), select_feature="patch", seed=120,
+                        vision_cfg=intern_vit.InternVisionConfig(hidden_size=32, num_attention_heads=2, intermediate_size=64,
+                                                                 num_hidden_layers=3, image_size=28, patch_size=7))
+    write_golden("vila-intern-llama-f16", "vila-intern-llama-f16",
+                 golden_vila(ref, [1, 5, IMAGE_TOKEN, 9, IMAGE_TOKEN, 10, 11], 2, 6, seed=121),
+                 "InternViT (VILA1.5-40B's tower) + mlp_downsample + Llama, two images")
+    write_intern_pixels(["photo-320x240.jpg", "tall-gray-33x70.png", "tiny-7x5.png"], [28, 448])
 
     # NVILA-8B in miniature: dynamic S2 over 28/56/84 px (tiles of a 28 px SigLIP with a 4x4 grid), features
     # resized to the last scale (s2_resize_output_to_scale_idx -1), mlp_downsample per 4x4 block, Qwen2.

@@ -30,7 +30,8 @@ public struct ModelAssets: Sendable {
                         end: e.endTokens.map { tok.encode($0, addSpecialTokens: true).map(Int64.init) } ?? [])
         } ?? .none
         let path = preprocessorPath
-        if !files.exists(path) {
+        // InternViT's processor is code in VILA (no file to miss).
+        if !files.exists(path) && config.vision.kind != .intern {
             warnings.append("no \(files.label(path)); using \(config.vision.kind.rawValue) processor defaults at \(config.vision.imageSize) px")
         }
     }
@@ -49,7 +50,7 @@ public struct ModelAssets: Sendable {
     /// the checkpoint has none, the defaults of the tower's processor class, with a warning.
     public func preprocessor(aspectOverride: AspectMode?) throws -> ImagePreprocessor {
         let path = preprocessorPath
-        var processor = files.exists(path) ? try ImageProcessorConfig(files.read(path)) : ImageProcessorConfig.defaults(for: config.vision)
+        var processor = files.exists(path) ? try ImageProcessorConfig.read(files.read(path), vision: config.vision) : ImageProcessorConfig.defaults(for: config.vision)
         if let s2 = config.multiScaleS2 {
             // VILA's CLIP/SigLIP VisionTowerS2 set the processor's size (and crop) to the largest scale.
             processor = processor.resized(to: s2.scales.last!)

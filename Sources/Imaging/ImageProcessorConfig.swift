@@ -37,6 +37,7 @@ public struct ImageProcessorConfig: Sendable, Equatable {
     /// the defaults of CLIPImageProcessor / SiglipImageProcessor at the tower's image size.
     public static func defaults(for vision: VisionConfig) -> ImageProcessorConfig {
         let s = vision.imageSize
+        if vision.kind == .intern { return intern(size: s) }
         if vision.kind == .siglip {
             return ImageProcessorConfig(processorType: "SiglipImageProcessor", doResize: true, size: .exact(height: s, width: s),
                                         resample: .bicubic, doCenterCrop: false, cropSize: nil, doRescale: true,
@@ -45,6 +46,27 @@ public struct ImageProcessorConfig: Sendable, Equatable {
         return ImageProcessorConfig(processorType: "CLIPImageProcessor", doResize: true, size: .shortestEdge(s), resample: .bicubic,
                                     doCenterCrop: true, cropSize: (s, s), doRescale: true, rescaleFactor: 1.0 / 255.0,
                                     doNormalize: true, imageMean: clipMean, imageStd: clipStd)
+    }
+
+    public static let imageNetMean = [0.485, 0.456, 0.406]
+    public static let imageNetStd = [0.229, 0.224, 0.225]
+
+    /// VILA's InternVisionPreprocessor (llava/model/multimodal_encoder/intern_encoder.py): torchvision's
+    /// `Resize((s, s), BICUBIC)` on the PIL image (Pillow's bicubic resize), `ToTensor` (÷255) and
+    /// `Normalize` with ImageNet's mean and std. ÷255 in float equals transformers' ×(1/255) rounded
+    /// to float for all 256 byte values, so the shared rescale step computes it exactly.
+    public static func intern(size s: Int) -> ImageProcessorConfig {
+        ImageProcessorConfig(processorType: "InternVisionPreprocessor", doResize: true, size: .exact(height: s, width: s),
+                             resample: .bicubic, doCenterCrop: false, cropSize: nil, doRescale: true, rescaleFactor: 1.0 / 255.0,
+                             doNormalize: true, imageMean: imageNetMean, imageStd: imageNetStd)
+    }
+
+    /// VILA's InternVisionPreprocessor saves only its `resize_size`; anything else is read as usual.
+    public static func read(_ c: ConfigObject, vision: VisionConfig) throws -> ImageProcessorConfig {
+        if vision.kind == .intern, let type = try c.string("image_processor_type"), type.contains("Intern") {
+            return intern(size: try c.positiveInt("resize_size", default: vision.imageSize))
+        }
+        return try ImageProcessorConfig(c)
     }
 
     public init(processorType: String, doResize: Bool, size: ResizeTarget, resample: ResampleFilter, doCenterCrop: Bool,

@@ -24,7 +24,7 @@ enum GraphBuilder {
         let tensors = try binder.finish()
         let bound = BoundSlots(bySlot: Dictionary(uniqueKeysWithValues: tensors.map { ($0.slot, $0) }))
         return VLMGraph(path: path, config: config, description: description,
-                        vision: try VisionTowerFamilies.bind(bound, kind: config.vision.kind, layers: config.vision.numLayers),
+                        vision: try VisionTowerFamilies.bind(bound, kind: config.vision.kind, layers: config.vision.numLayers, config: config),
                         projector: try description.projector.bind(bound),
                         llm: try LlamaDecoderFamily.bind(bound, config),
                         tensors: tensors, linears: linears, ignored: binder.ignored)

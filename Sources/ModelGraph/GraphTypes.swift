@@ -10,7 +10,7 @@ public struct Affine: Sendable {
 }
 
 /// The graph's typed layers: the families' generic layer structs holding checkpoint tensors.
-public typealias VisionLayer = ViTLayerWeights<Affine, Affine>
+public typealias VisionLayer = ViTLayerWeights<Affine, Affine, TensorRef>
 public typealias VisionTower = ViTWeights<Affine, Affine, TensorRef>
 public typealias DecoderLayer = LlamaLayerWeights<Affine, TensorRef>
 public typealias LanguageModel = LlamaWeights<Affine, TensorRef>

@@ -8,7 +8,7 @@ enum InspectText {
         out.append("\(s.path)  (\(layoutName))")
         out.append("")
         let v = s.vision
-        out.append("vision tower    \(v.kind == "clip" ? "CLIP" : "SigLIP") ViT: \(v.imageSize) px, patch \(v.patchSize) (\(v.gridSize)×\(v.gridSize) grid), hidden \(v.hiddenSize), MLP \(v.intermediateSize), \(v.layers) layers, \(v.heads) heads, \(v.hiddenAct)")
+        out.append("vision tower    \(["clip": "CLIP", "siglip": "SigLIP", "intern": "Intern"][v.kind] ?? v.kind) ViT: \(v.imageSize) px, patch \(v.patchSize) (\(v.gridSize)×\(v.gridSize) grid), hidden \(v.hiddenSize), MLP \(v.intermediateSize), \(v.layers) layers, \(v.heads) heads, \(v.hiddenAct)")
         out.append("                features from hidden state \(v.selectLayer) (runs \(v.layersRun) of \(v.layers) layers), \(v.selectFeature) → \(v.featureTokens) tokens")
         let p = s.projector
         let t = s.tiling

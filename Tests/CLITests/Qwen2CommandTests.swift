@@ -40,14 +40,14 @@ import TestSupport
 
     /// The float bundle of golden model `model` verifies exactly against its golden case of the same
     /// name; its int8 model, as a folder and as a bundle, within `tolerances`.
-    static func bundleAndInt8Verify(model name: String, tolerances: [String]) throws {
+    static func bundleAndInt8Verify(model name: String, tolerances: [String], quantizeArgs: [String] = []) throws {
         let model = TestFiles.golden("models/" + name)
         let golden = TestFiles.golden("cases/\(name).golden.safetensors")
         let dir = TestFiles.tempDir("bundle-int8")
         #expect(try CLIRunner.run(["export", model, "-o", dir + "/f.vlmb"]).status == 0)
         let exact = try CLIRunner.run(["verify", dir + "/f.vlmb", "--golden", golden])
         #expect(exact.status == 0, "\(exact.stdout)")
-        #expect(try CLIRunner.run(["quantize", model, "-o", dir + "/q8", "--scheme", "int8"]).status == 0)
+        #expect(try CLIRunner.run(["quantize", model, "-o", dir + "/q8", "--scheme", "int8"] + quantizeArgs).status == 0)
         #expect(try CLIRunner.run(["export", dir + "/q8", "-o", dir + "/q8.vlmb"]).status == 0)
         for path in [dir + "/q8", dir + "/q8.vlmb"] {
             let v = try CLIRunner.run(["verify", path, "--golden", golden] + tolerances)

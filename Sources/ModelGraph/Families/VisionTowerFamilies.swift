@@ -1,10 +1,24 @@
-/// One pre-norm ViT encoder layer (CLIP and SigLIP share it).
-public struct ViTLayerWeights<Linear, Affine> {
+/// One pre-norm ViT encoder layer. CLIP and SigLIP: LayerNorms, separate q/k/v. InternViT:
+/// RMSNorms, one fused qkv Linear, q/k norms over the whole width, layer scales.
+public struct ViTLayerWeights<Linear, Affine, Vector> {
     public let norm1: Affine
-    public let q: Linear, k: Linear, v: Linear, o: Linear
+    /// q, k and v: three Linears (CLIP, SigLIP) or one fused [3D, D] Linear (InternViT).
+    public let attention: ViTAttentionInput<Linear>
+    /// InternViT's q_norm / k_norm (RMSNorm over all heads together), when `qk_normalization`.
+    public let qNorm: Affine?, kNorm: Affine?
+    public let o: Linear
     public let norm2: Affine
     public let fc1: Linear, fc2: Linear
+    /// InternViT's per-channel layer scales `ls1` / `ls2` [D].
+    public let scale1: Vector?, scale2: Vector?
 }
+
+public enum ViTAttentionInput<Linear> {
+    case separate(q: Linear, k: Linear, v: Linear)
+    case fused(Linear)
+}
+
+extension ViTAttentionInput: Sendable where Linear: Sendable {}
 
 /// The vision transformer: patch embedding, positions, optional class token and pre-norm,
 /// encoder layers. Post-norm and pooling heads are not part of it (VILA never uses them).
@@ -17,10 +31,10 @@ public struct ViTWeights<Linear, Affine, Tensor> {
     public let positionEmbed: Tensor
     /// CLIP's `pre_layrnorm`.
     public let preNorm: Affine?
-    public let layers: [ViTLayerWeights<Linear, Affine>]
+    public let layers: [ViTLayerWeights<Linear, Affine, Tensor>]
 }
 
-extension ViTLayerWeights: Sendable where Linear: Sendable, Affine: Sendable {}
+extension ViTLayerWeights: Sendable where Linear: Sendable, Affine: Sendable, Vector: Sendable {}
 extension ViTWeights: Sendable where Linear: Sendable, Affine: Sendable, Tensor: Sendable {}
 
 /// `CLIPVisionModel` and `SiglipVisionModel`, names relative to `vision_model.`. GGUF names are
@@ -84,12 +98,14 @@ public enum VisionTowerFamilies {
         switch kind {
         case .clip: return clip
         case .siglip: return siglip
+        case .intern: return InternViTFamily.description
         }
     }
 
     /// The first `layers` encoder layers and the embeddings of a tower of `kind`, bound through `s`.
-    public static func bind<S: SlotLookup>(_ s: S, kind: VisionTowerKind, layers: Int) throws
+    public static func bind<S: SlotLookup>(_ s: S, kind: VisionTowerKind, layers: Int, config: VLMConfig) throws
         -> ViTWeights<S.LinearValue, S.AffineValue, S.TensorValue> {
+        if kind == .intern { return try InternViTFamily.bind(s, layers: layers, config: config) }
         let clip = kind == .clip
         return ViTWeights(
             patchEmbed: try s.affine(clip ? clipPatch : siglipPatch, nil),
@@ -97,9 +113,10 @@ public enum VisionTowerFamilies {
             positionEmbed: try s.values(positionEmbed, nil),
             preNorm: clip ? try s.affine(preNorm, nil) : nil,
             layers: try (0..<layers).map { l in
-                ViTLayerWeights(norm1: try s.affine(norm1, l), q: try s.linear(q, l), k: try s.linear(k, l),
-                                v: try s.linear(v, l), o: try s.linear(o, l), norm2: try s.affine(norm2, l),
-                                fc1: try s.linear(fc1, l), fc2: try s.linear(fc2, l))
+                ViTLayerWeights(norm1: try s.affine(norm1, l),
+                                attention: .separate(q: try s.linear(q, l), k: try s.linear(k, l), v: try s.linear(v, l)),
+                                qNorm: nil, kNorm: nil, o: try s.linear(o, l), norm2: try s.affine(norm2, l),
+                                fc1: try s.linear(fc1, l), fc2: try s.linear(fc2, l), scale1: nil, scale2: nil)
             })
     }
 }
