@@ -94,6 +94,14 @@ def split_chessboard(x, num_split_h, num_split_w):
 def merge_features_for_dynamic_s2(image_features, block_sizes, scales, resize_output_to_scale_idx):
     image_features_each_image, new_block_sizes, block_cnt = [], [], 0
     for block_size_each_image in block_sizes:
+        if block_size_each_image is None:  # an image that was not tiled (generate_content with several images)
+            cur_features = image_features[block_cnt:block_cnt + 1]
+            side = int(cur_features.shape[1] ** 0.5)
+            cur_features = cur_features.reshape(1, side, side, -1).permute(0, 3, 1, 2)  # "1 (h w) c -> 1 c h w"
+            image_features_each_image.append(cur_features.repeat(1, len(scales), 1, 1))
+            new_block_sizes.append((1, 1))
+            block_cnt += 1
+            continue
         cur_features_each_scale = []
         for scale in scales[:-1]:
             num_blocks_this_scale = (scale // scales[0]) ** 2

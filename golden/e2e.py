@@ -239,7 +239,7 @@ def load_nvila(folder: str) -> dict:
     return dict(llm=llm.eval(), vision=vision.eval(), projector=proj.eval(), kind=kind, top=top, eos=llm_cfg.eos_token_id)
 
 
-def nvila_case(name, model, image_name, question, max_new=12):
+def nvila_case(name, model, image_names, question, max_new=12):
     """NVILA's own inference path (NVlabs/VILA @ 36f6adc), transcribed: llava/cli/infer.py puts the media before the
     text; llava/utils/media.py extract_media writes "<image>" per image; llava/utils/tokenizer.py
     tokenize_conversation strips the message and applies the tokenizer's chat template, then tokenizes the whole
@@ -266,25 +266,33 @@ def nvila_case(name, model, image_name, question, max_new=12):
     stop_tokens = {tok.eos_token} | {tok.decode(template[k + 1]) for k in range(len(template) - 1) if template[k] == sentinel_id}
     stop_ids = set(tok.convert_tokens_to_ids(sorted(stop_tokens))) | {ref["eos"]}
 
-    ids = tokenize_conversation([{"from": "human", "value": "<image>" + question}], True)
+    ids = tokenize_conversation([{"from": "human", "value": "<image>" * len(image_names) + question}], True)
     end_ids = tok("\n").input_ids
     scales = sorted(int(x) for x in top["s2_scales"].split(","))
     proc = I.pil_processor(os.path.join(folder, "vision_tower"))
     size = proc.size["height"]
-    image = Image.open(os.path.join(I.FILES, image_name)).convert("RGB")
-    tiles, grid = dynamic_s2.dynamic_s2_preprocess(image, scales, top.get("max_tiles", 12), size)
+    images = [Image.open(os.path.join(I.FILES, f)).convert("RGB") for f in image_names]
+    if len(images) == 1:  # generate_content tiles a single image (process_image with enable_dynamic_s2) ...
+        tiles, grid = dynamic_s2.dynamic_s2_preprocess(images[0], scales, top.get("max_tiles", 12), size)
+        block_sizes, grids = [grid], [grid]
+    else:  # ... and preprocesses several whole (process_images), with no block sizes
+        tiles, block_sizes, grids = images, [None] * len(images), [(0, 0)] * len(images)
     pix = torch.from_numpy(np.stack([proc(t, return_tensors="np")["pixel_values"][0] for t in tiles]))
     torch.set_num_threads(1)
     with torch.no_grad():
         hs = ref["vision"](pixel_values=pix, output_hidden_states=True).hidden_states[top["mm_vision_select_layer"]]
         feats = hs[:, 1:] if top["mm_vision_select_feature"] == "patch" else hs
-        _, projected = dynamic_s2.encode_images(feats, [grid], scales, top["s2_resize_output_to_scale_idx"],
+        _, projected = dynamic_s2.encode_images(feats, block_sizes, scales, top["s2_resize_output_to_scale_idx"],
                                                 lambda x: G.vila_project(ref["kind"], ref["projector"], x, "nvila"))
         llm = ref["llm"]
         embed = llm.get_input_embeddings()
-        parts = []
+        parts, k = [], 0
         for t in ids:
-            parts += [projected[0], embed(torch.tensor(end_ids))] if t == image_id else [embed(torch.tensor([t]))]
+            if t == image_id:
+                parts += [projected[k], embed(torch.tensor(end_ids))]
+                k += 1
+            else:
+                parts.append(embed(torch.tensor([t])))
         embeds = torch.cat(parts, dim=0)
 
         def step(e, out):
@@ -303,15 +311,15 @@ def nvila_case(name, model, image_name, question, max_new=12):
         expanded += [G.IMAGE_TOKEN] + end_ids if t == image_id else [t]
     text = tok.decode(gen, skip_special_tokens=True)
     meta = {"format": "vlmkit-golden-e2e", "version": "1", "model": f"models/{model}",
-            "images": json.dumps([f"images/files/{image_name}"]), "prompt": question,
+            "images": json.dumps([f"images/files/{f}" for f in image_names]), "prompt": question,
             "template": "chat_template", "image_aspect_ratio": "dynamic_s2", "max_new_tokens": str(max_new), "text": text,
             "stop_ids": json.dumps(sorted(stop_ids)), "generator": G.GENERATOR + ", golden/e2e.py (nvila_case)",
             "regenerate": "python golden/generate.py (see golden/requirements.txt)"}
-    save_file({"input.pixel_values": pix.contiguous(), "input.grids": torch.tensor([grid], dtype=torch.int64),
+    save_file({"input.pixel_values": pix.contiguous(), "input.grids": torch.tensor(grids, dtype=torch.int64),
                "input.token_ids": torch.tensor(expanded, dtype=torch.int64),
                "expected.generated_ids": torch.tensor(gen, dtype=torch.int64)},
               os.path.join(ROOT, "e2e", name + ".golden.safetensors"), metadata=meta)
-    print(f"e2e {name}: {len(expanded)} prompt ids, grid {grid}, generated {gen}, text {text!r}")
+    print(f"e2e {name}: {len(expanded)} prompt ids, grids {grids}, generated {gen}, text {text!r}")
 
 
 def main():
@@ -321,7 +329,9 @@ def main():
     case("clip-mlp2x-pad-vicuna", "vila-clip-mlp2x-bf16-sharded", ["tall-gray-33x70.png"], "Describe <image> briefly.",
          "vicuna_v1", aspect="pad")
     case("llava-hf-plain", "llava-hf-f16", ["photo-320x240.jpg"], "<image>\nWhat do you see?", "plain")
-    nvila_case("nvila-s2-qwen2-chat-template", "nvila-s2-siglip-qwen2-f16", "wide-80x45.png", "  Describe the picture.\n")
+    nvila_case("nvila-s2-qwen2-chat-template", "nvila-s2-siglip-qwen2-f16", ["wide-80x45.png"], "  Describe the picture.\n")
+    nvila_case("nvila-s2-qwen2-two-images", "nvila-s2-siglip-qwen2-f16", ["photo-320x240.jpg", "tall-gray-33x70.png"],
+               "Compare them.")
 
 
 if __name__ == "__main__":

@@ -26,14 +26,17 @@ extension ImagePreprocessor {
         return (tiles, grid)
     }
 
-    /// Decodes image files and tiles each: [tiles, 3, S, S] for all images in order, and each
-    /// image's grid (what `RunInputs.grids` takes).
+    /// Decodes image files and tiles them: [tiles, 3, S, S] for all images in order, and each
+    /// image's grid (what `RunInputs.grids` takes). As NVILA's `generate_content` does: one image is
+    /// tiled; several are each preprocessed whole (`process_images`, no tiling) and marked untiled,
+    /// which the model then treats as one tile seen at every scale.
     public func dynamicS2PixelValues(paths: [String], s2: DynamicS2Config) throws -> (pixels: Tensor, grids: [TileGrid]) {
         var data: [Float] = [], grids: [TileGrid] = []
         var count = 0
         let size = s2.tileSize
         for path in paths {
-            let (tiles, grid) = try dynamicS2Tiles(try ImageDecoder.decode(path: path), s2: s2)
+            let image = try ImageDecoder.decode(path: path)
+            let (tiles, grid) = paths.count == 1 ? try dynamicS2Tiles(image, s2: s2) : ([image], TileGrid.untiled)
             for tile in tiles {
                 let (values, h, w) = try pixels(tile)
                 guard h == size && w == size else {

@@ -5,11 +5,16 @@
 /// area-resized to the grid of scale `resizeOutputTo`, concatenated on channels, cut into blocks of
 /// one tile's grid, and projected block by block (NVlabs/VILA llava_arch.py and mm_utils.py, 36f6adc).
 /// The rows×cols grid of tiles an image's last S2 scale is cut into (1×1 without dynamic S2).
+/// `untiled` (0×0): a dynamic-S2 image that was not tiled — NVILA's `generate_content` with several
+/// images preprocesses each whole, and `merge_features_for_dynamic_s2` repeats its one tile's
+/// features for every scale (block size None).
 public struct TileGrid: Equatable, Sendable, Encodable, CustomStringConvertible {
     public var rows: Int
     public var cols: Int
     public init(rows: Int, cols: Int) { self.rows = rows; self.cols = cols }
-    public var description: String { "\(rows)×\(cols)" }
+    public static let untiled = TileGrid(rows: 0, cols: 0)
+    public var isUntiled: Bool { self == .untiled }
+    public var description: String { isUntiled ? "untiled" : "\(rows)×\(cols)" }
 }
 
 public struct DynamicS2Config: Equatable, Sendable, Encodable {
@@ -60,13 +65,14 @@ public struct DynamicS2Config: Equatable, Sendable, Encodable {
     /// Tiles the tower runs for an image whose last scale is rows×cols, in VILA's order: each fixed
     /// scale's k² tiles row by row, then the last scale's.
     public func tileCount(_ g: TileGrid) -> Int {
-        fixedSides.reduce(0) { $0 + $1 * $1 } + g.rows * g.cols
+        g.isUntiled ? 1 : fixedSides.reduce(0) { $0 + $1 * $1 } + g.rows * g.cols
     }
 
     /// Blocks (of one tile's feature grid) that the projector runs on: the grid of the scale
     /// features are resized to.
     public func outputBlocks(_ g: TileGrid) -> TileGrid {
-        resizeOutputTo == scales.count - 1 ? g : TileGrid(rows: fixedSides[resizeOutputTo], cols: fixedSides[resizeOutputTo])
+        if g.isUntiled { return TileGrid(rows: 1, cols: 1) }
+        return resizeOutputTo == scales.count - 1 ? g : TileGrid(rows: fixedSides[resizeOutputTo], cols: fixedSides[resizeOutputTo])
     }
 
     /// Reads the dynamic S2 fields of VILA's top-level config.

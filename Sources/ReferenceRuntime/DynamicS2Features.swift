@@ -10,6 +10,13 @@ public enum DynamicS2Features {
     public static func merge(tiles: [[Float]], s2: DynamicS2Config, grid: TileGrid, tileGrid g: Int, width c: Int)
         -> (map: [Float], height: Int, width: Int) {
         precondition(tiles.count == s2.tileCount(grid))
+        if grid.isUntiled {
+            // block size None: the one tile's features repeated for every scale (`repeat(1, S, 1, 1)`).
+            let s = s2.scales.count
+            var out = [Float](repeating: 0, count: g * g * s * c)
+            for p in 0..<(g * g) { for k in 0..<s { for e in 0..<c { out[(p * s + k) * c + e] = tiles[0][p * c + e] } } }
+            return (out, g, g)
+        }
         var scales: [(map: [Float], h: Int, w: Int)] = []
         var next = 0
         for (r, q) in s2.fixedSides.map({ ($0, $0) }) + [(grid.rows, grid.cols)] {

@@ -113,8 +113,8 @@ public final class PromptEmbedder: @unchecked Sendable {
             guard grids.count == n else {
                 throw RunError.gridsMismatch(detail: "dynamic S2 needs each image's tile grid: \(n) images, \(inputs.grids?.count ?? 0) grids given (golden files: input.grids [N, 2])")
             }
-            if let bad = grids.first(where: { $0.rows < 1 || $0.cols < 1 || $0.rows * $0.cols > 64 }) {
-                throw RunError.gridsMismatch(detail: "tile grid \(bad) is not a grid of 1 to 64 tiles")
+            if let bad = grids.first(where: { !$0.isUntiled && ($0.rows < 1 || $0.cols < 1 || $0.rows * $0.cols > 64) }) {
+                throw RunError.gridsMismatch(detail: "tile grid \(bad) is not a grid of 1 to 64 tiles (or 0×0: untiled)")
             }
             tiles = grids.reduce(0) { $0 + config.tileCount($1) }
         } else {

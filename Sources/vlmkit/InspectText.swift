@@ -20,6 +20,7 @@ enum InspectText {
             let scaleText = scales.map(String.init).joined(separator: ", ")
             out.append("image tiling    dynamic S2: scales \(scaleText) px (tiles of \(scales[0])); the last scale's grid has \(lo)…\(hi) tiles chosen by aspect ratio")
             out.append("                features resized to scale \(scales[t.resizeOutputTo ?? 0]); \(t.tokensPerBlock) tokens per block → tokens per image vary (inspect --image-size WxH)")
+            out.append("                several images in one prompt are not tiled (NVILA's generate_content): 1 tower input and \(t.tokensPerBlock) tokens each")
         }
         if t.mode == "multi_scale_s2", let scales = t.scales {
             out.append("image tiling    multi-scale S2: the image at \(scales.last!) px, resized to \(scales.map(String.init).joined(separator: ", ")) px and cut into \(scales[0]) px squares; features resized to scale \(scales[t.resizeOutputTo ?? 0]) and concatenated")

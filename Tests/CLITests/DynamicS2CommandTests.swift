@@ -12,10 +12,13 @@ import TestSupport
 
     @Test func preprocessAndRunTileTheImage() throws {
         let dir = TestFiles.tempDir("s2")
-        let p = try CLIRunner.run(["preprocess", model, photo, TestFiles.golden("images/files/tall-gray-33x70.png"), "-o", dir + "/px.safetensors"])
+        let p = try CLIRunner.run(["preprocess", model, photo, "-o", dir + "/px.safetensors"])
         #expect(p.status == 0, "\(p.stderr)")
-        // 320×240 → 1 + 4 + 3×4 tiles; 33×70 → 1 + 4 + 5×2.
-        #expect(p.stdout.contains("input.pixel_values [32, 3, 28, 28] and input.grids (last-scale tiles per image: 3×4, 5×2)"))
+        // One image is tiled: 320×240 → 1 + 4 + 3×4 tiles.
+        #expect(p.stdout.contains("input.pixel_values [17, 3, 28, 28] and input.grids (last-scale tiles per image: 3×4)"), "\(p.stdout)")
+        // Several are not (NVILA's generate_content): one tower input each, seen at every scale.
+        let two = try CLIRunner.run(["preprocess", model, photo, TestFiles.golden("images/files/tall-gray-33x70.png"), "-o", dir + "/px2.safetensors"])
+        #expect(two.stdout.contains("input.pixel_values [2, 3, 28, 28] and input.grids (last-scale tiles per image: untiled, untiled)"), "\(two.stdout)")
         let r = try CLIRunner.run(["run", model, "--image", photo, "--prompt", "What is this?", "--max-new-tokens", "3", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         // NVILA's prompt: the checkpoint's chat template, the image before the text, and "\n" (id 201

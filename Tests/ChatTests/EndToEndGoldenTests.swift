@@ -17,7 +17,7 @@ import Testing
     }()
 
     @Test func allCasesPresent() {
-        #expect(Self.cases.count == 5)
+        #expect(Self.cases.count == 6)
     }
 
     @Test(arguments: cases)
