@@ -124,7 +124,7 @@ def main():
     checkpoint("unknown-rope", top, dict(base_llm, rope_scaling={"type": "yarn", "factor": 4}), expect="rope scaling type \"yarn\"")
     checkpoint("unknown-projector", dict(top, mm_projector_cfg={"mm_projector_type": "qformer"}), base_llm, expect="\"qformer\" is not supported")
     checkpoint("select-layer-out-of-range", dict(top, mm_vision_select_layer=-9), base_llm, expect="is outside the 4 hidden states of a 3-layer vision tower")
-    checkpoint("unknown-vision", dict(top, vision_tower_cfg={"model_type": "intern_vit_6b"}), base_llm, expect="\"intern_vit_6b\" is not supported")
+    checkpoint("unknown-vision", dict(top, vision_tower_cfg={"model_type": "radio"}), base_llm, expect="\"radio\" is not supported")
     checkpoint("absurd-layers", top, dict(base_llm, num_hidden_layers=1000000000), expect="1000000000 layers but the checkpoint holds only 0 tensors")
     checkpoint("missing-tensors", top, base_llm, expect="missing: 'vision_model.embeddings.patch_embedding.weight'")
     checkpoint("missing-projector-type", dict(top, mm_projector_cfg={"model_type": "v2l_projector"}), base_llm,

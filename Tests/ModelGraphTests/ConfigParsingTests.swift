@@ -48,7 +48,7 @@ import TensorIO
         #expect(clip.gridSize == 24 && clip.numPositions == 577 && clip.hiddenAct == "quick_gelu")
         let sig = try VisionConfig(ConfigObject(json: JSONParser.parse(#"{"model_type": "siglip", "vision_config": {"image_size": 384, "patch_size": 14, "hidden_size": 1152, "num_attention_heads": 16}}"#), file: "c"))
         #expect(sig.kind == .siglip && sig.gridSize == 27 && sig.numPositions == 729 && sig.hiddenAct == "gelu_pytorch_tanh")
-        #expect(throws: ConfigError.self) { try VisionConfig(ConfigObject(json: JSONParser.parse(#"{"model_type": "intern_vit_6b"}"#), file: "c")) }
+        #expect(throws: ConfigError.self) { try VisionConfig(ConfigObject(json: JSONParser.parse(#"{"model_type": "radio"}"#), file: "c")) }
         #expect(throws: ConfigError.self) { try VisionConfig(ConfigObject(json: JSONParser.parse(#"{"model_type": "clip_vision_model", "image_size": 10, "patch_size": 14}"#), file: "c")) }
     }
 
