@@ -47,6 +47,30 @@ def target_ratios(s2_scales, max_num):
     return sorted(ratios, key=lambda x: x[0] * x[1])
 
 
+def dynamic_preprocess(image, min_num, max_num, image_size, use_thumbnail=True):
+    """NVILA-Lite's image_aspect_ratio "dynamic" (llava/mm_utils.py dynamic_preprocess): tiles plus a thumbnail."""
+    orig_width, orig_height = image.size
+    ratios = target_ratios_between(min_num, max_num)
+    ratio = find_closest_aspect_ratio(orig_width / orig_height, ratios, orig_width, orig_height, image_size)
+    target_width, target_height = image_size * ratio[0], image_size * ratio[1]
+    blocks = ratio[0] * ratio[1]
+    resized_img = image.resize((target_width, target_height))
+    processed_images = []
+    for i in range(blocks):
+        box = ((i % (target_width // image_size)) * image_size, (i // (target_width // image_size)) * image_size,
+               ((i % (target_width // image_size)) + 1) * image_size, ((i // (target_width // image_size)) + 1) * image_size)
+        processed_images.append(resized_img.crop(box))
+    if use_thumbnail and len(processed_images) != 1:
+        processed_images.append(image.resize((image_size, image_size)))
+    return processed_images
+
+
+def target_ratios_between(min_num, max_num):
+    ratios = {(i, j) for n in range(min_num, max_num + 1) for i in range(1, n + 1) for j in range(1, n + 1)
+              if i * j <= max_num and i * j >= min_num}
+    return sorted(ratios, key=lambda x: x[0] * x[1])
+
+
 def dynamic_s2_preprocess(image, s2_scales, max_num, image_size):
     orig_width, orig_height = image.size
     aspect_ratio = orig_width / orig_height
@@ -156,6 +180,25 @@ def write_grids():
             rows.append({"width": w, "height": h, "rows": r[1], "cols": r[0]})
         out["configs"][name] = {"s2_scales": scales, "max_tiles": max_num, "grids": rows}
     with open(os.path.join(ROOT, "images", "dynamic-s2-grids.json"), "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+
+
+DYNAMIC_CONFIGS = {"nvila-lite": (448, 1, 12), "tiny": (98, 1, 6), "min-4": (64, 4, 9)}
+
+
+def write_dynamic_grids():
+    """NVILA-Lite's dynamic_preprocess grid choice (min_tiles..max_tiles) for the same image sizes."""
+    out = {"generator": "golden/dynamic_s2.py: dynamic_preprocess's choice (llava/mm_utils.py, NVlabs/VILA 36f6adc)",
+           "configs": {}}
+    for name, (size, lo, hi) in DYNAMIC_CONFIGS.items():
+        ratios = target_ratios_between(lo, hi)
+        rows = []
+        for w, h in SIZES:
+            r = find_closest_aspect_ratio(w / h, ratios, w, h, size)
+            rows.append({"width": w, "height": h, "rows": r[1], "cols": r[0]})
+        out["configs"][name] = {"tile_size": size, "min_tiles": lo, "max_tiles": hi, "grids": rows}
+    with open(os.path.join(ROOT, "images", "dynamic-grids.json"), "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")
 

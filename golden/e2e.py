@@ -266,13 +266,22 @@ def nvila_case(name, model, image_names, question, max_new=12):
     stop_tokens = {tok.eos_token} | {tok.decode(template[k + 1]) for k in range(len(template) - 1) if template[k] == sentinel_id}
     stop_ids = set(tok.convert_tokens_to_ids(sorted(stop_tokens))) | {ref["eos"]}
 
-    ids = tokenize_conversation([{"from": "human", "value": "<image>" * len(image_names) + question}], True)
+    value = "<image>" * len(image_names) + question
+    dynamic = top.get("image_aspect_ratio") == "dynamic"  # NVILA-Lite: a single image becomes its tiles + thumbnail
+    if dynamic and len(image_names) == 1:
+        image = Image.open(os.path.join(I.FILES, image_names[0])).convert("RGB")
+        size = I.pil_processor(os.path.join(folder, "vision_tower")).size["height"]
+        tiles = dynamic_s2.dynamic_preprocess(image, top.get("min_tiles", 1), top.get("max_tiles", 12), size)
+        value = value.replace("<image>", "<image>\n" * len(tiles))  # generate_content's replace
+    ids = tokenize_conversation([{"from": "human", "value": value}], True)
     end_ids = tok("\n").input_ids
-    scales = sorted(int(x) for x in top["s2_scales"].split(","))
+    scales = sorted(int(x) for x in top["s2_scales"].split(",")) if top.get("s2_scales") else None
     proc = I.pil_processor(os.path.join(folder, "vision_tower"))
     size = proc.size["height"]
     images = [Image.open(os.path.join(I.FILES, f)).convert("RGB") for f in image_names]
-    if len(images) == 1:  # generate_content tiles a single image (process_image with enable_dynamic_s2) ...
+    if dynamic:
+        tiles, block_sizes, grids = (tiles if len(images) == 1 else images), None, None
+    elif len(images) == 1:  # generate_content tiles a single image (process_image with enable_dynamic_s2) ...
         tiles, grid = dynamic_s2.dynamic_s2_preprocess(images[0], scales, top.get("max_tiles", 12), size)
         block_sizes, grids = [grid], [grid]
     else:  # ... and preprocesses several whole (process_images), with no block sizes
@@ -282,8 +291,11 @@ def nvila_case(name, model, image_names, question, max_new=12):
     with torch.no_grad():
         hs = ref["vision"](pixel_values=pix, output_hidden_states=True).hidden_states[top["mm_vision_select_layer"]]
         feats = hs[:, 1:] if top["mm_vision_select_feature"] == "patch" else hs
-        _, projected = dynamic_s2.encode_images(feats, block_sizes, scales, top["s2_resize_output_to_scale_idx"],
-                                                lambda x: G.vila_project(ref["kind"], ref["projector"], x, "nvila"))
+        if dynamic:  # every tile is an image of its own: tower, projector
+            projected = list(G.vila_project(ref["kind"], ref["projector"], feats, "nvila"))
+        else:
+            _, projected = dynamic_s2.encode_images(feats, block_sizes, scales, top["s2_resize_output_to_scale_idx"],
+                                                    lambda x: G.vila_project(ref["kind"], ref["projector"], x, "nvila"))
         llm = ref["llm"]
         embed = llm.get_input_embeddings()
         parts, k = [], 0
@@ -312,13 +324,14 @@ def nvila_case(name, model, image_names, question, max_new=12):
     text = tok.decode(gen, skip_special_tokens=True)
     meta = {"format": "vlmkit-golden-e2e", "version": "1", "model": f"models/{model}",
             "images": json.dumps([f"images/files/{f}" for f in image_names]), "prompt": question,
-            "template": "chat_template", "image_aspect_ratio": "dynamic_s2", "max_new_tokens": str(max_new), "text": text,
+            "template": "chat_template", "image_aspect_ratio": top["image_aspect_ratio"], "max_new_tokens": str(max_new), "text": text,
             "stop_ids": json.dumps(sorted(stop_ids)), "generator": G.GENERATOR + ", golden/e2e.py (nvila_case)",
             "regenerate": "python golden/generate.py (see golden/requirements.txt)"}
-    save_file({"input.pixel_values": pix.contiguous(), "input.grids": torch.tensor(grids, dtype=torch.int64),
-               "input.token_ids": torch.tensor(expanded, dtype=torch.int64),
-               "expected.generated_ids": torch.tensor(gen, dtype=torch.int64)},
-              os.path.join(ROOT, "e2e", name + ".golden.safetensors"), metadata=meta)
+    tensors = {"input.pixel_values": pix.contiguous(), "input.token_ids": torch.tensor(expanded, dtype=torch.int64),
+               "expected.generated_ids": torch.tensor(gen, dtype=torch.int64)}
+    if grids is not None:
+        tensors["input.grids"] = torch.tensor(grids, dtype=torch.int64)
+    save_file(tensors, os.path.join(ROOT, "e2e", name + ".golden.safetensors"), metadata=meta)
     print(f"e2e {name}: {len(expanded)} prompt ids, grids {grids}, generated {gen}, text {text!r}")
 
 
@@ -332,6 +345,7 @@ def main():
     nvila_case("nvila-s2-qwen2-chat-template", "nvila-s2-siglip-qwen2-f16", ["wide-80x45.png"], "  Describe the picture.\n")
     nvila_case("nvila-s2-qwen2-two-images", "nvila-s2-siglip-qwen2-f16", ["photo-320x240.jpg", "tall-gray-33x70.png"],
                "Compare them.")
+    nvila_case("nvila-lite-dynamic-tiles", "nvila-siglip-3x3-qwen2-f16", ["photo-320x240.jpg"], "What is this?")
 
 
 if __name__ == "__main__":

@@ -776,7 +776,8 @@ def main():
     # NVILA-Lite's projector: 3x3 merge of a 7x7 SigLIP grid (padded to 9x9), NVILA fields in config.json.
     _, ref = build_vila("nvila-siglip-3x3-qwen2-f16", vision_kind="siglip", projector="mlp_downsample_3x3_fix",
                         dtype="f16", llm_cfg=qwen2_config(), select_feature="cls_patch", vision_prefix="vision_model.",
-                        seed=80, tokenizer="qwen2", vision_cfg=siglip_config(98), nvila=True)
+                        seed=80, tokenizer="qwen2", vision_cfg=siglip_config(98), nvila=True,
+                        top_extra={"image_aspect_ratio": "dynamic", "min_tiles": 1, "max_tiles": 6})  # NVILA-Lite's tiles
     write_golden("nvila-siglip-3x3-qwen2-f16", "nvila-siglip-3x3-qwen2-f16",
                  golden_vila(ref, [1, 5, IMAGE_TOKEN, 9, 10, IMAGE_TOKEN, 11], 2, 6, seed=109),
                  "SigLIP 7x7 + mlp_downsample_3x3_fix (NVILA order) + Qwen2, two images")
@@ -872,6 +873,7 @@ def main():
     images.main()
     import dynamic_s2  # golden/dynamic_s2.py: NVILA's tiling, transcribed from NVlabs/VILA
     dynamic_s2.write_grids()
+    dynamic_s2.write_dynamic_grids()
     dynamic_s2.write_tiles(os.path.join(MODELS, "nvila-s2-siglip-qwen2-f16", "vision_tower"),
                            ["photo-320x240.jpg", "tall-gray-33x70.png", "wide-80x45.png", "tiny-7x5.png"])
     import chat_templates  # golden/chat_templates.py: chat templates rendered by transformers

@@ -5,6 +5,14 @@ import ModelGraph
 import ReferenceRuntime
 import Tokenizer
 
+/// Preprocessed images: the tower inputs, dynamic S2 grids, and how many prompt images (markers)
+/// each file became — more than one only for NVILA-Lite's dynamic tiles.
+public struct ImageInputs {
+    public var pixels: TensorCore.Tensor?
+    public var grids: [TileGrid]?
+    public var tilesPerImage: [Int]
+}
+
 /// What turns a person's image and question into model inputs: the checkpoint's tokenizer,
 /// image preprocessor and conversation template.
 public struct ModelAssets: Sendable {
@@ -59,17 +67,23 @@ public struct ModelAssets: Sendable {
         return ImagePreprocessor(config: processor, aspect: aspect, alpha: config.layout == .llavaHF ? .compositeOnWhite : .drop)
     }
 
-    /// The tower inputs for image files, and with dynamic S2 each image's tile grid.
-    public func pixelValues(_ images: [String], aspectOverride: AspectMode?) throws -> (pixels: TensorCore.Tensor?, grids: [TileGrid]?) {
-        guard !images.isEmpty else { return (nil, nil) }
-        if let s2 = config.dynamicS2 {
-            if let a = aspectOverride {
-                throw PreprocessError(message: "--image-aspect-ratio \(a.rawValue) does not apply: the model tiles images with dynamic S2 (image_aspect_ratio dynamic_s2)")
-            }
-            let (px, grids) = try preprocessor(aspectOverride: .processor).dynamicS2PixelValues(paths: images, s2: s2)
-            return (px, grids)
+    /// The tower inputs for image files: pixels, with dynamic S2 each image's tile grid, and how
+    /// many prompt images each file became (NVILA-Lite's dynamic tiles: one per tile).
+    public func pixelValues(_ images: [String], aspectOverride: AspectMode?) throws -> ImageInputs {
+        guard !images.isEmpty else { return ImageInputs(pixels: nil, grids: nil, tilesPerImage: []) }
+        if config.dynamicS2 != nil || config.dynamicTiling != nil, let a = aspectOverride {
+            throw PreprocessError(message: "--image-aspect-ratio \(a.rawValue) does not apply: the model tiles images itself (image_aspect_ratio \(config.imageAspectRatio ?? "?"))")
         }
-        return (try preprocessor(aspectOverride: aspectOverride).pixelValues(paths: images, expectedSize: config.inputImageSize), nil)
+        if let s2 = config.dynamicS2 {
+            let (px, grids) = try preprocessor(aspectOverride: .processor).dynamicS2PixelValues(paths: images, s2: s2)
+            return ImageInputs(pixels: px, grids: grids, tilesPerImage: images.map { _ in 1 })
+        }
+        if let tiling = config.dynamicTiling {
+            let (px, counts) = try preprocessor(aspectOverride: .processor).dynamicPixelValues(paths: images, tiling: tiling)
+            return ImageInputs(pixels: px, grids: nil, tilesPerImage: counts)
+        }
+        let px = try preprocessor(aspectOverride: aspectOverride).pixelValues(paths: images, expectedSize: config.inputImageSize)
+        return ImageInputs(pixels: px, grids: nil, tilesPerImage: images.map { _ in 1 })
     }
 
     /// VILA's CONVERSATION_MODE_MAPPING (by model name); then the checkpoint's chat template

@@ -32,6 +32,21 @@ public enum PromptEncoder {
         return question
     }
 
+    /// NVILA-Lite's dynamic tiles: the k-th `<image>` becomes `"<image>\n"` once per tile of the
+    /// k-th image (`generate_content`'s replace); an image of one tile keeps its marker as is.
+    public static func expandTiles(_ text: String, _ tilesPerImage: [Int]?) throws -> String {
+        guard let counts = tilesPerImage, counts.contains(where: { $0 != 1 }) else { return text }
+        let parts = text.components(separatedBy: imageMarker)
+        guard parts.count - 1 == counts.count else {
+            throw PromptError(message: "the prompt has \(parts.count - 1) <image> marker(s) but \(counts.count) image(s) were given")
+        }
+        var out = parts[0]
+        for (k, part) in parts.dropFirst().enumerated() {
+            out += (counts[k] == 1 ? imageMarker : String(repeating: imageMarker + "\n", count: counts[k])) + part
+        }
+        return out
+    }
+
     /// VILA 1.5's `tokenizer_image_token`: splits at every `<image>`, encodes each chunk with the
     /// tokenizer's special tokens, and joins them with −200. When chunks start with the
     /// beginning-of-sequence token, it is kept once at the front and removed from every chunk.

@@ -59,14 +59,14 @@ public final class PromptSession {
     /// The ids this turn feeds: the whole templated prompt first, later only the continuation.
     /// A chat template is re-rendered over the whole conversation, and what the cache already
     /// holds (earlier prompts and answers, as generated) must be its beginning.
-    public func promptIDs(question: String, imageCount: Int) throws -> [Int64] {
+    public func promptIDs(question: String, imageCount: Int, tilesPerImage: [Int]? = nil) throws -> [Int64] {
         let tokenizer = assets.tokenizer
         guard template.style == .chatTemplate else {
-            let text = try PromptEncoder.placeImages(in: question, imageCount: imageCount)
+            let text = try PromptEncoder.expandTiles(try PromptEncoder.placeImages(in: question, imageCount: imageCount), tilesPerImage)
             if turns == 0 { return PromptEncoder.encode(try template.prompt([text, nil]), tokenizer: tokenizer, media: assets.media) }
             return PromptEncoder.encodeContinuation(template.continuation(user: text), tokenizer: tokenizer, media: assets.media)
         }
-        let text = try PromptEncoder.placeImages(in: question, imageCount: imageCount, separator: "")
+        let text = try PromptEncoder.expandTiles(try PromptEncoder.placeImages(in: question, imageCount: imageCount, separator: ""), tilesPerImage)
         let full = try template.prompt(history + [text, nil])
         if turns == 0 { return PromptEncoder.encodeWhole(full, tokenizer: tokenizer, media: assets.media) }
         guard full.unicodeScalars.starts(with: fedText.unicodeScalars) else {
@@ -82,10 +82,11 @@ public final class PromptSession {
     /// Feeds one question (with its images) and generates the answer; `emit` receives text as
     /// it becomes final.
     public func ask(_ question: String, images: [String], emit: (String) -> Void) throws -> TurnResult {
-        let ids = try promptIDs(question: question, imageCount: images.count)
-        let placed = try PromptEncoder.placeImages(in: question, imageCount: images.count, separator: "")
-        let (pixels, grids) = try assets.pixelValues(images, aspectOverride: aspect)
-        let timing = try session.feed(RunInputs(tokenIDs: ids, pixelValues: pixels, grids: grids))
+        let prepared = try assets.pixelValues(images, aspectOverride: aspect)
+        let ids = try promptIDs(question: question, imageCount: images.count, tilesPerImage: prepared.tilesPerImage)
+        let placed = try PromptEncoder.expandTiles(try PromptEncoder.placeImages(in: question, imageCount: images.count, separator: ""),
+                                                   prepared.tilesPerImage)
+        let timing = try session.feed(RunInputs(tokenIDs: ids, pixelValues: prepared.pixels, grids: prepared.grids))
         turns += 1
 
         var detok = StreamingDetokenizer(tokenizer: assets.tokenizer)

@@ -86,6 +86,12 @@ public enum ConfigLoader {
                                imageAspectRatio: try top.string("image_aspect_ratio"), imageTokenIndex: nil, warnings: warnings)
         config.dynamicS2 = dynamicS2
         config.multiScaleS2 = multiScale
+        if try top.string("image_aspect_ratio") == "dynamic" {
+            guard multiScale == nil else {
+                throw ConfigError.invalidValue(file: topPath, key: "s2", detail: "is true together with image_aspect_ratio \"dynamic\"; VILA runs one or the other")
+            }
+            config.dynamicTiling = try DynamicTilingConfig.read(top, file: topPath, tileSize: vision.imageSize)
+        }
         config.chatTemplateName = try top.string("chat_template")
         config.imageEncoder = try ImageEncoderConfig.read(top, file: topPath, nvilaRelease: MergeOrderRule.nvilaRelease(top: top, type: ptype))
         try config.validate(file: topPath, selectLayerKey: "mm_vision_select_layer")
@@ -113,9 +119,6 @@ public enum ConfigLoader {
     /// implement yet: refused by name, never read past (a plain processor path with multi-scale
     /// weights would fail later with a misleading shape error, or silently compute another model).
     static func refuseUnimplementedVILAFields(_ top: ConfigObject, file: String, visionHidden: Int) throws {
-        if try top.string("image_aspect_ratio") == "dynamic" {
-            throw ConfigError.unsupported(file: file, detail: "image_aspect_ratio \"dynamic\" (InternVL-style dynamic tiles with a thumbnail, NVILA-Lite) is not supported yet")
-        }
         if try top.bool("mm_use_im_start_end", default: false) {
             throw ConfigError.unsupported(file: file, detail: "\"mm_use_im_start_end\": true (image features wrapped in <im_start>/<im_end> tokens) is not supported yet")
         }

@@ -17,6 +17,33 @@ public struct TileGrid: Equatable, Sendable, Encodable, CustomStringConvertible 
     public var description: String { isUntiled ? "untiled" : "\(rows)×\(cols)" }
 }
 
+extension TileGrid {
+    /// VILA's `find_closest_aspect_ratio` over the grids its `dynamic_preprocess` and
+    /// `dynamic_s2_preprocess` allow: among (cols, rows) with minTiles ≤ cols·rows ≤ maxTiles, in
+    /// order of cols·rows, the one whose cols/rows is closest to width/height; an equally close later
+    /// one wins when the image's area exceeds half of that grid's.
+    public static func closest(width: Int, height: Int, tileSize: Int, minTiles: Int, maxTiles: Int) -> TileGrid {
+        var candidates: [(cols: Int, rows: Int)] = []
+        for c in 1...maxTiles { for r in 1...maxTiles where c * r >= minTiles && c * r <= maxTiles { candidates.append((c, r)) } }
+        // Python sorts a set by the product; equal products keep the set's order, which we fix as (cols, rows).
+        candidates.sort { ($0.cols * $0.rows, $0.cols, $0.rows) < ($1.cols * $1.rows, $1.cols, $1.rows) }
+        let aspect = Double(width) / Double(height)
+        let area = Double(width) * Double(height)
+        var best = (cols: 1, rows: 1)
+        var bestDiff = Double.infinity
+        for c in candidates {
+            let diff = abs(aspect - Double(c.cols) / Double(c.rows))
+            if diff < bestDiff {
+                bestDiff = diff
+                best = c
+            } else if diff == bestDiff, area > 0.5 * Double(tileSize * tileSize * c.cols * c.rows) {
+                best = c
+            }
+        }
+        return TileGrid(rows: best.rows, cols: best.cols)
+    }
+}
+
 public struct DynamicS2Config: Equatable, Sendable, Encodable {
     /// Ascending, in pixels; scales[0] is the tile size (the processor's crop size).
     public var scales: [Int]
@@ -42,24 +69,7 @@ public struct DynamicS2Config: Equatable, Sendable, Encodable {
     /// cols/rows is closest to width/height; an equally close later one wins when the image's
     /// area exceeds half of that grid's (`find_closest_aspect_ratio`).
     public func grid(width: Int, height: Int) -> TileGrid {
-        var candidates: [(cols: Int, rows: Int)] = []
-        for c in 1...maxTiles { for r in 1...maxTiles where c * r >= minTiles && c * r <= maxTiles { candidates.append((c, r)) } }
-        // Python sorts a set by the product; equal products keep the set's order, which we fix as (cols, rows).
-        candidates.sort { ($0.cols * $0.rows, $0.cols, $0.rows) < ($1.cols * $1.rows, $1.cols, $1.rows) }
-        let aspect = Double(width) / Double(height)
-        let area = Double(width) * Double(height)
-        var best = (cols: 1, rows: 1)
-        var bestDiff = Double.infinity
-        for c in candidates {
-            let diff = abs(aspect - Double(c.cols) / Double(c.rows))
-            if diff < bestDiff {
-                bestDiff = diff
-                best = c
-            } else if diff == bestDiff, area > 0.5 * Double(tileSize * tileSize * c.cols * c.rows) {
-                best = c
-            }
-        }
-        return TileGrid(rows: best.rows, cols: best.cols)
+        TileGrid.closest(width: width, height: height, tileSize: tileSize, minTiles: minTiles, maxTiles: maxTiles)
     }
 
     /// Tiles the tower runs for an image whose last scale is rows×cols, in VILA's order: each fixed

@@ -25,6 +25,8 @@ public struct VLMConfig: Sendable, Encodable {
     public var dynamicS2: DynamicS2Config?
     /// VILA 1.5's multi-scale S2, when `"s2": true`.
     public var multiScaleS2: MultiScaleS2Config?
+    /// NVILA-Lite's dynamic tiles (`image_aspect_ratio: dynamic`).
+    public var dynamicTiling: DynamicTilingConfig?
     /// The tokens VILA's code embeds around each image's features (NVILA release); nil when
     /// the features alone replace the image token (VILA 1.5, LLaVA-HF).
     public var imageEncoder: ImageEncoderConfig?

@@ -22,6 +22,10 @@ enum InspectText {
             out.append("                features resized to scale \(scales[t.resizeOutputTo ?? 0]); \(t.tokensPerBlock) tokens per block → tokens per image vary (inspect --image-size WxH)")
             out.append("                several images in one prompt are not tiled (NVILA's generate_content): 1 tower input and \(t.tokensPerBlock) tokens each")
         }
+        if t.mode == "dynamic", let lo = t.minTiles, let hi = t.maxTiles {
+            out.append("image tiling    dynamic tiles (NVILA-Lite): a grid of \(lo)…\(hi) tower-sized tiles chosen by aspect ratio, plus a thumbnail when there are several; each tile is an image of its own (\(t.tokensPerBlock) tokens)")
+            out.append("                several images in one prompt are not tiled (NVILA's generate_content)")
+        }
         if t.mode == "multi_scale_s2", let scales = t.scales {
             out.append("image tiling    multi-scale S2: the image at \(scales.last!) px, resized to \(scales.map(String.init).joined(separator: ", ")) px and cut into \(scales[0]) px squares; features resized to scale \(scales[t.resizeOutputTo ?? 0]) and concatenated")
         }

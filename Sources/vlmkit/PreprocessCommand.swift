@@ -48,9 +48,9 @@ struct PreprocessCommand: ParsableCommand {
         try FileSystem.requireDistinct(output: output, inputs: [model] + images)
         let aspect = imageAspectRatio
         let preprocessor = try assets.preprocessor(aspectOverride: aspect)
-        let (tensor, grids) = try assets.pixelValues(images, aspectOverride: aspect)
-        let pixels = tensor!
-        let aspectName = config.dynamicS2 != nil ? "dynamic_s2" : preprocessor.aspect.rawValue
+        let prepared = try assets.pixelValues(images, aspectOverride: aspect)
+        let (pixels, grids) = (prepared.pixels!, prepared.grids)
+        let aspectName = config.dynamicS2 != nil ? "dynamic_s2" : config.dynamicTiling != nil ? "dynamic" : preprocessor.aspect.rawValue
         var writer = SafetensorsWriter(metadata: [
             "format": "vlmkit-pixels", "model": model, "images": JSONValue.array(images.map { .string($0) }).serialized,
             "image_aspect_ratio": aspectName, "processor": preprocessor.config.processorType,
@@ -65,7 +65,11 @@ struct PreprocessCommand: ParsableCommand {
             print(try JSONOutput.encode(Written(output: output, shape: pixels.shape.dims, processor: preprocessor.config.processorType,
                                                 imageAspectRatio: aspectName)))
         } else {
-            let tiling = grids.map { " and input.grids (last-scale tiles per image: \($0.map(\.description).joined(separator: ", ")))" } ?? ""
+            var tiling = grids.map { " and input.grids (last-scale tiles per image: \($0.map(\.description).joined(separator: ", ")))" } ?? ""
+            if prepared.tilesPerImage.contains(where: { $0 != 1 }) {
+                // NVILA-Lite: each tile is an image of its own, so the prompt needs one marker per tile.
+                tiling = " (tiles per image: \(prepared.tilesPerImage.map(String.init).joined(separator: ", ")); each tile is one image in the prompt: one -200 per tile)"
+            }
             print("wrote \(output): input.pixel_values \(pixels.shape)\(tiling) (\(preprocessor.config.processorType), image_aspect_ratio \(aspectName))")
         }
     }

@@ -34,7 +34,23 @@ import TestSupport
         // The image encoder's end tokens follow the image whatever the template: the same id after −200.
         #expect(vids[vids.firstIndex(of: -200)! + 1] == ids[at + 1])
         let aspect = try CLIRunner.run(["run", model, "--image", photo, "--prompt", "x", "--image-aspect-ratio", "pad"])
-        #expect(aspect.status == 2 && aspect.stderr.contains("dynamic S2"), "\(aspect.stderr)")
+        #expect(aspect.status == 2 && aspect.stderr.contains("tiles images itself (image_aspect_ratio dynamic_s2)"), "\(aspect.stderr)")
+    }
+
+    /// NVILA-Lite's dynamic tiles: one image becomes its tiles and a thumbnail, each an image of its own
+    /// in the prompt ("<image>\n" per tile); 320×240 at 98 px tiles → 2 rows × 3 cols + thumbnail.
+    @Test func nvilaLiteTilesBecomeImagesOfTheirOwn() throws {
+        let lite = TestFiles.golden("models/nvila-siglip-3x3-qwen2-f16")
+        let r = try CLIRunner.run(["run", lite, "--image", photo, "--prompt", "What is this?", "--max-new-tokens", "2", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect((j["prompt_ids"] as! [Int]).filter { $0 == -200 }.count == 7)
+        #expect(j["images"] as? Int == 7)
+        let dir = TestFiles.tempDir("lite")
+        let p = try CLIRunner.run(["preprocess", lite, photo, "-o", dir + "/px.safetensors"])
+        #expect(p.stdout.contains("input.pixel_values [7, 3, 98, 98] (tiles per image: 7; each tile is one image in the prompt"), "\(p.stdout)")
+        let i = try CLIRunner.run(["inspect", lite, "--image-size", "1920x1080"])
+        #expect(i.stdout.contains("1920×1080 image: grid 1×2, 3 tower inputs, 27 image tokens"), "\(i.stdout)")
     }
 
     /// int8 within about 2× what it measures here (logits max rel 1.16e-2, KL 5.4e-5, top-1 52/52).

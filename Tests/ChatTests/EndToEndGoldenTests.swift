@@ -17,7 +17,7 @@ import Testing
     }()
 
     @Test func allCasesPresent() {
-        #expect(Self.cases.count == 6)
+        #expect(Self.cases.count == 7)
     }
 
     @Test(arguments: cases)
@@ -32,11 +32,11 @@ import Testing
         let template = try assets.template(named: meta["template"]!)
         // Dynamic S2 tiles by the model's config; the other cases name VILA's aspect mode.
         let aspect = AspectMode(rawValue: meta["image_aspect_ratio"]!)
-        #expect(aspect != nil || graph.config.dynamicS2 != nil)
+        #expect(aspect != nil || graph.config.dynamicS2 != nil || graph.config.dynamicTiling != nil)
 
         // Pixels: bit-identical to Pillow + transformers; with dynamic S2 the tile grids too.
-        let (pixelValues, grids) = try assets.pixelValues(images, aspectOverride: aspect)
-        let pixels = try #require(pixelValues)
+        let prepared = try assets.pixelValues(images, aspectOverride: aspect)
+        let (pixels, grids) = (try #require(prepared.pixels), prepared.grids)
         let expectedPixels = try golden.float32("input.pixel_values")
         #expect(pixels.shape == expectedPixels.shape)
         #expect(pixels.data == expectedPixels.data, "\(name): pixel values differ")
@@ -49,7 +49,7 @@ import Testing
                                     maxNewTokens: Int(meta["max_new_tokens"]!)!, aspect: aspect)
         // Prompt ids: exactly VILA's tokenizer_image_token over the template text.
         let expectedIDs = try golden.int64("input.token_ids").values
-        #expect(try session.promptIDs(question: meta["prompt"]!, imageCount: images.count) == expectedIDs)
+        #expect(try session.promptIDs(question: meta["prompt"]!, imageCount: images.count, tilesPerImage: prepared.tilesPerImage) == expectedIDs)
 
         var streamed = ""
         let result = try session.ask(meta["prompt"]!, images: images) { streamed += $0 }
