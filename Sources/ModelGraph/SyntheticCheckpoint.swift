@@ -51,6 +51,11 @@ public enum SyntheticCheckpoint {
                projector: .mlpDownsample, selectFeature: .clsPatch,
                top: [("image_aspect_ratio", .string("dynamic_s2")), ("dynamic_s2", .bool(true)), ("s2_scales", .string("448,896,1344")),
                      ("s2_max_split_size", .int(448)), ("s2_resize_output_to_scale_idx", .int(-1)), ("mm_hidden_size", .int(3456))]),
+        Preset(name: "vila1.5-40b", summary: "VILA1.5-40B shapes: InternViT-6B-448px-V1-5 (3200 × 45, 25 heads, q/k RMSNorm), mlp_downsample, Yi-34B (Llama 7168 × 60, GQA 7:1, 64000 vocab)",
+               llm: llama(hidden: 7168, inter: 20480, layers: 60, heads: 56, kv: 8, vocab: 64000, ropeTheta: 5_000_000),
+               vision: vit("intern_vit_6b", hidden: 3200, inter: 12800, layers: 45, heads: 25, image: 448, patch: 14, act: "gelu")
+                   + [("qkv_bias", .bool(false)), ("qk_normalization", .bool(true)), ("layer_norm_eps", .double(1e-6))],
+               projector: .mlpDownsample, selectFeature: .patch),
         Preset(name: "small", summary: "a ~60 MB model for tests that need writes to take a while",
                llm: llama(hidden: 512, inter: 1376, layers: 8, heads: 8, kv: 4, vocab: 8000),
                vision: vit("clip_vision_model", hidden: 256, inter: 512, layers: 4, heads: 4, image: 112, patch: 14, act: "quick_gelu"),

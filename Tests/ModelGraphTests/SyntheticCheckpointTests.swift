@@ -50,6 +50,20 @@ import TensorIO
         #expect(config.imageTokens(TileGrid(rows: 3, cols: 4)) == 3072)
     }
 
+    /// VILA1.5-40B: InternViT-6B-448px-V1-5 (45 layers: 122,918,400 parameters each, plus a
+    /// 1,884,800 patch embedding, a 3200 class token and 1025 × 3200 positions — 5.54 B) and the
+    /// Yi-34B LLM (34,388,917,248 from its shapes); patch features 32×32 → 256 tokens.
+    @Test func vila15_40BPresetHasInternViTAndYi34B() throws {
+        let preset = try #require(SyntheticCheckpoint.presets.first { $0.name == "vila1.5-40b" })
+        let config = try SyntheticCheckpoint.config(preset)
+        let specs = ModelDescription(config).checkpointSpecs(config, layout: .vila)
+        func count(_ folder: String) -> Int { specs.filter { $0.folder == folder }.reduce(0) { $0 + $1.shape.elementCount } }
+        #expect(count("vision_tower") == 45 * 122_918_400 + 1_884_800 + 3200 + 1025 * 3200)
+        #expect(count("llm") == 34_388_917_248)
+        #expect(config.vision.kind == .intern && config.vision.numPositions == 1025)
+        #expect(try config.imageTokens.get() == 256)
+    }
+
     @Test func llama3PresetHasItsRopeAndContext() throws {
         let preset = try #require(SyntheticCheckpoint.presets.first { $0.name == "llama3-vila1.5-8b" })
         let c = try SyntheticCheckpoint.config(preset).llm
