@@ -136,7 +136,8 @@ def main():
                expect="missing key \"rope_scaling.original_max_position_embeddings\"")
     checkpoint("aspect-dynamic-s2", dict(top, image_aspect_ratio="dynamic_s2", s2_scales="448,896,1344"), base_llm,
                expect="image_aspect_ratio \"dynamic_s2\" (NVILA's dynamic S2 tiling")
-    checkpoint("aspect-dynamic", dict(top, image_aspect_ratio="dynamic"), base_llm, expect="image_aspect_ratio \"dynamic\" (InternVL-style dynamic tiles")
+    checkpoint("aspect-dynamic", dict(top, image_aspect_ratio="dynamic", max_tiles=0), base_llm,
+               expect="min_tiles (1) and max_tiles (0) must satisfy 1 ≤ min_tiles ≤ max_tiles ≤ 64")
     checkpoint("s2-multiscale", dict(top, s2=True, s2_scales="384,768", mm_hidden_size=96), base_llm,
                expect="\"s2\": true (s2_scales 384,768)")
     checkpoint("im-start-end", dict(top, mm_use_im_start_end=True), base_llm, expect="\"mm_use_im_start_end\": true")
