@@ -1,6 +1,7 @@
 import COpenBLAS
 import Foundation
 import ModelGraph
+import TensorCore
 import TensorIO
 
 /// Timings of the runner on one model, with OpenBLAS sgemm alone on the same matrix shapes as the
@@ -14,8 +15,11 @@ public struct RuntimeBenchmark: Encodable, Sendable {
     /// The integer-dot kernels ("avx2", "neon-dotprod", "neon", "portable") of layers that round activations.
     public var integerKernels: String = ComputeContext.current.integerKernelName
     public var images: Int
+    /// Tower inputs per image: 1, or with S2 every tile of every scale (dynamic S2: the grid of a
+    /// 1920×1080 image, NVILA-8B's 3×4 → 17 tiles).
+    public var tilesPerImage: Int = 1
     public var visionMsPerImage: Double
-    /// Linear-layer FLOPs of one image through the tower, and sgemm's time for them.
+    /// Linear-layer FLOPs of one image through the tower (all its tiles), and sgemm's time for them.
     public var visionGflops: Double
     public var visionSgemmMs: Double
     public var promptTokens: Int
@@ -96,13 +100,29 @@ public struct RuntimeBenchmark: Encodable, Sendable {
         let perImage = c.vision.numChannels * c.vision.imageSize * c.vision.imageSize
         let pixels = (0..<perImage).map { _ in Float.random(in: -1...1, using: &rng) }
         var visionTime = 0.0
-        for _ in 0..<images {
-            let t = Date()
-            let f = runner.vision.forward(pixels: pixels[...])
-            _ = runner.projector.forward(f, tokens: runner.vision.outputTokens)
-            visionTime += Date().timeIntervalSince(t)
+        var tiles = 1
+        if c.dynamicS2 != nil || c.multiScaleS2 != nil {
+            // S2: the whole image path (every tile through the tower, the multi-scale merge, the projector).
+            let grid = c.grid(width: 1920, height: 1080)
+            tiles = c.multiScaleS2.map { $0.splits.reduce(0) { $0 + $1 * $1 } } ?? c.tileCount(grid)
+            let side = c.inputImageSize, count = c.multiScaleS2 == nil ? tiles : 1
+            let px = (0..<(count * c.vision.numChannels * side * side)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let inputs = RunInputs(tokenIDs: [RunInputs.imageToken], pixelValues: Tensor(shape: [count, c.vision.numChannels, side, side], data: px),
+                                   grids: c.dynamicS2 == nil ? nil : [grid])
+            for _ in 0..<images {
+                let t = Date()
+                _ = try runner.spliceEmbeddings(inputs)
+                visionTime += Date().timeIntervalSince(t)
+            }
+        } else {
+            for _ in 0..<images {
+                let t = Date()
+                let f = runner.vision.forward(pixels: pixels[...])
+                _ = runner.projector.forward(f, tokens: runner.vision.outputTokens)
+                visionTime += Date().timeIntervalSince(t)
+            }
         }
-        let vShapes = visionShapes(c.vision, layersUsed: c.visionLayersUsed)
+        let vShapes = Array(repeating: visionShapes(c.vision, layersUsed: c.visionLayersUsed), count: tiles).flatMap { $0 }
 
         let ids = (0..<promptTokens).map { _ in Int.random(in: 0..<c.llm.vocabSize, using: &rng) }
         var embeddings: [Float] = []
@@ -120,7 +140,7 @@ public struct RuntimeBenchmark: Encodable, Sendable {
         let memory = ProcessMemory.current()
         let pShapes = llmShapes(c.llm, tokens: promptTokens)
         return RuntimeBenchmark(
-            threads: Parallel.threads, images: images, visionMsPerImage: images == 0 ? 0 : visionTime * 1000 / Double(images),
+            threads: Parallel.threads, images: images, tilesPerImage: tiles, visionMsPerImage: images == 0 ? 0 : visionTime * 1000 / Double(images),
             visionGflops: flops(vShapes) / 1e9, visionSgemmMs: images == 0 ? 0 : sgemmSeconds(vShapes) * 1000,
             promptTokens: promptTokens, prefillSeconds: prefill, prefillGflops: flops(pShapes) / 1e9,
             prefillSgemmSeconds: sgemmSeconds(pShapes), decodeTokens: decodeTokens, decodeSeconds: decode, memory: memory)

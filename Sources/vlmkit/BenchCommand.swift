@@ -65,7 +65,8 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
         print("model \(model): load \(f(load, 2)) s, \(b.threads) thread(s), \(b.kernels) kernels, quantized layers: \(quantized)")
         if images > 0 {
             let ours = b.visionGflops / (b.visionMsPerImage / 1000), anchor = b.visionGflops / (b.visionSgemmMs / 1000)
-            print("vision   \(f(b.visionMsPerImage)) ms/image  \(f(ours)) GFLOP/s  (sgemm alone \(f(anchor)) GFLOP/s, ratio \(f(ours / anchor, 2)))")
+            let tiles = b.tilesPerImage > 1 ? " (\(b.tilesPerImage) tower inputs: its S2 tiles; dynamic S2 at 1920×1080)" : ""
+            print("vision   \(f(b.visionMsPerImage)) ms/image\(tiles)  \(f(ours)) GFLOP/s  (sgemm alone \(f(anchor)) GFLOP/s, ratio \(f(ours / anchor, 2)))")
         }
         let ours = b.prefillGflops / b.prefillSeconds, anchor = b.prefillGflops / b.prefillSgemmSeconds
         print("prefill  \(b.promptTokens) tokens  \(f(b.prefillTokensPerSecond)) tok/s  \(f(ours)) GFLOP/s  (sgemm alone \(f(anchor)) GFLOP/s, ratio \(f(ours / anchor, 2)))")
