@@ -8,11 +8,7 @@ import TensorCore
 extension ImagePreprocessor {
     /// The tiles of one image, in the tower's order, and the grid of its last scale.
     public func dynamicS2Tiles(_ input: RGBImage, s2: DynamicS2Config) throws -> (tiles: [RGBImage], grid: TileGrid) {
-        guard input.width > 0 && input.height > 0 else { throw PreprocessError(message: "the image has no pixels") }
-        // VILA opens images with .convert("RGB") before tiling.
-        var image = input
-        if alpha == .drop { image.alpha = nil }
-        image = image.compositedOnWhite()
+        let image = try tilingInput(input)
         let size = s2.tileSize
         let grid = s2.grid(width: image.width, height: image.height)
         var tiles: [RGBImage] = []
@@ -24,6 +20,15 @@ extension ImagePreprocessor {
             }
         }
         return (tiles, grid)
+    }
+
+    /// The image as VILA tiles it: opened with `.convert("RGB")` (alpha per the layout's rule, a
+    /// transparency colour composited on white).
+    func tilingInput(_ input: RGBImage) throws -> RGBImage {
+        guard input.width > 0 && input.height > 0 else { throw PreprocessError(message: "the image has no pixels") }
+        var image = input
+        if alpha == .drop { image.alpha = nil }
+        return image.compositedOnWhite()
     }
 
     /// Decodes image files and tiles them: [tiles, 3, S, S] for all images in order, and each

@@ -7,10 +7,7 @@ import TensorCore
 /// goes through the processor alone (formats/images.md).
 extension ImagePreprocessor {
     public func dynamicTiles(_ input: RGBImage, tiling: DynamicTilingConfig) throws -> [RGBImage] {
-        guard input.width > 0 && input.height > 0 else { throw PreprocessError(message: "the image has no pixels") }
-        var image = input
-        if alpha == .drop { image.alpha = nil }
-        image = image.compositedOnWhite()
+        let image = try tilingInput(input)
         let s = tiling.tileSize
         let g = tiling.grid(width: image.width, height: image.height)
         try checkSize(s * g.cols, s * g.rows, "dynamic tiling to \(g.cols)×\(g.rows) tiles")
