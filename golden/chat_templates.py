@@ -38,6 +38,14 @@ def render(template: str, conversation: list, generation: bool, tools=None) -> d
         return {"error": f"{type(e).__name__}: {e}"}
 
 
+# Templates given inline (not files): Jinja's newline handling (CRLF, a trailing newline).
+INLINE = {
+    "inline:trailing-newline": "{{ messages[0]['content'] }}\n",
+    "inline:crlf": "A\r\nB{% if true %}\r\nC{% endif %}\r\nD\r\n\r\n",
+    "inline:raw-text-newlines": "{% for m in messages %}{{ m.role }}:\n  {{ m.content }}\n{% endfor %}\n",
+}
+
+
 def main():
     templates = {}
     for name in sorted(os.listdir(FOLDER)):
@@ -46,6 +54,7 @@ def main():
                 templates[name] = f.read()
     # NVILA's builder loads its templates with 4-space runs and newlines removed.
     templates["nvila-qwen2.jinja#builder"] = templates["nvila-qwen2.jinja"].replace("    ", "").replace("\n", "")
+    templates.update(INLINE)
     cases = []
     for tname, source in templates.items():
         for cname, conv in CONVERSATIONS.items():
@@ -55,7 +64,7 @@ def main():
                 cases.append(case)
     cases.append({"template": "qwen2.5-instruct.jinja", "conversation": "system-user", "add_generation_prompt": True,
                   "tools": TOOLS, **render(templates["qwen2.5-instruct.jinja"], CONVERSATIONS["system-user"], True, TOOLS)})
-    out = {"format": "vlmkit-chat-template-goldens", "version": 1,
+    out = {"format": "vlmkit-chat-template-goldens", "version": 1, "inline_templates": INLINE,
            "regenerate": "python golden/chat_templates.py", "special_tokens": SPECIAL,
            "conversations": CONVERSATIONS, "cases": cases}
     with open(os.path.join(FOLDER, "cases.json"), "w") as f:

@@ -22,7 +22,7 @@ enum TemplatePiece: Equatable {
 /// that side; `{%+` keeps the spaces before it.
 enum TemplateLexer {
     static func pieces(_ source: String) throws -> [TemplatePiece] {
-        let b = Array(source.utf8)
+        let b = normalizedNewlines(Array(source.utf8))
         var out: [TemplatePiece] = []
         var pos = 0
         var stripNext = false      // the previous tag ended with "-"
@@ -84,6 +84,25 @@ enum TemplateLexer {
             trimNewline = kind != UInt8(ascii: "{")
             pos = end + 2
         }
+        return out
+    }
+
+    /// Jinja's lexer first: every "\r\n", "\r" and "\n" becomes "\n", and one newline at the very
+    /// end is dropped (`keep_trailing_newline` is off in transformers' environment).
+    static func normalizedNewlines(_ b: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            if b[i] == 13 {
+                out.append(10)
+                i += (i + 1 < b.count && b[i + 1] == 10) ? 2 : 1
+            } else {
+                out.append(b[i])
+                i += 1
+            }
+        }
+        if out.last == 10 { out.removeLast() }
         return out
     }
 
