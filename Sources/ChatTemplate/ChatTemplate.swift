@@ -14,6 +14,7 @@ public struct ChatTemplate: @unchecked Sendable {
         var r = TemplateRenderer(globals: variables)
         var out = ""
         _ = try r.run(nodes, into: &out)
+        guard out.utf8.count <= Limits.output else { throw TemplateError("the rendered prompt exceeds \(Limits.output) bytes") }
         return out
     }
 }
@@ -24,6 +25,7 @@ enum LoopSignal { case normal, breakLoop, continueLoop }
 /// `set` inside it is gone after the loop, hence `namespace`), `if` has none.
 struct TemplateRenderer {
     var scopes: [[String: TemplateValue]]
+    var iterations = 0
 
     init(globals: [String: TemplateValue]) { scopes = [globals] }
 
@@ -38,7 +40,9 @@ struct TemplateRenderer {
         for node in nodes {
             switch node {
             case let .text(t): out += t
-            case let .output(e, _): out += try eval(e).text
+            case let .output(e, _):
+                out += try eval(e).text
+                guard out.utf8.count <= Limits.output else { throw TemplateError("the rendered prompt exceeds \(Limits.output) bytes") }
             case let .conditional(branches, otherwise):
                 var taken = false
                 for (cond, body) in branches where try eval(cond).isTrue {
@@ -99,6 +103,10 @@ struct TemplateRenderer {
             return
         }
         for (i, item) in items.enumerated() {
+            iterations += 1
+            guard iterations <= Limits.iterations else {
+                throw TemplateError("the template runs more than \(Limits.iterations) loop iterations", line: l.line)
+            }
             var loop = TemplateObject()
             loop["index"] = .int(i + 1)
             loop["index0"] = .int(i)

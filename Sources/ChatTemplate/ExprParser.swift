@@ -6,9 +6,17 @@ struct ExprParser {
     var pos = 0
     let line: Int
 
+    var depth = 0
+
     init(_ tokens: [ExprToken], line: Int) {
         self.tokens = tokens
         self.line = line
+    }
+
+    /// Recursion guard: a hostile template nests brackets or prefix operators without end.
+    mutating func enter() throws {
+        depth += 1
+        guard depth <= Limits.nesting else { throw error("an expression nested deeper than \(Limits.nesting) levels") }
     }
 
     var atEnd: Bool { pos >= tokens.count }
@@ -52,6 +60,8 @@ struct ExprParser {
     }
 
     mutating func expression() throws -> TemplateExpr {
+        try enter()
+        defer { depth -= 1 }
         let value = try orExpr()
         guard accept(.name("if")) else { return value }
         let cond = try orExpr()
@@ -75,6 +85,8 @@ struct ExprParser {
     }
 
     mutating func notExpr() throws -> TemplateExpr {
+        try enter()
+        defer { depth -= 1 }
         if accept(.name("not")) { return .not(try notExpr()) }
         return try compare()
     }
@@ -111,6 +123,8 @@ struct ExprParser {
     mutating func power() throws -> TemplateExpr { try binaryLevel(["**"]) { try $0.unary(filters: true) } }
 
     mutating func unary(filters: Bool) throws -> TemplateExpr {
+        try enter()
+        defer { depth -= 1 }
         var e: TemplateExpr
         if accept(.op("-")) { e = .unary("-", try unary(filters: false)) }
         else if accept(.op("+")) { e = .unary("+", try unary(filters: false)) }

@@ -103,6 +103,10 @@ enum Builtins {
             let (lo, hi, step) = ints.count == 1 ? (0, ints[0], 1) : ints.count == 2 ? (ints[0], ints[1], 1)
                 : ints.count == 3 ? (ints[0], ints[1], ints[2]) : (0, 0, 0)
             guard step != 0 else { throw TemplateError("range() takes 1 to 3 integers, the step not zero") }
+            let count = step > 0 ? (hi > lo ? (hi - lo - 1) / step + 1 : 0) : (lo > hi ? (lo - hi - 1) / -step + 1 : 0)
+            guard count <= Limits.range else {
+                throw TemplateError("range() of \(count) items is larger than the sandbox allows (\(Limits.range), as Jinja's)")
+            }
             return .array(stride(from: lo, to: hi, by: step).map { .int($0) })
         case "strftime_now":
             guard case let .string(format)? = args.first else { throw TemplateError("strftime_now() takes a format string") }

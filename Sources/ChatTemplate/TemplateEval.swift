@@ -31,7 +31,9 @@ extension TemplateRenderer {
         case let .unary(op, x):
             let v = try eval(x)
             switch v {
-            case let .int(i): return .int(op == "-" ? -i : i)
+            case let .int(i):
+                guard !(op == "-" && i == Int.min) else { throw TemplateError("integer overflow in unary -") }
+                return .int(op == "-" ? -i : i)
             case let .double(d): return .double(op == "-" ? -d : d)
             default: throw TemplateError("bad operand type for unary \(op): '\(v.typeName)'")
             }
@@ -94,8 +96,14 @@ extension TemplateRenderer {
             default: break
             }
         case "*":
-            if case let .string(s) = a, case let .int(n) = b { return .string(String(repeating: s, count: max(0, n))) }
-            if case let .array(s) = a, case let .int(n) = b { return .array(Array(repeating: s, count: max(0, n)).flatMap { $0 }) }
+            if case let .string(s) = a, case let .int(n) = b {
+                try Limits.check(repeating: s.utf8.count, times: n)
+                return .string(String(repeating: s, count: max(0, n)))
+            }
+            if case let .array(s) = a, case let .int(n) = b {
+                try Limits.check(repeating: s.count, times: n)
+                return .array(Array(repeating: s, count: max(0, n)).flatMap { $0 })
+            }
         default: break
         }
         // Arithmetic: int op int stays int (except /), otherwise float.
@@ -110,16 +118,25 @@ extension TemplateRenderer {
             default: return nil
             }
         }()
+        // Python's integers are unbounded; ours are 64-bit, so an overflow is an error, never a wrap or a trap.
+        func exact(_ r: (partialValue: Int, overflow: Bool)) throws -> TemplateValue {
+            guard !r.overflow else { throw TemplateError("integer overflow in \(op) (template integers are 64-bit here)") }
+            return .int(r.partialValue)
+        }
         switch op {
-        case "+": return ints.map { .int($0.0 + $0.1) } ?? .double(x + y)
-        case "-": return ints.map { .int($0.0 - $0.1) } ?? .double(x - y)
-        case "*": return ints.map { .int($0.0 * $0.1) } ?? .double(x * y)
+        case "+": return try ints.map { try exact($0.0.addingReportingOverflow($0.1)) } ?? .double(x + y)
+        case "-": return try ints.map { try exact($0.0.subtractingReportingOverflow($0.1)) } ?? .double(x - y)
+        case "*": return try ints.map { try exact($0.0.multipliedReportingOverflow(by: $0.1)) } ?? .double(x * y)
         case "/":
             guard y != 0 else { throw TemplateError("division by zero") }
             return .double(x / y)
         case "//":
             guard y != 0 else { throw TemplateError("integer division or modulo by zero") }
-            if let (i, j) = ints { return .int(Int((Double(i) / Double(j)).rounded(.down))) }
+            if let (i, j) = ints {
+                guard !(i == Int.min && j == -1) else { throw TemplateError("integer overflow in //") }
+                let q = i / j
+                return .int(q * j != i && (i < 0) != (j < 0) ? q - 1 : q)
+            }
             return .double((x / y).rounded(.down))
         case "%":
             guard y != 0 else { throw TemplateError("integer division or modulo by zero") }
@@ -127,9 +144,40 @@ extension TemplateRenderer {
             let r = x.truncatingRemainder(dividingBy: y)
             return .double(r != 0 && (r < 0) != (y < 0) ? r + y : r)
         case "**":
-            if let (i, j) = ints, j >= 0 { return .int(Int(pow(Double(i), Double(j)))) }
+            if let (i, j) = ints, j >= 0 {
+                var r = 1
+                for _ in 0..<min(j, 64) { r = try exact(r.multipliedReportingOverflow(by: i)).intValue }
+                if j > 64 && abs(i) > 1 { throw TemplateError("integer overflow in **") }
+                if j > 64 && i == -1 { r = j % 2 == 0 ? 1 : -1 }
+                if j > 64 && i == 0 { r = 0 }
+                return .int(r)
+            }
             return .double(pow(x, y))
         default: throw fail()
+        }
+    }
+}
+
+extension TemplateValue {
+    var intValue: Int { if case let .int(i) = self { return i } else { return 0 } }
+}
+
+/// Bounds on what a template may build, so that a hostile chat template fails with an error
+/// instead of exhausting memory or the stack: Jinja's sandbox caps `range` at 100,000 items;
+/// we cap repetition the same way by size, and nesting by depth.
+enum Limits {
+    static let range = 100_000
+    static let repeatedBytes = 1 << 24
+    static let nesting = 128
+    static let tokensPerTag = 1000
+    static let blocks = 64
+    static let iterations = 100_000
+    /// Rendered text (a chat prompt is far below this).
+    static let output = 1 << 26
+
+    static func check(repeating unit: Int, times n: Int) throws {
+        guard n <= 0 || unit == 0 || unit <= repeatedBytes / n else {
+            throw TemplateError("a repetition of \(n) × \(unit) is larger than vlmkit allows (\(repeatedBytes) items)")
         }
     }
 }

@@ -46,7 +46,12 @@ struct TemplateParser {
         return try e.whole()
     }
 
+    var nesting = 0
+
     mutating func statement(_ word: String, _ rest: [ExprToken], line: Int) throws -> TemplateNode {
+        nesting += 1
+        defer { nesting -= 1 }
+        guard nesting <= Limits.blocks else { throw TemplateError("statements nested deeper than \(Limits.blocks) levels", line: line) }
         switch word {
         case "if":
             var branches: [(TemplateExpr, [TemplateNode])] = []

@@ -78,7 +78,12 @@ enum ExprLexer {
                     j += 1
                 }
                 let digits = String(String.UnicodeScalarView(s[i..<j])).replacingOccurrences(of: "_", with: "")
-                out.append(isFloat ? .float(Double(digits)!) : .int(Int(digits) ?? Int.max))
+                if isFloat {
+                    out.append(.float(Double(digits) ?? .nan))
+                } else {
+                    guard let n = Int(digits) else { throw TemplateError("the integer \(digits) does not fit in 64 bits", line: line) }
+                    out.append(.int(n))
+                }
                 i = j
             } else if c == "'" || c == "\"" {
                 var j = i + 1
@@ -102,6 +107,10 @@ enum ExprLexer {
             } else {
                 throw TemplateError("unexpected character \"\(c)\" in an expression", line: line)
             }
+        }
+        // Operator chains build trees as deep as they are long; a tag this long is no chat template.
+        guard out.count <= Limits.tokensPerTag else {
+            throw TemplateError("a tag of \(out.count) tokens is longer than vlmkit allows (\(Limits.tokensPerTag))", line: line)
         }
         return out
     }
