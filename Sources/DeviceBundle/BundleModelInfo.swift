@@ -20,9 +20,10 @@ enum BundleModelInfo {
                                 ("hidden_size", i(v.hiddenSize)), ("intermediate_size", i(v.intermediateSize)),
                                 ("layers", i(v.numLayers)), ("heads", i(v.numHeads)), ("layer_norm_eps", .double(v.layerNormEps)),
                                 ("hidden_act", .string(v.hiddenAct)), ("select_layer", i(c.selectLayer)),
-                                ("select_feature", .string(c.selectFeature.rawValue))])),
+                                ("select_feature", .string(c.selectFeature.rawValue))] + intern(v))),
             ("projector", .object(projector(c))),
             ("tiling", tiling(c)),
+            ("image_encoder", imageEncoder(c)),
             ("llm", .object([("architecture", .string(l.architecture.rawValue)), ("q_k_v_bias", .bool(l.qkvBias)),
                              ("o_bias", .bool(l.outputBias)), ("mlp_bias", .bool(l.mlpBias)),
                              ("hidden_size", i(l.hiddenSize)), ("intermediate_size", i(l.intermediateSize)),
@@ -45,7 +46,20 @@ enum BundleModelInfo {
         return out
     }
 
-    /// How images become tower inputs: `single`, `dynamic_s2` or `multi_scale_s2` with its scales.
+    /// InternViT's options (RMSNorm, fused qkv, layer scales and a class token are implied by the kind).
+    static func intern(_ v: VisionConfig) -> [(String, JSONValue)] {
+        v.kind == .intern ? [("qkv_bias", .bool(v.qkvBias)), ("qk_normalization", .bool(v.qkNormalization))] : []
+    }
+
+    /// The text NVILA's image encoder embeds before and after every image's features (tokenized
+    /// by the model's tokenizer), or null when nothing is added (VILA 1.5, LLaVA-HF).
+    static func imageEncoder(_ c: VLMConfig) -> JSONValue {
+        guard let e = c.imageEncoder else { return .null }
+        return .object([("start_tokens", e.startTokens.map { .string($0) } ?? .null), ("end_tokens", e.endTokens.map { .string($0) } ?? .null)])
+    }
+
+    /// How images become tower inputs: `single`, `dynamic_s2`, `dynamic` (tiles + thumbnail) or
+    /// `multi_scale_s2` with its scales.
     static func tiling(_ c: VLMConfig) -> JSONValue {
         func ints(_ v: [Int]) -> JSONValue { .array(v.map { .int(Int64($0)) }) }
         if let s2 = c.dynamicS2 {
@@ -55,6 +69,10 @@ enum BundleModelInfo {
         if let s2 = c.multiScaleS2 {
             return .object([("mode", .string("multi_scale_s2")), ("scales", ints(s2.scales)), ("max_split_size", .int(Int64(s2.maxSplitSize))),
                             ("resize_output_to", .int(Int64(s2.resizeOutputTo)))])
+        }
+        if let d = c.dynamicTiling {
+            return .object([("mode", .string("dynamic")), ("tile_size", .int(Int64(d.tileSize))), ("min_tiles", .int(Int64(d.minTiles))),
+                            ("max_tiles", .int(Int64(d.maxTiles))), ("thumbnail", .bool(true))])
         }
         return .object([("mode", .string("single"))])
     }

@@ -19,6 +19,16 @@ import ModelGraph
         #expect(model["tiling"]?["mode"]?.stringValue == "dynamic_s2")
         #expect(model["tiling"]?["scales"]?.arrayValue?.compactMap(\.intValue) == [28, 56, 84])
         #expect(model["tiling"]?["resize_output_to"]?.intValue == 2 && model["tiling"]?["max_tiles"]?.intValue == 12)
+        #expect(model["image_encoder"]?["end_tokens"]?.stringValue == "\n" && model["image_encoder"]?["start_tokens"] == .null)
+    }
+
+    @Test func nvilaLiteAndInternViTDigests() throws {
+        let lite = BundleModelInfo.describe(try ModelLoader.load(TestFiles.golden("models/nvila-siglip-3x3-qwen2-f16")).config)
+        #expect(lite["tiling"]?["mode"]?.stringValue == "dynamic" && lite["tiling"]?["max_tiles"]?.intValue == 6)
+        #expect(lite["tiling"]?["tile_size"]?.intValue == 98 && lite["projector"]?["merge"]?.intValue == 3)
+        let intern = BundleModelInfo.describe(try ModelLoader.load(TestFiles.golden("models/vila-intern-llama-f16")).config)
+        #expect(intern["vision"]?["kind"]?.stringValue == "intern" && intern["vision"]?["qk_normalization"]?.boolValue == true)
+        #expect(intern["vision"]?["qkv_bias"]?.boolValue == false && intern["image_encoder"] == .null)
     }
 
     @Test func plainModelsSaySingle() throws {
