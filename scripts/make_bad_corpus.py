@@ -125,6 +125,12 @@ def main():
     checkpoint("unknown-projector", dict(top, mm_projector_cfg={"mm_projector_type": "qformer"}), base_llm, expect="\"qformer\" is not supported")
     checkpoint("select-layer-out-of-range", dict(top, mm_vision_select_layer=-9), base_llm, expect="is outside the 4 hidden states of a 3-layer vision tower")
     checkpoint("unknown-vision", dict(top, vision_tower_cfg={"model_type": "radio"}), base_llm, expect="\"radio\" is not supported")
+    checkpoint("intern-layer-norm", dict(top, vision_tower_cfg={"model_type": "intern_vit_6b", "norm_type": "layer_norm"}), base_llm,
+               expect="\"layer_norm\" is not supported: VILA's InternViT (modeling_intern_vit.py) normalizes with RMSNorm only")
+    checkpoint("image-encoder-unknown", dict(top, image_encoder='{"_target_": "llava.model.encoders.TSPImageEncoder"}'), base_llm,
+               expect="image_encoder \"llava.model.encoders.TSPImageEncoder\" is not supported")
+    checkpoint("image-encoder-not-json", dict(top, image_encoder="{_target_: basic"), base_llm,
+               expect="\"image_encoder\" is a string that is not JSON")
     checkpoint("absurd-layers", top, dict(base_llm, num_hidden_layers=1000000000), expect="1000000000 layers but the checkpoint holds only 0 tensors")
     checkpoint("missing-tensors", top, base_llm, expect="missing: 'vision_model.embeddings.patch_embedding.weight'")
     checkpoint("missing-projector-type", dict(top, mm_projector_cfg={"model_type": "v2l_projector"}), base_llm,
@@ -135,14 +141,14 @@ def main():
                                                                           "high_freq_factor": 4.0}),
                expect="missing key \"rope_scaling.original_max_position_embeddings\"")
     checkpoint("aspect-dynamic-s2", dict(top, image_aspect_ratio="dynamic_s2", s2_scales="448,896,1344"), base_llm,
-               expect="image_aspect_ratio \"dynamic_s2\" (NVILA's dynamic S2 tiling")
+               expect="\"dynamic_s2\" must be true when image_aspect_ratio is \"dynamic_s2\"")
     checkpoint("aspect-dynamic", dict(top, image_aspect_ratio="dynamic", max_tiles=0), base_llm,
                expect="min_tiles (1) and max_tiles (0) must satisfy 1 ≤ min_tiles ≤ max_tiles ≤ 64")
     checkpoint("s2-multiscale", dict(top, s2=True, s2_scales="384,768", mm_hidden_size=96), base_llm,
-               expect="\"s2\": true (s2_scales 384,768)")
+               expect="\"s2_scales\" \"384,768\" must be multiples of s2_max_split_size 56")
     checkpoint("im-start-end", dict(top, mm_use_im_start_end=True), base_llm, expect="\"mm_use_im_start_end\": true")
     checkpoint("mm-hidden-size-mismatch", dict(top, mm_hidden_size=96), base_llm,
-               expect="\"mm_hidden_size\" is 96 but the vision tower's hidden size is 32")
+               expect="\"mm_hidden_size\" is 96 but the vision tower gives 32-wide features")
     header = json.dumps({"model.embed_tokens.weight": {"dtype": "F16", "shape": [100, 64], "data_offsets": [0, 12800]}}).encode()
     with open(os.path.join(OUT, "configs", "vocab-mismatch", "llm", "model.safetensors"), "wb") as f:
         f.write(struct.pack("<Q", len(header)) + header + bytes(12800))
