@@ -13,6 +13,7 @@ Writes, under golden/:
   images/                              test images and their preprocessing (golden/images.py)
   e2e/<case>.golden.safetensors        image + question → prompt ids → greedy ids (golden/e2e.py)
   templates/cases.json                 chat templates rendered by transformers (golden/chat_templates.py)
+  torch/*.pt                           torch.save files with safetensors copies (golden/torch_pt.py)
 Everything is deterministic for a given requirements.txt.
 """
 import copy
@@ -876,6 +877,8 @@ def main():
     dynamic_s2.write_dynamic_grids()
     dynamic_s2.write_tiles(os.path.join(MODELS, "nvila-s2-siglip-qwen2-f16", "vision_tower"),
                            ["photo-320x240.jpg", "tall-gray-33x70.png", "wide-80x45.png", "tiny-7x5.png"])
+    import torch_pt  # golden/torch_pt.py: torch.save files beside safetensors copies
+    torch_pt.main()
     import chat_templates  # golden/chat_templates.py: chat templates rendered by transformers
     chat_templates.main()
     import e2e  # golden/e2e.py: image file + question → greedy ids through the whole Python pipeline

@@ -53,9 +53,35 @@ def blob(dirname, name, content, args, expect, ext):
     cases.append({"name": f"{dirname}/{name}", "args": [a.replace("FILE", f"{dirname}/{name}{ext}") for a in args], "expect": expect})
 
 
+def pt(name, pickle_bytes, expect, extra=None, compress=False):
+    """A torch.save-shaped ZIP (archive/data.pkl + archive/data/<key> entries) around a crafted pickle."""
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", pickle_bytes)
+        z.writestr("archive/byteorder", "little")
+        for k, v in (extra or {}).items():
+            z.writestr("archive/data/" + k, v)
+    blob("torch", name, buf.getvalue(), ["inspect", "FILE"], expect, ".pt")
+
+
+def tensor_pickle(storage="HalfStorage", key="0", numel=4, offset=0, size=(2, 2), stride=(2, 1)):
+    """The pickle torch.save writes for {"w": tensor}, by hand (protocol 2)."""
+    def s(x):
+        b = x.encode()
+        return b"X" + struct.pack("<I", len(b)) + b
+    def i(x):
+        return b"J" + struct.pack("<i", x)
+    tup = lambda xs: b"(" + b"".join(i(x) for x in xs) + b"t"
+    return (b"\x80\x02}(" + s("w") + b"ctorch._utils\n_rebuild_tensor_v2\n(" + b"(" + s("storage") + b"ctorch\n" + storage.encode()
+            + b"\n" + s(key) + s("cpu") + i(numel) + b"tQ" + i(offset) + tup(size) + tup(stride) + b"\x89ccollections\nOrderedDict\n)Rtu."
+            .replace(b"tu.", b"tRu."))
+
+
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
-    for sub in ("safetensors", "configs", "bundles", "gguf", "golden", "tokenizers"):
+    for sub in ("safetensors", "configs", "bundles", "gguf", "golden", "tokenizers", "torch"):
         os.makedirs(os.path.join(OUT, sub))
 
     # ---- safetensors
@@ -161,6 +187,22 @@ def main():
     hdr = bytearray(128)
     hdr[0:8] = b"VLMKBNDL"
     struct.pack_into("<IIQQQI", hdr, 8, 1, 0, 128, 0, 128, 64)
+    # torch.save files: the reader runs no pickle code and refuses what a state dict does not need.
+    pt("global-os-system", b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00id\x85R.", "names the global os.system")
+    pt("stack-global-eval", b"\x80\x04\x8c\x08builtins\x8c\x04eval\x93\x8c\x041+1\x85R.", "names the global builtins.eval")
+    pt("inst-opcode", b"\x80\x02(ios\nsystem\n.", "opcode 0x69")
+    pt("huge-long", b"\x80\x02\x8a\x40" + b"\x01" * 64 + b".", "64-byte integer")
+    pt("not-a-dict", b"\x80\x02]q\x00.", "holds no dict of tensors")
+    pt("storage-missing", tensor_pickle(), "refers to storage 0, which the archive does not hold")
+    pt("storage-short", tensor_pickle(numel=4), "should hold 4 × 2 bytes but its entry has 6", extra={"0": b"\x00" * 6})
+    pt("past-storage", tensor_pickle(numel=4, offset=2), "runs past its storage of 4", extra={"0": b"\x00" * 8})
+    pt("transposed", tensor_pickle(stride=(1, 2)), "is not contiguous", extra={"0": b"\x00" * 8})
+    pt("bad-storage-type", tensor_pickle(storage="ComplexFloatStorage"), "names the global torch.ComplexFloatStorage", extra={"0": b"\x00" * 8})
+    pt("compressed", tensor_pickle(), "is compressed (method 8)", extra={"0": b"\x00" * 8}, compress=True)
+    pt("truncated-pickle", tensor_pickle()[:40], "ends inside an opcode's argument", extra={"0": b"\x00" * 8})
+    blob("torch", "legacy", b"\x80\x02\x8a\nl\xfc\x9cF\xf9 j\xa8P\x19.", ["inspect", "FILE"], "legacy torch.save file", ".pt")
+    blob("torch", "no-central-directory", b"PK\x03\x04" + b"\x00" * 40, ["inspect", "FILE"], "no ZIP end-of-central-directory record", ".pt")
+
     blob("bundles", "truncated", bytes(hdr[:100]), ["verify-bundle", "FILE"], "shorter than the 128-byte header", ".vlmb")
     bad = bytearray(hdr); bad[0:8] = b"NOTABNDL"
     blob("bundles", "bad-magic", bytes(bad), ["verify-bundle", "FILE"], "not a VLMKit bundle (bad magic)", ".vlmb")

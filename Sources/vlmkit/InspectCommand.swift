@@ -14,7 +14,8 @@ struct InspectCommand: ParsableCommand {
         abstract: "Describe a checkpoint: layout, architecture, sizes, image tokens, problems.",
         discussion: """
         Reads only config files and safetensors headers, never tensor data, so it is instant even \
-        for large models. Every tensor must map to the graph the config describes: a missing, \
+        for large models (a torch.save .pt file is read without running its pickle, and its \
+        entries are checked against their CRC-32, which reads the file once). Every tensor must map to the graph the config describes: a missing, \
         unused or mis-shaped tensor is reported and the command exits with 2.
 
         Examples:
@@ -23,7 +24,7 @@ struct InspectCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "Checkpoint folder (VILA or LLaVA-HF layout), quantized model folder, bundle, or one safetensors file / index.")
+    @Argument(help: "Checkpoint folder (VILA or LLaVA-HF layout), quantized model folder, bundle, one safetensors file / index, or a torch.save .pt file.")
     var path: String
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -40,7 +41,8 @@ struct InspectCommand: ParsableCommand {
     @OptionGroup var modelOverrides: ModelOverrideOptions
 
     func run() throws {
-        if path.hasSuffix(".safetensors") || path.hasSuffix(".safetensors.index.json") {
+        if path.hasSuffix(".safetensors") || path.hasSuffix(".safetensors.index.json") || path.hasSuffix(".pt") || path.hasSuffix(".pth")
+            || (Path.isRegularFile(path) && TorchCheckpoint.looksLikeTorchZip(path)) {
             return try inspectTensorFile()
         }
         let summary = try StoredModelSummary.load(path, overrides: modelOverrides.overrides,
@@ -61,9 +63,17 @@ enum JSONOutput {
 }
 
 extension InspectCommand {
-    /// One safetensors file (or sharded index): its metadata and tensors, validated.
+    /// One safetensors file (or sharded index), or a torch.save file read without running its
+    /// pickle (every entry's CRC checked): its metadata and tensors, validated.
     func inspectTensorFile() throws {
-        let store = try CheckpointFiles.open(path)
+        let store: any TensorStore
+        if path.hasSuffix(".pt") || path.hasSuffix(".pth") || TorchCheckpoint.looksLikeTorchZip(path) {
+            let pt = try TorchCheckpoint(path: path)
+            try pt.verifyChecksums()
+            store = pt
+        } else {
+            store = try CheckpointFiles.open(path)
+        }
         struct Entry: Encodable { let name: String; let dtype: String; let shape: [Int]; let bytes: Int; let file: String }
         let entries = store.tensorNames.compactMap { n in store.info(n).map { Entry(name: n, dtype: $0.dtype.rawValue, shape: $0.shape.dims, bytes: $0.byteCount, file: $0.file) } }
         if json {
@@ -71,7 +81,8 @@ extension InspectCommand {
             print(try JSONOutput.encode(Out(path: path, metadata: store.metadata, tensors: entries)))
             return
         }
-        print("\(path): \(entries.count) tensors, \(InspectText.bytes(entries.reduce(0) { $0 + $1.bytes })), metadata \(store.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))")
+        let meta = store.metadata.isEmpty ? "no metadata" : "metadata " + store.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+        print("\(path): \(entries.count) tensors, \(InspectText.bytes(entries.reduce(0) { $0 + $1.bytes })), \(meta)")
         for e in entries { print("  \(InspectText.pad(e.name, 48)) \(InspectText.pad(e.dtype, 8)) \(e.shape)") }
     }
 }
