@@ -3,6 +3,7 @@
 
 Run from the repository root:
     python3 -m venv .venv-golden && .venv-golden/bin/pip install -r golden/requirements.txt
+    .venv-golden/bin/pip install --no-deps -r golden/requirements-packers.txt
     .venv-golden/bin/python golden/generate.py
 
 Writes, under golden/:
@@ -14,6 +15,7 @@ Writes, under golden/:
   e2e/<case>.golden.safetensors        image + question → prompt ids → greedy ids (golden/e2e.py)
   templates/cases.json                 chat templates rendered by transformers (golden/chat_templates.py)
   torch/*.pt                           torch.save files with safetensors copies (golden/torch_pt.py)
+  quantized/autoawq-gemm.golden.safetensors   AutoAWQ's GEMM packing and dequantization (golden/autoawq_pack.py)
 Everything is deterministic for a given requirements.txt.
 """
 import copy
@@ -879,6 +881,8 @@ def main():
                            ["photo-320x240.jpg", "tall-gray-33x70.png", "wide-80x45.png", "tiny-7x5.png"])
     import torch_pt  # golden/torch_pt.py: torch.save files beside safetensors copies
     torch_pt.main()
+    import autoawq_pack  # golden/autoawq_pack.py: AutoAWQ's own GEMM packing
+    autoawq_pack.main()
     import chat_templates  # golden/chat_templates.py: chat templates rendered by transformers
     chat_templates.main()
     import e2e  # golden/e2e.py: image file + question → greedy ids through the whole Python pipeline
