@@ -16,6 +16,7 @@ Writes, under golden/:
   templates/cases.json                 chat templates rendered by transformers (golden/chat_templates.py)
   torch/*.pt                           torch.save files with safetensors copies (golden/torch_pt.py)
   quantized/autoawq-gemm.golden.safetensors   AutoAWQ's GEMM packing and dequantization (golden/autoawq_pack.py)
+  quantized/gptq.golden.safetensors   AutoGPTQ's packing (v1, v2 zeros) and dequantization (golden/gptq_pack.py)
 Everything is deterministic for a given requirements.txt.
 """
 import copy
@@ -883,6 +884,8 @@ def main():
     torch_pt.main()
     import autoawq_pack  # golden/autoawq_pack.py: AutoAWQ's own GEMM packing
     autoawq_pack.main()
+    import gptq_pack  # golden/gptq_pack.py: AutoGPTQ's own packing (v1) and the v2 zeros
+    gptq_pack.main()
     import chat_templates  # golden/chat_templates.py: chat templates rendered by transformers
     chat_templates.main()
     import e2e  # golden/e2e.py: image file + question → greedy ids through the whole Python pipeline
