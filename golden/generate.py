@@ -17,6 +17,7 @@ Writes, under golden/:
   torch/*.pt                           torch.save files with safetensors copies (golden/torch_pt.py)
   quantized/autoawq-gemm.golden.safetensors   AutoAWQ's GEMM packing and dequantization (golden/autoawq_pack.py)
   quantized/gptq.golden.safetensors   AutoGPTQ's packing (v1, v2 zeros) and dequantization (golden/gptq_pack.py)
+  quantized/llm-awq.golden.safetensors   llm-awq's real-quant packing (golden/llm_awq_pack.py)
 Everything is deterministic for a given requirements.txt.
 """
 import copy
@@ -886,6 +887,8 @@ def main():
     autoawq_pack.main()
     import gptq_pack  # golden/gptq_pack.py: AutoGPTQ's own packing (v1) and the v2 zeros
     gptq_pack.main()
+    import llm_awq_pack  # golden/llm_awq_pack.py: llm-awq's real-quant packing, transcribed
+    llm_awq_pack.main()
     import chat_templates  # golden/chat_templates.py: chat templates rendered by transformers
     chat_templates.main()
     import e2e  # golden/e2e.py: image file + question → greedy ids through the whole Python pipeline
