@@ -96,7 +96,9 @@ public struct ModelAssets: Sendable {
         for (key, template) in byName where name.contains(key) {
             return (ConversationTemplate.all[template]!, "the model path contains \"\(key)\"")
         }
-        if let chat { return (try templated(chat), "the chat template of \(chat.origin)") }
+        // The NVILA release's prompting; LLaVA-HF templates take content lists with image parts,
+        // which vlmkit does not build, so those keep the built-in templates.
+        if let chat, config.layout == .vila { return (try templated(chat), "the chat template of \(chat.origin)") }
         if tokenizer.tokenID("<|start_header_id|>") != nil && tokenizer.tokenID("<|eot_id|>") != nil {
             return (.llama3, "the tokenizer has Llama 3 header tokens")
         }
@@ -108,6 +110,9 @@ public struct ModelAssets: Sendable {
     public func template(named name: String) throws -> ConversationTemplate {
         if name == ConversationTemplate.chatTemplateName {
             guard let chat else { throw PromptError(message: "--template chat_template: the checkpoint has no chat template (tokenizer_config.json chat_template, chat_template.jinja, or config.json chat_template)") }
+            guard config.layout == .vila else {
+                throw PromptError(message: "--template chat_template: LLaVA-HF chat templates take messages whose content is a list of text and image parts, which vlmkit does not build; use plain, vicuna_v1, llama_3 or hermes-2")
+            }
             return try templated(chat)
         }
         guard let t = ConversationTemplate.all[name] else { throw PromptError(message: "no conversation template \"\(name)\"") }

@@ -82,6 +82,16 @@ import Testing
         #expect(a.tokenizer.decode(second.map(Int.init)) == "<|im_end|>\n<|im_start|>user\nSecond?<|im_end|>\n<|im_start|>assistant\n")
     }
 
+    /// LLaVA-HF templates take content lists with image parts: never picked, and refused by name.
+    @Test func llavaHFChatTemplatesAreNotUsed() throws {
+        let hf = FixtureEditing.copy("llava-hf-f16")
+        FixtureEditing.editJSON(hf + "/tokenizer_config.json") { $0["chat_template"] = "{% for m in messages %}{% for c in m['content'] %}{{ c['type'] }}{% endfor %}{% endfor %}" }
+        let a = try ModelAssets(files: FolderConfigSource(hf), config: try ModelLoader.load(hf).config)
+        #expect(a.chat != nil)
+        #expect(try a.chooseTemplate(model: hf).0.style != .chatTemplate)
+        #expect(throws: PromptError.self) { try a.template(named: "chat_template") }
+    }
+
     /// NVILA embeds tokenizer("\n") after every image's features: the ids follow −200.
     @Test func imageEndTokensFollowEveryImage() throws {
         let a = try Self.assets(TestFiles.golden("models/" + Self.nvila))
