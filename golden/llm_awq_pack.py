@@ -14,6 +14,9 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
+# llm-awq's pseudo_quantize_tensor (zero point) is the same formula as AutoAWQ's, transcribed there.
+from autoawq_pack import pseudo_quantize
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -68,16 +71,6 @@ def from_linear(weight, group_size, scales, zeros):
     scaled_zeros = torch.zeros_like(qscales)
     scaled_zeros[:, : scales.shape[1]] = -(qscales[:, : scales.shape[1]] * (zeros.to(torch.float32))).to(torch.float16)
     return qweight, qscales.transpose(1, 0).contiguous(), scaled_zeros.transpose(1, 0).contiguous(), intweight
-
-
-def pseudo_quantize(w, group_size, w_bit=4):
-    shape = w.shape
-    w = w.reshape(-1, group_size)
-    max_val, min_val = w.amax(dim=1, keepdim=True), w.amin(dim=1, keepdim=True)
-    max_int = 2 ** w_bit - 1
-    scales = (max_val - min_val).clamp(min=1e-5) / max_int
-    zeros = (-torch.round(min_val / scales)).clamp_(0, max_int)
-    return scales.view(shape[0], -1), zeros.view(shape[0], -1)
 
 
 def main():
