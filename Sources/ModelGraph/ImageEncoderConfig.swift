@@ -16,13 +16,8 @@ public struct ImageEncoderConfig: Sendable, Equatable, Encodable {
 
     public static let target = "llava.model.encoders.BasicImageEncoder"
 
-    public var summary: String {
-        func show(_ s: String?) -> String { s.map { $0.debugDescription } ?? "none" }
-        return "start tokens \(show(startTokens)), end tokens \(show(endTokens)) (\(reason))"
-    }
-
     /// From `image_encoder` (a JSON string or object) when present; otherwise the NVILA
-    /// release's default when `release` names a reason the config is from that release; nil
+    /// release's default when `nvilaRelease` gives a reason the config is from that release; nil
     /// for VILA 1.5 configs.
     static func read(_ top: ConfigObject, file: String, nvilaRelease: String?) throws -> ImageEncoderConfig? {
         guard let raw = top.value("image_encoder") else {
@@ -40,7 +35,7 @@ public struct ImageEncoderConfig: Sendable, Equatable, Encodable {
         guard targetName == target else {
             throw ConfigError.unsupported(file: file, detail: "image_encoder \(targetName.map { "\"\($0)\"" } ?? "without _target_") is not supported; vlmkit implements \(target) only")
         }
-        guard case let .object(members) = json else { return nil }
+        guard case let .object(members) = o.json else { preconditionFailure("ConfigObject holds an object") }
         var out = ImageEncoderConfig(startTokens: nil, endTokens: "\n", reason: "config.json image_encoder")
         for (key, value) in members where key != "_target_" {
             let text: String?
