@@ -62,17 +62,24 @@ public final class PromptSession {
     public func promptIDs(question: String, imageCount: Int, tilesPerImage: [Int]? = nil) throws -> [Int64] {
         let tokenizer = assets.tokenizer
         guard template.style == .chatTemplate else {
-            let text = try PromptEncoder.expandTiles(try PromptEncoder.placeImages(in: question, imageCount: imageCount), tilesPerImage)
+            let text = try placed(question, imageCount: imageCount, tilesPerImage: tilesPerImage)
             if turns == 0 { return PromptEncoder.encode(try template.prompt([text, nil]), tokenizer: tokenizer, media: assets.media) }
             return PromptEncoder.encodeContinuation(template.continuation(user: text), tokenizer: tokenizer, media: assets.media)
         }
-        let text = try PromptEncoder.expandTiles(try PromptEncoder.placeImages(in: question, imageCount: imageCount, separator: ""), tilesPerImage)
+        let text = try placed(question, imageCount: imageCount, tilesPerImage: tilesPerImage)
         let full = try template.prompt(history + [text, nil])
         if turns == 0 { return PromptEncoder.encodeWhole(full, tokenizer: tokenizer, media: assets.media) }
         guard full.unicodeScalars.starts(with: fedText.unicodeScalars) else {
             throw PromptError(message: "\(template.chat!.origin) renders the earlier turns otherwise than the model saw them (it rewrites past messages); this conversation cannot continue in the same cache — start a new one")
         }
         return PromptEncoder.encodeContinuation(String(full.unicodeScalars.dropFirst(fedText.unicodeScalars.count)), tokenizer: tokenizer, media: assets.media)
+    }
+
+    /// The question with its images placed as the template's code does (VILA 1.5: "<image>\n" per
+    /// image; chat templates, NVILA: "<image>" per image) and NVILA-Lite's tiles expanded.
+    func placed(_ question: String, imageCount: Int, tilesPerImage: [Int]?) throws -> String {
+        let separator = template.style == .chatTemplate ? "" : "\n"
+        return try PromptEncoder.expandTiles(try PromptEncoder.placeImages(in: question, imageCount: imageCount, separator: separator), tilesPerImage)
     }
 
     /// For chat templates: the messages so far, and the text the cache holds.
@@ -84,8 +91,7 @@ public final class PromptSession {
     public func ask(_ question: String, images: [String], emit: (String) -> Void) throws -> TurnResult {
         let prepared = try assets.pixelValues(images, aspectOverride: aspect)
         let ids = try promptIDs(question: question, imageCount: images.count, tilesPerImage: prepared.tilesPerImage)
-        let placed = try PromptEncoder.expandTiles(try PromptEncoder.placeImages(in: question, imageCount: images.count, separator: ""),
-                                                   prepared.tilesPerImage)
+        let placedText = try placed(question, imageCount: images.count, tilesPerImage: prepared.tilesPerImage)
         let timing = try session.feed(RunInputs(tokenIDs: ids, pixelValues: prepared.pixels, grids: prepared.grids))
         turns += 1
 
@@ -103,8 +109,8 @@ public final class PromptSession {
         if reason == "max-new-tokens" && session.length >= session.limit { reason = "context full (\(session.limit) positions)" }
         if !filter.stopped { emit(filter.flush(detok.finish())) }
         if template.style == .chatTemplate {
-            fedText = try template.prompt(history + [placed, nil]) + assets.tokenizer.decode(generated)
-            history += [placed, filter.text]
+            fedText = try template.prompt(history + [placedText, nil]) + assets.tokenizer.decode(generated)
+            history += [placedText, filter.text]
         }
         return TurnResult(template: template.name, promptIDs: ids, generatedIDs: generated, text: filter.text, stopReason: reason, images: timing.images,
                           imageSeconds: timing.imageSeconds, promptTokens: timing.tokens, prefillSeconds: timing.prefillSeconds,

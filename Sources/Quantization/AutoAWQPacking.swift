@@ -1,3 +1,5 @@
+import TensorCore
+
 /// AutoAWQ's GEMM packing (WQLinear_GEMM, autoawq 0.2.9 `from_linear`; the format vLLM,
 /// TensorRT-LLM, sglang and transformers load as `quant_method: awq`, `version: gemm`), and the
 /// exact conversion to and from VLMKit's asymmetric int4 (formats/quantization.md).
@@ -17,6 +19,23 @@ public enum AutoAWQPacking {
         public var qweight: [UInt8]
         public var scales: [UInt16]
         public var zeros: [UInt8]
+
+        /// The stored 0…15 of weight (row, col) of a `cols`-wide matrix (as `QuantizedMatrix.storedValue`).
+        public func value(row: Int, col: Int, cols: Int) -> UInt8 {
+            let byte = qweight[row * (cols / 2) + col / 2]
+            return col % 2 == 0 ? byte & 0xF : byte >> 4
+        }
+
+        /// Sets the nibble of weight (row, col); it must still be 0.
+        mutating func set(_ v: UInt8, row: Int, col: Int, cols: Int) {
+            qweight[row * (cols / 2) + col / 2] |= col % 2 == 0 ? v : v << 4
+        }
+
+        /// (q − z)·s of weight (row, col), rounded to f16 as the other tools' dequantizations are.
+        public func dequantizedF16(row: Int, col: Int, cols: Int, group: Int) -> UInt16 {
+            let gi = row * (cols / group) + col / group
+            return FloatConversion.f32ToF16(Float(Int(value(row: row, col: col, cols: cols)) - Int(zeros[gi])) * FloatConversion.f16ToF32(scales[gi]))
+        }
     }
 
     public struct ShapeError: Error, CustomStringConvertible {
@@ -36,15 +55,11 @@ public enum AutoAWQPacking {
         guard qweight.count == k * words, qzeros.count == groups * words, scales.count == groups * n else {
             throw ShapeError(description: "AutoAWQ tensors for [\(n), \(k)] group \(g) must be qweight [\(k), \(words)], qzeros [\(groups), \(words)], scales [\(groups), \(n)]; found \(qweight.count), \(qzeros.count), \(scales.count) values")
         }
-        var q = [UInt8](repeating: 0, count: n * k / 2)
+        var m = Int4Linear(qweight: [UInt8](repeating: 0, count: n * k / 2), scales: [], zeros: [])
         for row in 0..<k {
             for j in 0..<words {
                 let word = UInt32(bitPattern: qweight[row * words + j])
-                for i in 0..<8 {
-                    let v = UInt8((word >> (4 * UInt32(i))) & 0xF)
-                    let out = 8 * j + order[i]
-                    q[out * (k / 2) + row / 2] |= row % 2 == 0 ? v : v << 4
-                }
+                for i in 0..<8 { m.set(UInt8((word >> (4 * UInt32(i))) & 0xF), row: 8 * j + order[i], col: row, cols: k) }
             }
         }
         var z = [UInt8](repeating: 0, count: n * groups), s = [UInt16](repeating: 0, count: n * groups)
@@ -55,7 +70,9 @@ public enum AutoAWQPacking {
             }
             for out in 0..<n { s[out * groups + gi] = scales[gi * n + out] }
         }
-        return Int4Linear(qweight: q, scales: s, zeros: z)
+        m.scales = s
+        m.zeros = z
+        return m
     }
 
     /// VLMKit's int4 → AutoAWQ's tensors (for `export --format autoawq`).
@@ -67,10 +84,7 @@ public enum AutoAWQPacking {
         for row in 0..<k {
             for j in 0..<words {
                 var word: UInt32 = 0
-                for i in 0..<8 {
-                    let byte = m.qweight[(8 * j + order[i]) * (k / 2) + row / 2]
-                    word |= UInt32(row % 2 == 0 ? byte & 0xF : byte >> 4) << (4 * UInt32(i))
-                }
+                for i in 0..<8 { word |= UInt32(m.value(row: 8 * j + order[i], col: row, cols: k)) << (4 * UInt32(i)) }
                 qw[row * words + j] = Int32(bitPattern: word)
             }
         }

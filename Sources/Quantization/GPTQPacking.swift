@@ -27,15 +27,11 @@ public enum GPTQPacking {
                 throw ConversionError(description: "g_idx[\(i)] is \(gIdx[i]), not \(i / g): an act-order (desc_act) checkpoint, whose groups are not runs of consecutive inputs; VLMKit's int4 groups are, so it cannot hold these weights exactly")
             }
         }
-        var q = [UInt8](repeating: 0, count: n * k / 2)
+        var m = AutoAWQPacking.Int4Linear(qweight: [UInt8](repeating: 0, count: n * k / 2), scales: [], zeros: [])
         for r in 0..<(k / 8) {
             for out in 0..<n {
                 let word = UInt32(bitPattern: qweight[r * n + out])
-                for j in 0..<8 {
-                    let input = 8 * r + j
-                    let v = UInt8((word >> (4 * UInt32(j))) & 0xF)
-                    q[out * (k / 2) + input / 2] |= input % 2 == 0 ? v : v << 4
-                }
+                for j in 0..<8 { m.set(UInt8((word >> (4 * UInt32(j))) & 0xF), row: out, col: 8 * r + j, cols: k) }
             }
         }
         var z = [UInt8](repeating: 0, count: n * groups), s = [UInt16](repeating: 0, count: n * groups)
@@ -53,6 +49,8 @@ public enum GPTQPacking {
             }
             for out in 0..<n { s[out * groups + gi] = scales[gi * n + out] }
         }
-        return AutoAWQPacking.Int4Linear(qweight: q, scales: s, zeros: z)
+        m.scales = s
+        m.zeros = z
+        return m
     }
 }

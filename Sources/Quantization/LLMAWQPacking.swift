@@ -34,12 +34,11 @@ public enum LLMAWQPacking {
         guard paddedGroups >= groups, qweight.count == n / 4 * k, scales.count == paddedGroups * n, scaledZeros.count == paddedGroups * n else {
             throw ConversionError(description: "llm-awq tensors for [\(n), \(k)] group \(g) must be qweight [\(n / 4), \(k)] and scales / scaled_zeros [\(paddedGroups) ≥ \(groups), \(n)]; found \(qweight.count), \(scales.count), \(scaledZeros.count) values")
         }
-        var q = [UInt8](repeating: 0, count: n * k / 2)
+        var m = AutoAWQPacking.Int4Linear(qweight: [UInt8](repeating: 0, count: n * k / 2), scales: [], zeros: [])
         for row in 0..<n {
             for kk in 0..<k {
                 let (i, nib) = location(row: row, col: kk, cols: k)
-                let v = UInt8((UInt16(bitPattern: qweight[i]) >> (4 * UInt16(nib))) & 0xF)
-                q[row * (k / 2) + kk / 2] |= kk % 2 == 0 ? v : v << 4
+                m.set(UInt8((UInt16(bitPattern: qweight[i]) >> (4 * UInt16(nib))) & 0xF), row: row, col: kk, cols: k)
             }
         }
         var z = [UInt8](repeating: 0, count: n * groups), s = [UInt16](repeating: 0, count: n * groups)
@@ -54,17 +53,18 @@ public enum LLMAWQPacking {
                 s[row * groups + gi] = scales[gi * n + row]
             }
         }
+        m.scales = s
+        m.zeros = z
         var worst: Float = 0
         for row in 0..<n {
             for kk in 0..<k {
-                let byte = q[row * (k / 2) + kk / 2]
-                let qv = Float(kk % 2 == 0 ? byte & 0xF : byte >> 4), gi = kk / g
-                let scale = FloatConversion.f16ToF32(s[row * groups + gi])
+                let gi = kk / g
+                let qv = Float(m.value(row: row, col: kk, cols: k)), scale = FloatConversion.f16ToF32(s[row * groups + gi])
                 let theirs = FloatConversion.f16ToF32(FloatConversion.f32ToF16(qv * scale + FloatConversion.f16ToF32(scaledZeros[gi * n + row])))
-                let ours = FloatConversion.f16ToF32(FloatConversion.f32ToF16((qv - Float(z[row * groups + gi])) * scale))
+                let ours = FloatConversion.f16ToF32(m.dequantizedF16(row: row, col: kk, cols: k, group: g))
                 worst = max(worst, abs(theirs - ours))
             }
         }
-        return (AutoAWQPacking.Int4Linear(qweight: q, scales: s, zeros: z), worst)
+        return (m, worst)
     }
 }

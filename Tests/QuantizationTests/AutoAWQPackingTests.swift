@@ -28,12 +28,7 @@ import Testing
         let expected = try Self.values("\(tag).expected.weight", UInt16.self)
         var mismatches = 0
         for r in 0..<n {
-            for c in 0..<k {
-                let byte = m.qweight[r * (k / 2) + c / 2]
-                let q = Int(c % 2 == 0 ? byte & 0xF : byte >> 4), z = Int(m.zeros[r * groups + c / g])
-                let w = Float(q - z) * FloatConversion.f16ToF32(m.scales[r * groups + c / g])
-                if FloatConversion.f32ToF16(w) != expected[r * k + c] { mismatches += 1 }
-            }
+            for c in 0..<k where m.dequantizedF16(row: r, col: c, cols: k, group: g) != expected[r * k + c] { mismatches += 1 }
         }
         #expect(mismatches == 0, "\(tag): \(mismatches) of \(n * k) weights differ from dequantize_gemm")
         let back = try AutoAWQPacking.pack(m, rows: n, cols: k, group: g)

@@ -28,11 +28,7 @@ import Testing
             #expect(m.zeros == (try Self.values("\(tag).expected.zeros", UInt8.self)), "\(tag) \(format)")
             var mismatches = 0
             for r in 0..<n {
-                for c in 0..<k {
-                    let byte = m.qweight[r * (k / 2) + c / 2]
-                    let q = Int(c % 2 == 0 ? byte & 0xF : byte >> 4), z = Int(m.zeros[r * groups + c / g])
-                    if FloatConversion.f32ToF16(Float(q - z) * FloatConversion.f16ToF32(m.scales[r * groups + c / g])) != expected[r * k + c] { mismatches += 1 }
-                }
+                for c in 0..<k where m.dequantizedF16(row: r, col: c, cols: k, group: g) != expected[r * k + c] { mismatches += 1 }
             }
             #expect(mismatches == 0, "\(tag) \(format): \(mismatches) of \(n * k) weights differ from AutoGPTQ's dequantization")
         }

@@ -26,10 +26,7 @@ import Testing
         let q = try Self.values("\(tag).expected.q", UInt8.self)
         var wrong = 0
         for r in 0..<n {
-            for c in 0..<k {
-                let byte = m.qweight[r * (k / 2) + c / 2]
-                if (c % 2 == 0 ? byte & 0xF : byte >> 4) != q[r * k + c] { wrong += 1 }
-            }
+            for c in 0..<k where m.value(row: r, col: c, cols: k) != q[r * k + c] { wrong += 1 }
         }
         #expect(wrong == 0, "\(tag): \(wrong) of \(n * k) weights unpacked wrong")
         #expect(m.zeros == (try Self.values("\(tag).expected.zeros", UInt8.self)))
@@ -38,9 +35,7 @@ import Testing
         var worst: Float = 0
         for r in 0..<n {
             for c in 0..<k {
-                let byte = m.qweight[r * (k / 2) + c / 2], g = c / (k / groups)
-                let ours = FloatConversion.f16ToF32(FloatConversion.f32ToF16(Float(Int(c % 2 == 0 ? byte & 0xF : byte >> 4) - Int(m.zeros[r * groups + g]))
-                                                                            * FloatConversion.f16ToF32(m.scales[r * groups + g])))
+                let ours = FloatConversion.f16ToF32(m.dequantizedF16(row: r, col: c, cols: k, group: k / groups))
                 worst = max(worst, abs(ours - FloatConversion.f16ToF32(expected[r * k + c])))
             }
         }
