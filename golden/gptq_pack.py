@@ -19,11 +19,12 @@ from safetensors.torch import save_file
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def load_quant_linear():
+def load_quant_linear(module="qlinear_cuda_old"):
+    """qlinear_cuda_old packs groups of consecutive inputs (it ignores g_idx); qlinear_cuda follows g_idx (act-order)."""
     root = os.path.dirname(importlib.util.find_spec("auto_gptq").origin)
-    spec = importlib.util.spec_from_file_location("qlinear_cuda_old", os.path.join(root, "nn_modules", "qlinear", "qlinear_cuda_old.py"))
+    spec = importlib.util.spec_from_file_location(module, os.path.join(root, "nn_modules", "qlinear", module + ".py"))
     mod = importlib.util.module_from_spec(spec)
-    sys.modules["qlinear_cuda_old"] = mod
+    sys.modules[module] = mod
     spec.loader.exec_module(mod)
     return mod.QuantLinear
 

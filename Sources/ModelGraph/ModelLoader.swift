@@ -17,8 +17,9 @@ public enum ModelLoader {
         }
     }
 
-    /// Which layout a folder holds, judged from its files alone.
-    public static func detectLayout(_ folder: String) throws -> LayoutKind {
+    /// Which layout a folder holds, judged from its files alone. `supplied` names sub-folders
+    /// whose weights the caller opens itself (an imported `.pt`), so they need no safetensors.
+    public static func detectLayout(_ folder: String, supplied: Set<String> = []) throws -> LayoutKind {
         guard Path.isDirectory(folder) else {
             if Path.exists(folder) { throw LayoutError.notAFolder(folder) }
             throw IOError.cannotOpen(path: folder, reason: "no such file or directory")
@@ -26,7 +27,7 @@ public enum ModelLoader {
         let subs = LayoutKind.vila.folders
         let present = subs.filter { Path.isDirectory(Path.join(folder, $0)) }
         if !present.isEmpty {
-            for sub in subs where !CheckpointFiles.exist(in: Path.join(folder, sub)) {
+            for sub in subs where !supplied.contains(sub) && !CheckpointFiles.exist(in: Path.join(folder, sub)) {
                 throw LayoutError.missingSubfolder(folder: folder, sub: sub)
             }
             return .vila
@@ -43,12 +44,16 @@ public enum ModelLoader {
     }
 
     /// Loads a checkpoint with the families its config names, or with `description` (a family
-    /// VLMKit does not ship, such as a new projector variant).
-    public static func load(_ folder: String, description: ModelDescription? = nil, overrides: ConfigOverrides = .none) throws -> VLMGraph {
-        let layout = try detectLayout(folder)
+    /// VLMKit does not ship, such as a new projector variant). `stores` replaces the weights of a
+    /// placement folder ("" for the top folder, "llm", …) by a store the caller opened — an
+    /// imported quantized checkpoint seen through its dequantizing view; the graph's coverage
+    /// checks apply to it as to any other.
+    public static func load(_ folder: String, description: ModelDescription? = nil, overrides: ConfigOverrides = .none,
+                            stores supplied: [String: any TensorStore] = [:]) throws -> VLMGraph {
+        let layout = try detectLayout(folder, supplied: Set(supplied.keys))
         let config = try ConfigLoader.read(FolderConfigSource(folder), layout: layout, overrides: overrides)
         let model = description ?? ModelDescription(config)
-        var stores: [String: any TensorStore] = [:]
+        var stores = supplied
         var parts: [LayoutPart] = []
         for part in model.families.flatMap(\.parts) {
             let place = layout.placement(part.role)

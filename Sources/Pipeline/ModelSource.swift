@@ -13,6 +13,9 @@ public enum ModelSource {
             return try DeviceBundleFile(path: path).weights(allowNonFinite: allowNonFinite, overrides: overrides)
         }
         if QuantizedModel.isQuantizedModel(path) { return try QuantizedModel(path: path, allowNonFinite: allowNonFinite, overrides: overrides) }
+        if ImportSource.isPackedCheckpoint(path) {
+            return GraphWeights(try ImportSource.detect(path).loadGraph(overrides: overrides), allowNonFinite: allowNonFinite)
+        }
         return GraphWeights(try ModelLoader.load(path, overrides: overrides), allowNonFinite: allowNonFinite)
     }
 }

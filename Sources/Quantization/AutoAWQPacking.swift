@@ -36,6 +36,18 @@ public enum AutoAWQPacking {
             let gi = row * (cols / group) + col / group
             return FloatConversion.f32ToF16(Float(Int(value(row: row, col: col, cols: cols)) - Int(zeros[gi])) * FloatConversion.f16ToF32(scales[gi]))
         }
+
+        /// Every weight's (q − z)·s in f32, row-major [rows, cols]: what VLMKit's exact path computes.
+        public func dequantized(rows: Int, cols: Int, group: Int) -> [Float] {
+            var out = [Float](repeating: 0, count: rows * cols)
+            for row in 0..<rows {
+                for col in 0..<cols {
+                    let gi = row * (cols / group) + col / group
+                    out[row * cols + col] = Float(Int(value(row: row, col: col, cols: cols)) - Int(zeros[gi])) * FloatConversion.f16ToF32(scales[gi])
+                }
+            }
+            return out
+        }
     }
 
     public struct ShapeError: Error, CustomStringConvertible {

@@ -27,13 +27,8 @@ public enum LLMAWQPacking {
 
     public static func unpack(qweight: [Int16], scales: [UInt16], scaledZeros: [UInt16], rows n: Int, cols k: Int, group g: Int,
                               paddedGroups: Int) throws -> (linear: AutoAWQPacking.Int4Linear, maxAbsDifference: Float) {
-        guard n > 0, k > 0, g > 0, n % 4 == 0, k % 64 == 0, k % g == 0 else {
-            throw ConversionError(description: "llm-awq int4 needs outputs (\(n)) a multiple of 4 and inputs (\(k)) multiples of 64 and of the group (\(g))")
-        }
+        try check(qweight: qweight, scales: scales, scaledZeros: scaledZeros, rows: n, cols: k, group: g, paddedGroups: paddedGroups)
         let groups = k / g
-        guard paddedGroups >= groups, qweight.count == n / 4 * k, scales.count == paddedGroups * n, scaledZeros.count == paddedGroups * n else {
-            throw ConversionError(description: "llm-awq tensors for [\(n), \(k)] group \(g) must be qweight [\(n / 4), \(k)] and scales / scaled_zeros [\(paddedGroups) ≥ \(groups), \(n)]; found \(qweight.count), \(scales.count), \(scaledZeros.count) values")
-        }
         var m = AutoAWQPacking.Int4Linear(qweight: [UInt8](repeating: 0, count: n * k / 2), scales: [], zeros: [])
         for row in 0..<n {
             for kk in 0..<k {
@@ -66,5 +61,31 @@ public enum LLMAWQPacking {
             }
         }
         return (m, worst)
+    }
+
+    static func check(qweight: [Int16], scales: [UInt16], scaledZeros: [UInt16], rows n: Int, cols k: Int, group g: Int,
+                      paddedGroups: Int) throws {
+        guard n > 0, k > 0, g > 0, n % 4 == 0, k % 64 == 0, k % g == 0 else {
+            throw ConversionError(description: "llm-awq int4 needs outputs (\(n)) a multiple of 4 and inputs (\(k)) multiples of 64 and of the group (\(g))")
+        }
+        guard paddedGroups >= k / g, qweight.count == n / 4 * k, scales.count == paddedGroups * n, scaledZeros.count == paddedGroups * n else {
+            throw ConversionError(description: "llm-awq tensors for [\(n), \(k)] group \(g) must be qweight [\(n / 4), \(k)] and scales / scaled_zeros [\(paddedGroups) ≥ \(k / g), \(n)]; found \(qweight.count), \(scales.count), \(scaledZeros.count) values")
+        }
+    }
+
+    /// TinyChat's dequantization, ŵ = q·s + scaled_zero, in f32 (its kernels round it to f16),
+    /// row-major [N, K].
+    public static func dequantize(qweight: [Int16], scales: [UInt16], scaledZeros: [UInt16], rows n: Int, cols k: Int, group g: Int,
+                                  paddedGroups: Int) throws -> [Float] {
+        try check(qweight: qweight, scales: scales, scaledZeros: scaledZeros, rows: n, cols: k, group: g, paddedGroups: paddedGroups)
+        var out = [Float](repeating: 0, count: n * k)
+        for row in 0..<n {
+            for kk in 0..<k {
+                let (i, nib) = location(row: row, col: kk, cols: k)
+                let q = Float((UInt16(bitPattern: qweight[i]) >> (4 * UInt16(nib))) & 0xF), gi = (kk / g) * n + row
+                out[row * k + kk] = q * FloatConversion.f16ToF32(scales[gi]) + FloatConversion.f16ToF32(scaledZeros[gi])
+            }
+        }
+        return out
     }
 }

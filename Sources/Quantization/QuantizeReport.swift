@@ -16,12 +16,14 @@ public struct QuantizeReport: Sendable, Encodable {
     public let recipe: String
     public var tensors: [Tensor] = []
     public var awq: AWQSummary? = nil
+    /// Set by `vlmkit import`: the source format and how each packed Linear was converted.
+    public var imported: ImportSummary? = nil
 
     public var sourceBytes: Int { tensors.reduce(0) { $0 + $1.sourceBytes } }
     public var storedBytes: Int { tensors.reduce(0) { $0 + $1.storedBytes } }
     public var quantizedCount: Int { tensors.filter { $0.stats != nil }.count }
 
-    enum CodingKeys: String, CodingKey { case source, output, method, recipe, tensors, awq, sourceBytes, storedBytes }
+    enum CodingKeys: String, CodingKey { case source, output, method, recipe, tensors, awq, imported, sourceBytes, storedBytes }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -31,6 +33,7 @@ public struct QuantizeReport: Sendable, Encodable {
         try c.encode(recipe, forKey: .recipe)
         try c.encode(tensors, forKey: .tensors)
         try c.encodeIfPresent(awq, forKey: .awq)
+        try c.encodeIfPresent(imported, forKey: .imported)
         try c.encode(sourceBytes, forKey: .sourceBytes)
         try c.encode(storedBytes, forKey: .storedBytes)
     }

@@ -15,6 +15,6 @@ struct VLMKitCommand: ParsableCommand {
         Exit codes: 0 success, 1 verification out of tolerance, 2 bad input or usage.
         """,
         version: version,
-        subcommands: [InspectCommand.self, RunCommand.self, VerifyCommand.self, QuantizeCommand.self, EvalPPLCommand.self, ExportCommand.self, VerifyBundleCommand.self, TokenizeCommand.self, PreprocessCommand.self, SynthesizeCommand.self, BenchCommand.self]
+        subcommands: [InspectCommand.self, RunCommand.self, VerifyCommand.self, QuantizeCommand.self, ImportCommand.self, EvalPPLCommand.self, ExportCommand.self, VerifyBundleCommand.self, TokenizeCommand.self, PreprocessCommand.self, SynthesizeCommand.self, BenchCommand.self]
     )
 }
