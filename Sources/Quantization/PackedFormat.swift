@@ -87,6 +87,12 @@ struct PackedLinear {
             for t in [scales, zeros] where t.dtype != .f16 || t.shape.rank != 2 || t.shape[1] != rows || t.shape[0] < groups {
                 throw ImportError("\(t.file): \(t.name) is \(t.dtype.displayName) \(t.shape); llm-awq stores f16 [≥ \(groups) groups, \(rows)] for group size \(g) — is the group size right (--group-size)?")
             }
+            // WQLinear pads the groups: calculate_zeros_width(K, G) × 8 rows (qmodule.py @ 5f06dbb).
+            let multiple = g >= 128 ? 1 : g == 64 ? 2 : g == 32 ? 4 : 0
+            let padded = multiple == 0 ? -1 : ((groups + 7) / 8 + multiple - 1) / multiple * multiple * 8
+            guard paddedGroups == padded else {
+                throw ImportError("\(scales.file): \(scales.name) has \(paddedGroups) group rows; llm-awq stores \(padded < 0 ? "no layout for group size \(g)" : "\(padded) for \(cols) inputs in groups of \(g)") — is the group size right (--group-size)?")
+            }
             guard zeros.shape == scales.shape else {
                 throw ImportError("\(zeros.file): \(zeros.name) has shape \(zeros.shape) but \(scales.name) \(scales.shape)")
             }
