@@ -26,7 +26,8 @@ public enum LlamaGGUFExport {
 
     /// f32 values of a slot, dequantizing quantized layers (exact for float sources).
     static func floats(_ source: any WeightSource, _ slot: String) throws -> [Float] {
-        if let q = source as? QuantizedWeights, slot.hasSuffix(".weight") {
+        // A quantized folder (QuantizedModel) and a bundle (QuantizedWeights) both hold QuantizedWeights.
+        if let q = (source as? QuantizedModel)?.weights ?? source as? QuantizedWeights, slot.hasSuffix(".weight") {
             let prefix = String(slot.dropLast(".weight".count))
             if let scheme = q.schemes[prefix] { return try q.matrix(prefix, scheme: scheme).dequantized() }
         }
