@@ -20,6 +20,12 @@ public enum AutoAWQPacking {
         public var scales: [UInt16]
         public var zeros: [UInt8]
 
+        public init(qweight: [UInt8], scales: [UInt16], zeros: [UInt8]) {
+            self.qweight = qweight
+            self.scales = scales
+            self.zeros = zeros
+        }
+
         /// The stored 0…15 of weight (row, col) of a `cols`-wide matrix (as `QuantizedMatrix.storedValue`).
         public func value(row: Int, col: Int, cols: Int) -> UInt8 {
             let byte = qweight[row * (cols / 2) + col / 2]

@@ -20,22 +20,32 @@ struct ExportCommand: ParsableCommand {
         is). Writing streams tensor by tensor and is atomic. run, verify and inspect accept a bundle \
         wherever they accept a checkpoint, so `vlmkit verify BUNDLE --golden …` checks the bytes that ship.
 
-        With --format gguf the language model is written as a GGUF v3 file llama.cpp loads         (formats/gguf-export.md): --type f32, f16, q8_0, q4_0 or q4_1 for the matrices (norms stay         f32), q/k rows permuted to llama.cpp's rotary layout, the byte-level BPE tokenizer from         tokenizer.json. A quantized model is dequantized first, then requantized to --type.
+        With --format gguf the language model is written as a GGUF v3 file llama.cpp loads \
+        (formats/gguf-export.md): --type f32, f16, q8_0, q4_0 or q4_1 for the matrices (norms stay \
+        f32), q/k rows permuted to llama.cpp's rotary layout, the byte-level BPE tokenizer from \
+        tokenizer.json. A quantized model is dequantized first, then requantized to --type.
+
+        With --format autoawq an int4 quantized model (quantize --scheme int4, RTN or AWQ, or an \
+        import) is written as a folder of AutoAWQ GEMM safetensors in the checkpoint's own layout \
+        (formats/quantization.md): the language model packed (qweight, qzeros, scales; \
+        quantization_config in its config.json) for vLLM, TensorRT-LLM, sglang and transformers, \
+        the vision tower and projector float beside it. The int4 values are repacked, not re-rounded.
 
         Examples:
           vlmkit export /tmp/q8 -o /tmp/model.vlmb
           vlmkit export golden/models/vila-clip-linear-f16 -o /tmp/f16.vlmb --zstd 3
           vlmkit export golden/models/vila-clip-linear-f16 --format gguf --type q8_0 -o /tmp/llm-q8_0.gguf
+          vlmkit export /tmp/int4 --format autoawq -o /tmp/model-awq
         """
     )
 
     @Argument(help: "Checkpoint folder or quantized model folder.")
     var model: String
 
-    @Option(name: [.short, .customLong("output")], help: "Bundle file to write.")
+    @Option(name: [.short, .customLong("output")], help: "File to write (bundle, gguf, mmproj) or folder to create (autoawq).")
     var output: String
 
-    @Option(help: "Output format: bundle, gguf (the language model) or mmproj (vision tower + projector for llama.cpp).")
+    @Option(help: "Output format: bundle, gguf (the language model), mmproj (vision tower + projector for llama.cpp) or autoawq (an int4 model as AutoAWQ GEMM safetensors).")
     var format: ExportFormat = .bundle
 
     @Option(help: "GGUF tensor type for matrices (--format gguf only; default f16).")
@@ -64,6 +74,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         try FileSystem.requireDistinct(output: output, inputs: [model])
         if format == .gguf { return try exportGGUF() }
+        if format == .autoawq { return try exportAutoAWQ() }
         if format == .mmproj {
             let config = try ModelSource.open(model, overrides: modelOverrides.overrides).config
             if let reason = MMProjMapping.refusal(config) {
@@ -90,7 +101,7 @@ struct ExportCommand: ParsableCommand {
 }
 
 enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
-    case bundle, gguf, mmproj
+    case bundle, gguf, mmproj, autoawq
 }
 
 extension ExportCommand {
@@ -104,6 +115,21 @@ extension ExportCommand {
         }
         progress.finish()
         print(json ? try JSONOutput.encode(s) : "wrote \(s.path): \(InspectText.bytes(s.bytes)), \(s.tensors) tensors, \(s.type) (language model only)")
+    }
+}
+
+extension ExportCommand {
+    func exportAutoAWQ() throws {
+        guard QuantizedModel.isQuantizedModel(model) else {
+            throw ValidationError("--format autoawq takes a quantized model folder; make one with `vlmkit quantize \(model) --scheme int4 -o DIR` (or `vlmkit import`)")
+        }
+        let q = try QuantizedModel(path: model, allowNonFinite: nonFinite.allowNonfinite, overrides: modelOverrides.overrides)
+        let progress = Progress(label: "exporting")
+        let s = try AutoAWQExport.export(q, to: output) { progress.update(done: $0, total: $1) }
+        progress.finish()
+        print(json ? try JSONOutput.encode(s)
+              : "wrote \(s.path): AutoAWQ GEMM, group size \(s.groupSize), \(s.packedLinears) packed Linears, \(s.floatTensors) float tensors, \(InspectText.bytes(s.bytes))"
+                + (s.modulesNotConverted.isEmpty ? "" : "; kept float (modules_to_not_convert): \(s.modulesNotConverted.joined(separator: ", "))"))
     }
 }
 

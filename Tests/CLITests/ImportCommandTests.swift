@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import TensorIO
 
 /// `vlmkit import` end to end: an AutoAWQ checkpoint → quantized folder → verify, run on the
 /// packed folder itself, export of the imported model, and the exit code of a refusal.
@@ -37,5 +38,41 @@ import TestSupport
         #expect(float.status == 2)
         #expect(float.stderr.contains("not a quantized checkpoint"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/f"))
+    }
+}
+
+/// `export --format autoawq` writes what `import` reads back bit for bit (each direction is checked
+/// against AutoAWQ's own packer in AutoAWQPackingTests; golden/check_autoawq_export.py checks the
+/// folder with AutoAWQ's dequantization), and refuses what AutoAWQ GEMM cannot hold.
+@Suite struct AutoAWQExportCommandTests {
+    let model = TestFiles.golden("models/vila-llama-outliers-f16")
+
+    @Test func exportThenImportGivesTheSameQuantizedTensors() throws {
+        let dir = TestFiles.tempDir("awqx")
+        #expect(try CLIRunner.run(["quantize", model, "-o", dir + "/q", "--scheme", "int4", "--keep", "llm.layers.1.mlp.down"]).status == 0)
+        let e = try CLIRunner.run(["export", dir + "/q", "--format", "autoawq", "-o", dir + "/awq"])
+        #expect(e.status == 0, "\(e.stderr)")
+        #expect(e.stdout.contains("13 packed Linears") && e.stdout.contains("model.layers.1.mlp.down_proj"), "\(e.stdout)")
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/awq/llm/config.json"))) as! [String: Any]
+        let qc = config["quantization_config"] as! [String: Any]
+        #expect(qc["quant_method"] as? String == "awq" && qc["version"] as? String == "gemm" && qc["group_size"] as? Int == 128)
+        #expect(qc["modules_to_not_convert"] as? [String] == ["model.layers.1.mlp.down_proj"])
+        #expect(FileManager.default.fileExists(atPath: dir + "/awq/vision_tower/model.safetensors"))
+        let i = try CLIRunner.run(["import", dir + "/awq", "-o", dir + "/back"])
+        #expect(i.status == 0, "\(i.stderr)")
+        let a = try SafetensorsFile(path: dir + "/q/model.safetensors"), b = try SafetensorsFile(path: dir + "/back/model.safetensors")
+        #expect(a.tensorNames == b.tensorNames)
+        for name in a.tensorNames {
+            #expect(try a.withBytes(name) { Array($0) } == b.withBytes(name) { Array($0) }, "\(name)")
+        }
+    }
+
+    @Test func whatAutoAWQCannotHoldIsRefused() throws {
+        let dir = TestFiles.tempDir("awqx")
+        #expect(try CLIRunner.run(["quantize", model, "-o", dir + "/q8", "--scheme", "int8"]).status == 0)
+        let r = try CLIRunner.run(["export", dir + "/q8", "--format", "autoawq", "-o", dir + "/awq"])
+        #expect(r.status == 2 && r.stderr.contains("AutoAWQ GEMM holds int4 Linears"), "\(r.stderr)")
+        let float = try CLIRunner.run(["export", model, "--format", "autoawq", "-o", dir + "/awq2"])
+        #expect(float.status == 2 && float.stderr.contains("takes a quantized model folder"), "\(float.stderr)")
     }
 }
