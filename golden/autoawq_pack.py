@@ -19,6 +19,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def load_autoawq():
+    if "awq.modules.linear.gemm" in sys.modules:  # loaded already in this process
+        return sys.modules["awq.modules.linear.gemm"].WQLinear_GEMM, sys.modules["awq.utils.packing_utils"].dequantize_gemm
     spec = importlib.util.find_spec("awq")
     root = os.path.dirname(spec.origin)
     for name in ["awq", "awq.utils", "awq.modules", "awq.modules.linear"]:

@@ -18,6 +18,8 @@ Writes, under golden/:
   quantized/autoawq-gemm.golden.safetensors   AutoAWQ's GEMM packing and dequantization (golden/autoawq_pack.py)
   quantized/gptq.golden.safetensors   AutoGPTQ's packing (v1, v2 zeros) and dequantization (golden/gptq_pack.py)
   quantized/llm-awq.golden.safetensors   llm-awq's real-quant packing (golden/llm_awq_pack.py)
+  imported/<case>/ and <case>.golden.safetensors   checkpoints packed by AutoAWQ, AutoGPTQ and llm-awq's packer,
+                                       with transformers on their dequantized weights (golden/imported_models.py)
 Everything is deterministic for a given requirements.txt.
 """
 import copy
@@ -889,6 +891,8 @@ def main():
     gptq_pack.main()
     import llm_awq_pack  # golden/llm_awq_pack.py: llm-awq's real-quant packing, transcribed
     llm_awq_pack.main()
+    import imported_models  # golden/imported_models.py: tiny checkpoints packed by AutoAWQ, AutoGPTQ, llm-awq
+    imported_models.main()
     import chat_templates  # golden/chat_templates.py: chat templates rendered by transformers
     chat_templates.main()
     import e2e  # golden/e2e.py: image file + question → greedy ids through the whole Python pipeline
