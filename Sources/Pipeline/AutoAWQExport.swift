@@ -53,12 +53,7 @@ public enum AutoAWQExport {
         }
         guard let group else { throw ExportError(description: "\(model.path) has no int4 layer to write as AutoAWQ") }
 
-        let temp = Path.join(Path.directory(of: out), ".\(Path.fileName(of: out)).partial-\(getpid())")
-        try? FileManager.default.removeItem(atPath: temp)
-        try FileSystem.makeDirectory(temp)
-        TemporaryFiles.register(temp)
-        defer { TemporaryFiles.unregister(temp) }
-        do {
+        return try TemporaryFiles.assembleFolder(out) { temp in
             let configRoot = Path.join(model.path, QuantizedModelFormat.configFolder)
             for sub in layout.folders { try FileSystem.makeDirectory(Path.join(temp, sub)) }
             for rel in try QuantizedModelFormat.configFiles(in: configRoot, layout: layout) where Path.fileName(of: rel) != ConfigOverrides.fileName {
@@ -92,14 +87,8 @@ public enum AutoAWQExport {
                 try w.write(to: path)
                 bytes += (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             }
-            guard TemporaryFiles.commitRename(temp, to: out) == 0 else {
-                throw IOError.cannotWrite(path: out, reason: String(cString: strerror(errno)))
-            }
             return Summary(path: out, groupSize: group, packedLinears: packed.count, floatTensors: tensors.count - packed.count,
                            modulesNotConverted: notConverted, bytes: bytes)
-        } catch {
-            try? FileManager.default.removeItem(atPath: temp)
-            throw error
         }
     }
 

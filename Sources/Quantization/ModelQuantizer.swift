@@ -68,12 +68,7 @@ public enum ModelQuantizer {
         }
         try FileSystem.requireSpace(estimate + (1 << 20), for: out)
 
-        let temp = Path.join(Path.directory(of: out), ".\(Path.fileName(of: out)).partial-\(getpid())")
-        try? FileManager.default.removeItem(atPath: temp)
-        try FileSystem.makeDirectory(temp)
-        TemporaryFiles.register(temp)
-        defer { TemporaryFiles.unregister(temp) }
-        do {
+        return try TemporaryFiles.assembleFolder(out) { temp in
             try copyConfigs(from: graph.path, layout: graph.config.layout, to: Path.join(temp, QuantizedModelFormat.configFolder),
                             overrides: graph.config.overrides)
             var report = QuantizeReport(source: graph.path, output: out, method: options.method, recipe: options.recipe.description)
@@ -138,13 +133,7 @@ public enum ModelQuantizer {
                 ("tensors", .object(manifestTensors)),
             ])
             try FileSystem.writeText(manifest.serialized + "\n", to: Path.join(temp, QuantizedModelFormat.manifestName))
-            guard TemporaryFiles.commitRename(temp, to: out) == 0 else {
-                throw IOError.cannotWrite(path: out, reason: String(cString: strerror(errno)))
-            }
             return report
-        } catch {
-            try? FileManager.default.removeItem(atPath: temp)
-            throw error
         }
     }
 

@@ -42,6 +42,27 @@ public enum TemporaryFiles {
         return rename(from, to)
     }
 
+    /// Builds a folder under a temporary name beside `target` (`.NAME.partial-PID`, removed on
+    /// interrupt) and renames it onto `target` when `body` returns, so a failure or an interrupt
+    /// never leaves a partial folder under the target's name.
+    public static func assembleFolder<R>(_ target: String, _ body: (_ temp: String) throws -> R) throws -> R {
+        let temp = Path.join(Path.directory(of: target), ".\(Path.fileName(of: target)).partial-\(getpid())")
+        try? FileManager.default.removeItem(atPath: temp)
+        try FileSystem.makeDirectory(temp)
+        register(temp)
+        defer { unregister(temp) }
+        do {
+            let result = try body(temp)
+            guard commitRename(temp, to: target) == 0 else {
+                throw IOError.cannotWrite(path: target, reason: String(cString: strerror(errno)))
+            }
+            return result
+        } catch {
+            try? FileManager.default.removeItem(atPath: temp)
+            throw error
+        }
+    }
+
     /// On SIGINT or SIGTERM: stop committing outputs, remove temporary ones, then end the process
     /// at once with 128 + the signal number. `_exit`, not `exit`: worker threads may be in the
     /// middle of a long computation, and `exit` would run atexit handlers while they go on.
