@@ -13,9 +13,13 @@ public enum ModelSource {
             return try DeviceBundleFile(path: path).weights(allowNonFinite: allowNonFinite, overrides: overrides)
         }
         if QuantizedModel.isQuantizedModel(path) { return try QuantizedModel(path: path, allowNonFinite: allowNonFinite, overrides: overrides) }
-        if ImportSource.isPackedCheckpoint(path) {
-            return GraphWeights(try ImportSource.detect(path).loadGraph(overrides: overrides), allowNonFinite: allowNonFinite)
-        }
-        return GraphWeights(try ModelLoader.load(path, overrides: overrides), allowNonFinite: allowNonFinite)
+        return GraphWeights(try loadGraph(path, overrides: overrides), allowNonFinite: allowNonFinite)
+    }
+
+    /// A checkpoint folder's graph; another tool's int4 checkpoint (AutoAWQ, GPTQ, llm-awq) is read
+    /// through `PackedInt4Store`, each packed Linear holding that tool's dequantization.
+    public static func loadGraph(_ path: String, overrides: ConfigOverrides = .none) throws -> VLMGraph {
+        if ImportSource.isPackedCheckpoint(path) { return try ImportSource.detect(path).loadGraph(overrides: overrides) }
+        return try ModelLoader.load(path, overrides: overrides)
     }
 }

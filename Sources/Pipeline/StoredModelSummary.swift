@@ -45,7 +45,7 @@ public enum StoredModelSummary {
             let config = try ConfigLoader.read(FolderConfigSource(path), layout: layout, overrides: overrides)
             return (ModelSummary(path: path, config: config, tensors: [], ignored: [], layoutNote: "config only, no weights"), config)
         }
-        let graph = try ModelLoader.load(path, overrides: overrides)
+        let graph = try ModelSource.loadGraph(path, overrides: overrides)
         return (ModelSummary(graph), graph.config)
     }
 

@@ -83,7 +83,7 @@ struct ExportCommand: ParsableCommand {
         }
         let input: BundleInput = QuantizedModel.isQuantizedModel(model)
             ? try .quantized(QuantizedModel(path: model, overrides: modelOverrides.overrides))
-            : try .checkpoint(ModelLoader.load(model, overrides: modelOverrides.overrides))
+            : try .checkpoint(ModelSource.loadGraph(model, overrides: modelOverrides.overrides))
         var options = BundleWriter.Options()
         options.zstdLevel = zstd
         options.toolVersion = "vlmkit \(VLMKitCommand.version)"

@@ -113,7 +113,7 @@ struct QuantizeCommand: ParsableCommand, ComputingCommand {
         var recipe = QuantRecipe(defaultScheme: base)
         for k in keep { recipe.keep(k) }
         for r in schemeFor { try recipe.addSchemeRule(r) }
-        let graph = try ModelLoader.load(model, overrides: modelOverrides.overrides)
+        let graph = try ModelSource.loadGraph(model, overrides: modelOverrides.overrides)
         var options = ModelQuantizer.Options(recipe: recipe)
         options.method = method.rawValue
         options.threads = n

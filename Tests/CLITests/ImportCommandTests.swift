@@ -34,6 +34,11 @@ import TensorIO
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("import: gptq_v2"))
         #expect(r.stdout.contains("re-rounded for act-order groups (g_idx): 14"))
+        // inspect and quantize read a packed folder through the tool's dequantization too.
+        let inspect = try CLIRunner.run(["inspect", TestFiles.golden("imported/llm-awq-llama-g128")])
+        #expect(inspect.status == 0 && inspect.stdout.contains("Llama: hidden 256"), "\(inspect.stderr)")
+        let requant = try CLIRunner.run(["quantize", TestFiles.golden("imported/gptq-qwen2-g32"), "-o", dir + "/q8", "--scheme", "int8"])
+        #expect(requant.status == 0 && requant.stdout.contains("14 tensors quantized"), "\(requant.stderr)")
         let float = try CLIRunner.run(["import", TestFiles.golden("models/vila-clip-linear-f16"), "-o", dir + "/f"])
         #expect(float.status == 2)
         #expect(float.stderr.contains("not a quantized checkpoint"))
