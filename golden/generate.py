@@ -891,6 +891,8 @@ def main():
     gptq_pack.main()
     import llm_awq_pack  # golden/llm_awq_pack.py: llm-awq's real-quant packing, transcribed
     llm_awq_pack.main()
+    import mmproj_models  # golden/mmproj_models.py: towers llama.cpp has projectors for
+    mmproj_models.main()
     import imported_models  # golden/imported_models.py: tiny checkpoints packed by AutoAWQ, AutoGPTQ, llm-awq
     imported_models.main()
     import chat_templates  # golden/chat_templates.py: chat templates rendered by transformers

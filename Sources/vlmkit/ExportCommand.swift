@@ -48,11 +48,14 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Output format: bundle, gguf (the language model), mmproj (vision tower + projector for llama.cpp) or autoawq (an int4 model as AutoAWQ GEMM safetensors).")
     var format: ExportFormat = .bundle
 
-    @Option(help: "GGUF tensor type for matrices (--format gguf only; default f16).")
+    @Option(help: "GGUF tensor type for matrices (--format gguf: f32, f16, q8_0, q4_0, q4_1; --format mmproj: f32 or f16; default f16).")
     var type: GGUFTypeArgument?
 
     @Option(parsing: .unconditional, help: "Compress blobs with zstd at this level, 1–19 (--format bundle only).")
     var zstd: Int32?
+
+    @Flag(help: "--format mmproj: write it where llama.cpp's projector computes the model only approximately (its tanh GELU for VILA's exact one); the reasons are printed.")
+    var allowApproximate = false
 
     @OptionGroup var nonFinite: NonFiniteOption
 
@@ -62,9 +65,10 @@ struct ExportCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if type != nil, format != .gguf {
-            throw ValidationError("--type applies to --format gguf only (a bundle keeps the model's own storage)")
+        if type != nil, format != .gguf, format != .mmproj {
+            throw ValidationError("--type applies to --format gguf and mmproj only (a bundle keeps the model's own storage)")
         }
+        if allowApproximate, format != .mmproj { throw ValidationError("--allow-approximate applies to --format mmproj only") }
         if let z = zstd {
             guard format == .bundle else { throw ValidationError("--zstd applies to --format bundle only") }
             guard (1...19).contains(z) else { throw ValidationError("--zstd takes a level from 1 to 19, not \(z)") }
@@ -75,12 +79,7 @@ struct ExportCommand: ParsableCommand {
         try FileSystem.requireDistinct(output: output, inputs: [model])
         if format == .gguf { return try exportGGUF() }
         if format == .autoawq { return try exportAutoAWQ() }
-        if format == .mmproj {
-            let config = try ModelSource.open(model, overrides: modelOverrides.overrides).config
-            if let reason = MMProjMapping.refusal(config) {
-                throw LlamaGGUFExport.ExportError.unsupported("no mmproj written: " + reason + "; the .vlmb bundle keeps the vision tower and projector exactly")
-            }
-        }
+        if format == .mmproj { return try exportMMProj() }
         let input: BundleInput = QuantizedModel.isQuantizedModel(model)
             ? try .quantized(QuantizedModel(path: model, overrides: modelOverrides.overrides))
             : try .checkpoint(ModelSource.loadGraph(model, overrides: modelOverrides.overrides))
@@ -119,6 +118,23 @@ extension ExportCommand {
 }
 
 extension ExportCommand {
+    func exportMMProj() throws {
+        let source = try ModelSource.open(model, allowNonFinite: nonFinite.allowNonfinite, overrides: modelOverrides.overrides)
+        let files = try ModelTokenizer.configFiles(model)
+        let progress = Progress(label: "exporting")
+        let s = try MMProjExport.export(source: source, files: files, to: output, type: GGMLType(name: (type ?? .f16).rawValue)!,
+                                        allowApproximate: allowApproximate, name: URL(fileURLWithPath: model).lastPathComponent) {
+            progress.update(done: $0, total: $1)
+        }
+        progress.finish()
+        if json {
+            print(try JSONOutput.encode(s))
+        } else {
+            print("wrote \(s.path): \(InspectText.bytes(s.bytes)), \(s.tensors) tensors, llama.cpp projector '\(s.projectorType)' (vision tower + projector)")
+            for a in s.approximations { FileHandleOutput.stderr("vlmkit: note: approximate: \(a)") }
+        }
+    }
+
     func exportAutoAWQ() throws {
         guard QuantizedModel.isQuantizedModel(model) else {
             throw ValidationError("--format autoawq takes a quantized model folder; make one with `vlmkit quantize \(model) --scheme int4 -o DIR` (or `vlmkit import`)")

@@ -74,13 +74,14 @@ public enum ProjectorFamilies {
         .linear(.linear("projector.fc2", [.vila: "layers.2", .llavaHF: "linear_2"], gguf: "mm.2", bias: hasBias) { [d($0), d($0)] }),
     ])
 
-    /// `mlp_downsample` and `mlp_downsample_2x2_fix` (the same modules and computation).
+    /// `mlp_downsample` and `mlp_downsample_2x2_fix` (the same modules and computation). GGUF
+    /// names: llama.cpp's `lfm2` projector (pixel unshuffle, `mm.input_norm`, `mm.1`, GELU, `mm.2`).
     public static let mlpDownsample = ProjectorFamily("projector-mlp_downsample", steps: [
         .merge(factor: 2),                                       // layers.0 is DownSampleBlock
-        .layerNorm(.layerNorm("projector.norm", "layers.1") { $0.projector.inputSize }, eps: 1e-5),  // PyTorch's default eps
-        .linear(.linear("projector.fc1", "layers.2", bias: hasBias) { [d($0), $0.projector.inputSize] }),
+        .layerNorm(.layerNorm("projector.norm", "layers.1", gguf: "mm.input_norm") { $0.projector.inputSize }, eps: 1e-5),  // PyTorch's default eps
+        .linear(.linear("projector.fc1", "layers.2", gguf: "mm.1", bias: hasBias) { [d($0), $0.projector.inputSize] }),
         .activation(.geluErf),                                   // layers.3
-        .linear(.linear("projector.fc2", "layers.4", bias: hasBias) { [d($0), d($0)] }),
+        .linear(.linear("projector.fc2", "layers.4", gguf: "mm.2", bias: hasBias) { [d($0), d($0)] }),
     ])
 
     /// NVILA-Lite's `mlp_downsample_3x3_fix` (base_projector.py, NVlabs/VILA 36f6adc).
