@@ -25,6 +25,11 @@ struct ExportCommand: ParsableCommand {
         f32), q/k rows permuted to llama.cpp's rotary layout, the byte-level BPE tokenizer from \
         tokenizer.json. A quantized model is dequantized first, then requantized to --type.
 
+        With --format mmproj the vision tower and projector are written for llama.cpp's mtmd where one \
+        of its projectors computes them: NVILA-order mlp_downsample as 'lfm2', SigLIP mlp2x_gelu as \
+        'mlp' — both only up to llama.cpp's tanh GELU, so --allow-approximate is needed; any other \
+        model is refused with the reason (formats/gguf-export.md).
+
         With --format autoawq an int4 quantized model (quantize --scheme int4, RTN or AWQ, or an \
         import) is written as a folder of AutoAWQ GEMM safetensors in the checkpoint's own layout \
         (formats/quantization.md): the language model packed (qweight, qzeros, scales; \

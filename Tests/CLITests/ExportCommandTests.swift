@@ -35,22 +35,6 @@ import TestSupport
     }
 }
 
-@Suite struct MMProjRefusalTests {
-    /// No llama.cpp projector computes what these projectors compute, so nothing is written and the
-    /// message says why.
-    @Test(arguments: [("vila-clip-linear-f16", "has no llama.cpp counterpart"),
-                      ("llava-hf-f16", "tanh approximation"),
-                      ("vila-siglip-downsample-f32", "emits tokens column-major"),
-                      ("nvila-siglip-3x3-qwen2-f16", "3×3 merge zero-pads")])
-    func mmprojExportIsRefusedWithTheReason(_ c: (model: String, reason: String)) throws {
-        let dir = TestFiles.tempDir("mmproj")
-        let r = try CLIRunner.run(["export", TestFiles.golden("models/" + c.model), "--format", "mmproj", "-o", dir + "/mmproj.gguf"])
-        #expect(r.status == 2)
-        #expect(r.stderr.contains(c.reason), "\(r.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: dir + "/mmproj.gguf"))
-    }
-}
-
 @Suite struct OverwriteInputTests {
     @Test func exportRefusesToWriteIntoItsInput() throws {
         let dir = FixtureEditing.copy("vila-clip-linear-f16")

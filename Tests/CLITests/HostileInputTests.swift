@@ -85,7 +85,7 @@ enum Expect {
                        "--template does not apply to --inputs")
         Expect.refused(try CLIRunner.run(["tokenize", Self.model, "--decode", "1", "2", "--no-bos"]), "--no-bos applies to encoding, not --decode")
         Expect.refused(try CLIRunner.run(["export", Self.model, "-o", dir + "/m.vlmb", "--type", "q4_0"]),
-                       "--type applies to --format gguf only")
+                       "--type applies to --format gguf and mmproj only")
         Expect.refused(try CLIRunner.run(["export", Self.model, "-o", dir + "/m.gguf", "--format", "gguf", "--zstd", "3"]),
                        "--zstd applies to --format bundle only")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)

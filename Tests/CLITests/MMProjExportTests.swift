@@ -50,6 +50,7 @@ import TensorIO
         ("vila-siglip-downsample-f32", "VILA 1.5's token order"),
         ("vila-clip-linear-f16", "projector 'linear'"),
         ("vila-clip-mlp2x-bf16-sharded", "a CLIP tower"),
+        ("llava-hf-f16", "a CLIP tower"),
         ("vila-s2-siglip-f16", "S2"),
         ("nvila-siglip-3x3-qwen2-f16", "dynamic tiles"),
         ("vila-intern-llama-f16", "InternViT"),
