@@ -53,7 +53,7 @@ def blob(dirname, name, content, args, expect, ext):
     cases.append({"name": f"{dirname}/{name}", "args": [a.replace("FILE", f"{dirname}/{name}{ext}") for a in args], "expect": expect})
 
 
-def pt(name, pickle_bytes, expect, extra=None, compress=False):
+def pt(name, pickle_bytes, expect, extra=None, compress=False, args=("inspect", "FILE")):
     """A torch.save-shaped ZIP (archive/data.pkl + archive/data/<key> entries) around a crafted pickle."""
     import io
     import zipfile
@@ -63,10 +63,10 @@ def pt(name, pickle_bytes, expect, extra=None, compress=False):
         z.writestr("archive/byteorder", "little")
         for k, v in (extra or {}).items():
             z.writestr("archive/data/" + k, v)
-    blob("torch", name, buf.getvalue(), ["inspect", "FILE"], expect, ".pt")
+    blob("torch", name, buf.getvalue(), list(args), expect, ".pt")
 
 
-def tensor_pickle(storage="HalfStorage", key="0", numel=4, offset=0, size=(2, 2), stride=(2, 1)):
+def tensor_pickle(storage="HalfStorage", key="0", numel=4, offset=0, size=(2, 2), stride=(2, 1), name="w"):
     """The pickle torch.save writes for {"w": tensor}, by hand (protocol 2)."""
     def s(x):
         b = x.encode()
@@ -74,7 +74,7 @@ def tensor_pickle(storage="HalfStorage", key="0", numel=4, offset=0, size=(2, 2)
     def i(x):
         return b"J" + struct.pack("<i", x)
     tup = lambda xs: b"(" + b"".join(i(x) for x in xs) + b"t"
-    return (b"\x80\x02}(" + s("w") + b"ctorch._utils\n_rebuild_tensor_v2\n(" + b"(" + s("storage") + b"ctorch\n" + storage.encode()
+    return (b"\x80\x02}(" + s(name) + b"ctorch._utils\n_rebuild_tensor_v2\n(" + b"(" + s("storage") + b"ctorch\n" + storage.encode()
             + b"\n" + s(key) + s("cpu") + i(numel) + b"tQ" + i(offset) + tup(size) + tup(stride) + b"\x89ccollections\nOrderedDict\n)Rtu."
             .replace(b"tu.", b"tRu."))
 
@@ -200,6 +200,14 @@ def main():
     pt("bad-storage-type", tensor_pickle(storage="ComplexFloatStorage"), "names the global torch.ComplexFloatStorage", extra={"0": b"\x00" * 8})
     pt("compressed", tensor_pickle(), "is compressed (method 8)", extra={"0": b"\x00" * 8}, compress=True)
     pt("truncated-pickle", tensor_pickle()[:40], "ends inside an opcode's argument", extra={"0": b"\x00" * 8})
+    # ... and `vlmkit import` reads llm-awq .pt files with the same reader, then checks the packing.
+    imp = ("import", "@model", "--weights", "FILE", "--group-size=128", "--output", "torch/never-written")
+    pt("import-global-os-system", b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00id\x85R.", "names the global os.system", args=imp)
+    pt("import-f16-qweight", tensor_pickle(name="model.layers.0.self_attn.q_proj.qweight"),
+       "llm-awq stores a 2-D i16 qweight", extra={"0": b"\x00" * 8}, args=imp)
+    pt("import-no-scales", tensor_pickle(storage="ShortStorage", numel=512, size=(4, 128), stride=(128, 1),
+                                         name="model.layers.0.self_attn.q_proj.qweight"),
+       "has no model.layers.0.self_attn.q_proj.scales", extra={"0": b"\x00" * 1024}, args=imp)
     blob("torch", "legacy", b"\x80\x02\x8a\nl\xfc\x9cF\xf9 j\xa8P\x19.", ["inspect", "FILE"], "legacy torch.save file", ".pt")
     blob("torch", "no-central-directory", b"PK\x03\x04" + b"\x00" * 40, ["inspect", "FILE"], "no ZIP end-of-central-directory record", ".pt")
 
