@@ -141,6 +141,17 @@ def sizes_phase(v, T, W, preset, awq, rows, results, save):
     r["cp_seconds"] = cp_s
     q4, q8 = W(preset + "-int4"), W(preset + "-int8")
     step("quantize int4 g128 RTN", [v, "quantize", model, "-o", q4, "--scheme", "int4", "-g", "128", "--threads", str(T)], out=q4)
+    # Issue 18: the int4 folder as AutoAWQ GEMM safetensors and back (import); the round trip must give the same bytes.
+    awqx, back = W(preset + "-autoawq"), W(preset + "-imported")
+    step("export AutoAWQ GEMM (from the int4 folder)", [v, "export", q4, "--format", "autoawq", "-o", awqx],
+         anchor=f"cp of the f16 checkpoint {cp_s:.1f} s", out=awqx)
+    step("import AutoAWQ GEMM (to a quantized folder)", [v, "import", awqx, "-o", back, "--threads", str(T)],
+         anchor=f"cp of the f16 checkpoint {cp_s:.1f} s", out=back)
+    same = subprocess.run(["cmp", os.path.join(q4, "model.safetensors"), os.path.join(back, "model.safetensors")]).returncode == 0
+    rows.append((f"{preset}: import of the AutoAWQ export", "bit-identical to the int4 folder" if same else "DIFFERS from the int4 folder", "", "", ""))
+    r["autoawq round trip identical"] = same
+    shutil.rmtree(awqx)
+    shutil.rmtree(back)
     step("quantize int8 RTN", [v, "quantize", model, "-o", q8, "--scheme", "int8", "--threads", str(T)], out=q8)
     shutil.rmtree(q8)
     if awq:

@@ -43,7 +43,12 @@ public enum CheckpointImporter {
             guard slot.hasSuffix(".weight"), let (ref, plan) = plans[prefix] else { return nil }
             switch plan {
             case .reround: return nil  // the quantizer rounds the tool's dequantization (store.bytes)
-            case .exact(let g), .rounded(let g):
+            case .exact(let g):
+                // The tool's own q, z and s: its (q − z)·s is ours by construction (the goldens check the
+                // construction against each tool's dequantization), so the error is 0 without a pass over it.
+                let m = try store.int4(ref.source)
+                return EncodedTensor.int4(ref, m, group: g, stats: QuantStats(nmse: 0, maxAbsError: 0, elements: ref.shape.elementCount))
+            case .rounded(let g):
                 let m = try store.int4(ref.source)
                 let ours = m.dequantized(rows: ref.shape[0], cols: ref.shape[1], group: g)
                 let stats = QuantStats.measure(original: try store.dequantized(ref.source), dequantized: ours)
@@ -51,6 +56,12 @@ public enum CheckpointImporter {
             }
         }
         var report = try ModelQuantizer.quantize(graph, to: output, options: q, progress: progress)
+        // Source bytes of a packed Linear are its packed tensors, not the size of the float view.
+        report.tensors = report.tensors.map { t in
+            guard t.slot.hasSuffix(".weight"), let p = plans[String(t.slot.dropLast(".weight".count))],
+                  let bytes = store.packedBytes(p.ref.source) else { return t }
+            return QuantizeReport.Tensor(slot: t.slot, shape: t.shape, storage: t.storage, stats: t.stats, sourceBytes: bytes, storedBytes: t.storedBytes)
+        }
         var summary = ImportSummary(format: source.format.description, weights: source.weightsPath, notes: source.notes)
         for (prefix, entry) in plans.sorted(by: { $0.key < $1.key }) {
             switch entry.plan {

@@ -50,6 +50,12 @@ public final class PackedInt4Store: TensorStore, @unchecked Sendable {
 
     public func isPacked(_ name: String) -> Bool { linears[name] != nil }
 
+    /// Bytes the tool stores for one packed Linear (qweight, zeros, scales, g_idx), nil for other names.
+    public func packedBytes(_ name: String) -> Int? {
+        guard let l = linears[name] else { return nil }
+        return (format.parts.required + format.parts.optional).compactMap { base.info(l.prefix + "." + $0)?.byteCount }.reduce(0, +)
+    }
+
     public func info(_ name: String) -> TensorInfo? {
         guard let l = linears[name] else { return base.info(name) }
         let file = base.info(l.prefix + ".qweight")?.file ?? base.location

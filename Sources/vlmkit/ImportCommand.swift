@@ -4,19 +4,20 @@ import Quantization
 import ReferenceRuntime
 import TensorIO
 
-struct ImportCommand: ParsableCommand, ComputingCommand {
+struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Convert an AutoAWQ, GPTQ or llm-awq int4 checkpoint to a VLMKit quantized model folder.",
         discussion: """
         Reads a checkpoint another tool quantized — in the VILA layout with a quantized llm/, or the \
         LLaVA-HF layout — and writes the same quantized model folder `vlmkit quantize` writes, ready for \
-        run, verify and export (bundle, GGUF). The format is read from the files (formats/quantization.md, \
-        "Importing"):
-          llm-awq / TinyChat   a torch.save file in llm/ (*-w4-g128-awq-v2.pt, as VILA1.5-*-AWQ publish it),
-                               read without running its pickle; the group size comes from the file name
-          AutoAWQ GEMM         quantization_config {quant_method: awq, version: gemm} in llm/config.json
-          GPTQ v1 and v2       quantization_config {quant_method: gptq, checkpoint_format: gptq | gptq_v2}
+        run, verify and export (bundle, GGUF, AutoAWQ). The format is read from the files \
+        (formats/quantization.md, "Importing"):
+          llm-awq    a torch.save file in llm/ (VILA1.5-*-AWQ's *-w4-g128-awq-v2.pt),
+                     read without running its pickle; group size from the name
+          AutoAWQ    quantization_config {quant_method: awq, version: gemm}
+          GPTQ       quantization_config {quant_method: gptq, checkpoint_format:
+                     gptq (v1) or gptq_v2}
 
         What is exact: AutoAWQ and GPTQ without act-order keep the tool's q, z and s bit for bit (the \
         report's error is 0). llm-awq keeps q and s and recovers z from its f16 scaled zeros; the report \
@@ -26,7 +27,8 @@ struct ImportCommand: ParsableCommand, ComputingCommand {
 
         Examples:
           vlmkit import VILA1.5-3b-AWQ -o vila3b-int4
-          vlmkit import VILA1.5-3b-AWQ --weights VILA1.5-3b-AWQ/llm/vila-1.5-3b-w4-g128-awq-v2.pt -o vila3b-int4
+          vlmkit import VILA1.5-3b-AWQ -o vila3b-int4 \
+              --weights VILA1.5-3b-AWQ/llm/vila-1.5-3b-w4-g128-awq-v2.pt
           vlmkit export vila3b-int4 --format gguf -o vila3b.gguf
         """
     )
@@ -43,10 +45,11 @@ struct ImportCommand: ParsableCommand, ComputingCommand {
     @Option(name: [.customShort("g"), .long], parsing: .unconditional, help: "llm-awq group size when the file name does not say it (-g128-).")
     var groupSize: Int?
 
-    @Option(help: ArgumentHelp("Scheme for Linears that cannot be held as stored (GPTQ act-order, group sizes other than 32, 64, 128): int4 (the checkpoint's size; adds about one more int4 rounding of error) or int8 (twice the size, far less added error). Default int4.", valueName: "scheme"))
+    @Option(help: ArgumentHelp("Scheme for Linears that cannot be held as stored (GPTQ act-order, group sizes other than 32, 64, 128): int4 (the checkpoint's size; adds about one more int4 rounding of error) or int8 (twice the size, far less added error).", valueName: "scheme"))
     var reround: SchemeArgument = .int4
 
-    @OptionGroup var compute: ComputeOptions
+    @Option(parsing: .unconditional, help: ArgumentHelp("Threads for re-rounding: 0 = every core.", valueName: "n"))
+    var threads: Int = 0
 
     @OptionGroup var nonFinite: NonFiniteOption
 
@@ -57,13 +60,14 @@ struct ImportCommand: ParsableCommand, ComputingCommand {
 
     func validate() throws {
         if let g = groupSize, g <= 0 { throw ValidationError("--group-size must be positive, not \(g)") }
+        guard threads >= 0 else { throw ValidationError("--threads must be 0 (every core) or a positive count, not \(threads)") }
     }
 
     func run() throws {
         try FileSystem.requireDistinct(output: output, inputs: [model] + (weights.map { [$0] } ?? []))
         let source = try ImportSource.detect(model, weights: weights, groupSize: groupSize)
         var options = CheckpointImporter.Options()
-        options.threads = Parallel.threads
+        options.threads = Parallel.resolve(threads).threads
         options.allowNonFinite = nonFinite.allowNonfinite
         options.overrides = modelOverrides.overrides
         options.reroundScheme = reround == .int8 ? .int8 : nil
