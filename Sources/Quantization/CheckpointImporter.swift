@@ -38,6 +38,16 @@ public enum CheckpointImporter {
         q.method = "import-\(source.format)"
         q.threads = options.threads
         q.allowNonFinite = options.allowNonFinite
+        let allowNonFinite = options.allowNonFinite
+        // The tool's scales are stored as they are, so they are checked here (NaN/Inf is an error naming the tensor).
+        @Sendable func checkedInt4(_ ref: TensorRef) throws -> AutoAWQPacking.Int4Linear {
+            let m = try store.int4(ref.source)
+            let scales = String(ref.source.dropLast(".weight".count)) + ".scales"
+            try m.scales.withUnsafeBytes {
+                try NonFinite.check($0, dtype: .f16, tensor: scales, file: store.base.info(scales)?.file ?? store.location, allow: allowNonFinite)
+            }
+            return m
+        }
         q.encoded = { slot in
             let prefix = String(slot.dropLast(".weight".count))
             guard slot.hasSuffix(".weight"), let (ref, plan) = plans[prefix] else { return nil }
@@ -46,10 +56,10 @@ public enum CheckpointImporter {
             case .exact(let g):
                 // The tool's own q, z and s: its (q − z)·s is ours by construction (the goldens check the
                 // construction against each tool's dequantization), so the error is 0 without a pass over it.
-                let m = try store.int4(ref.source)
+                let m = try checkedInt4(ref)
                 return EncodedTensor.int4(ref, m, group: g, stats: QuantStats(nmse: 0, maxAbsError: 0, elements: ref.shape.elementCount))
             case .rounded(let g):
-                let m = try store.int4(ref.source)
+                let m = try checkedInt4(ref)
                 let ours = m.dequantized(rows: ref.shape[0], cols: ref.shape[1], group: g)
                 let stats = QuantStats.measure(original: try store.dequantized(ref.source), dequantized: ours)
                 return EncodedTensor.int4(ref, m, group: g, stats: stats)

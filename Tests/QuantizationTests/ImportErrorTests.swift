@@ -93,6 +93,27 @@ import TensorIO
         guard case .reround = plan else { Issue.record("plan \(plan)"); return }
     }
 
+    /// The tool's scales are stored as they are, so a NaN among them is an error naming the tensor
+    /// (unless allowed, as everywhere else).
+    @Test func nonFiniteScalesAreRefused() throws {
+        let f = Self.copy("autoawq-llama-g128")
+        let name = "model.layers.0.mlp.up_proj.scales"
+        FixtureEditing.editTensors(f + "/llm/model.safetensors") { n, d, s, b in
+            guard n == name else { return nil }
+            var bytes = b
+            bytes.replaceSubrange(2..<4, with: [0x00, 0x7E])  // f16 NaN
+            return (d, s, bytes)
+        }
+        let out = TestFiles.tempDir("imp") + "/q"
+        #expect(throws: (any Error).self) { try CheckpointImporter.run(try ImportSource.detect(f), to: out) }
+        do { _ = try CheckpointImporter.run(try ImportSource.detect(f), to: out) } catch {
+            #expect("\(error)".contains(name), "\(error)")
+        }
+        var allow = CheckpointImporter.Options()
+        allow.allowNonFinite = true
+        #expect(throws: Never.self) { try CheckpointImporter.run(try ImportSource.detect(f), to: out + "-allowed", options: allow) }
+    }
+
     @Test func llmAWQGroupSizeMustFitTheScales() {
         let f = Self.copy("llm-awq-llama-g128")
         let r = Self.refusal(f, weights: f + "/llm/tiny-w4-g128-awq-v2.pt", group: 64)
