@@ -52,6 +52,13 @@ public enum AutoAWQExport {
             packed[t.slot] = (t.shape[0], t.shape[1], sym)
         }
         guard let group else { throw ExportError(description: "\(model.path) has no int4 layer to write as AutoAWQ") }
+        // In a one-folder layout (LLaVA-HF) transformers loads the vision tower and projector with the
+        // language model, and would replace their Linears too unless they are listed.
+        if layout.placement(.vision).folder == layout.placement(.decoder).folder {
+            for role in [PartRole.vision, .projector] {
+                notConverted.append(String(layout.placement(role).prefixes[0].dropLast()))
+            }
+        }
 
         return try TemporaryFiles.assembleFolder(out) { temp in
             let configRoot = Path.join(model.path, QuantizedModelFormat.configFolder)

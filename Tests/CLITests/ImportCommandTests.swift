@@ -81,3 +81,28 @@ import TensorIO
         #expect(float.status == 2 && float.stderr.contains("takes a quantized model folder"), "\(float.stderr)")
     }
 }
+
+/// The LLaVA-HF layout (one folder, quantization_config in config.json): export and import round trip.
+@Suite struct LLaVAHFAutoAWQTests {
+    @Test func llavaHFRoundTrip() throws {
+        let dir = TestFiles.tempDir("awqhf")
+        let model = TestFiles.golden("models/llava-hf-f16")
+        #expect(try CLIRunner.run(["quantize", model, "-o", dir + "/q", "--scheme", "int4", "-g", "32"]).status == 0)
+        let e = try CLIRunner.run(["export", dir + "/q", "--format", "autoawq", "-o", dir + "/awq"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/awq/config.json"))) as! [String: Any]
+        let qc = config["quantization_config"] as! [String: Any]
+        #expect(qc["group_size"] as? Int == 32)
+        #expect(qc["modules_to_not_convert"] as? [String] == ["model.vision_tower.vision_model", "model.multi_modal_projector"])
+        let st = try SafetensorsFile(path: dir + "/awq/model.safetensors")
+        #expect(st.info("model.language_model.layers.0.self_attn.q_proj.qweight")?.dtype == .i32)
+        #expect(st.info("model.vision_tower.vision_model.encoder.layers.0.self_attn.q_proj.weight") != nil)
+        let i = try CLIRunner.run(["import", dir + "/awq", "-o", dir + "/back"])
+        #expect(i.status == 0, "\(i.stderr)")
+        let a = try SafetensorsFile(path: dir + "/q/model.safetensors"), b = try SafetensorsFile(path: dir + "/back/model.safetensors")
+        #expect(a.tensorNames == b.tensorNames)
+        for name in a.tensorNames {
+            #expect(try a.withBytes(name) { Array($0) } == b.withBytes(name) { Array($0) }, "\(name)")
+        }
+    }
+}
