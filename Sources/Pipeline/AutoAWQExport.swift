@@ -113,15 +113,11 @@ public enum AutoAWQExport {
         let store = model.store
         let compute: () throws -> (qweight: [Int32], qzeros: [Int32], scales: [UInt16]) = {
             if let done = box.value { return done }
-            let qweight = try store.withBytes(QuantizedModelFormat.qweight(prefix)) { Array($0) }
-            let scales = try store.withBytes(QuantizedModelFormat.scales(prefix)) { raw in
-                [UInt16](unsafeUninitializedCapacity: raw.count / 2) { b, c in
-                    UnsafeMutableRawBufferPointer(b).copyMemory(from: raw); c = raw.count / 2
-                }
-            }
+            let qweight = try store.values(QuantizedModelFormat.qweight(prefix), as: UInt8.self)
+            let scales = try store.values(QuantizedModelFormat.scales(prefix), as: UInt16.self)
             // Symmetric int4 stores q with the zero-point 8 implied; AutoAWQ stores it.
             let zeros = p.symmetric ? [UInt8](repeating: 8, count: n * (k / group))
-                : try store.withBytes(QuantizedModelFormat.zeros(prefix)) { Array($0) }
+                : try store.values(QuantizedModelFormat.zeros(prefix), as: UInt8.self)
             let v = try AutoAWQPacking.pack(AutoAWQPacking.Int4Linear(qweight: qweight, scales: scales, zeros: zeros), rows: n, cols: k, group: group)
             box.value = v
             return v

@@ -25,8 +25,27 @@ public enum LLMAWQPacking {
         return ((n / 4) * k + (col2 / 64) * 64 + t / 4, t % 4)
     }
 
+    /// The converted Linear and the largest difference of our f16 dequantization from TinyChat's.
     public static func unpack(qweight: [Int16], scales: [UInt16], scaledZeros: [UInt16], rows n: Int, cols k: Int, group g: Int,
                               paddedGroups: Int) throws -> (linear: AutoAWQPacking.Int4Linear, maxAbsDifference: Float) {
+        let m = try int4(qweight: qweight, scales: scales, scaledZeros: scaledZeros, rows: n, cols: k, group: g, paddedGroups: paddedGroups)
+        let groups = k / g
+        var worst: Float = 0
+        for row in 0..<n {
+            for kk in 0..<k {
+                let gi = kk / g
+                let qv = Float(m.value(row: row, col: kk, cols: k)), scale = FloatConversion.f16ToF32(m.scales[row * groups + gi])
+                let theirs = FloatConversion.f16ToF32(FloatConversion.f32ToF16(qv * scale + FloatConversion.f16ToF32(scaledZeros[gi * n + row])))
+                let ours = FloatConversion.f16ToF32(m.dequantizedF16(row: row, col: kk, cols: k, group: g))
+                worst = max(worst, abs(theirs - ours))
+            }
+        }
+        return (m, worst)
+    }
+
+    /// The converted Linear alone (the importer measures the difference itself).
+    public static func int4(qweight: [Int16], scales: [UInt16], scaledZeros: [UInt16], rows n: Int, cols k: Int, group g: Int,
+                            paddedGroups: Int) throws -> AutoAWQPacking.Int4Linear {
         try check(qweight: qweight, scales: scales, scaledZeros: scaledZeros, rows: n, cols: k, group: g, paddedGroups: paddedGroups)
         let groups = k / g
         var m = AutoAWQPacking.Int4Linear(qweight: [UInt8](repeating: 0, count: n * k / 2), scales: [], zeros: [])
@@ -50,17 +69,7 @@ public enum LLMAWQPacking {
         }
         m.scales = s
         m.zeros = z
-        var worst: Float = 0
-        for row in 0..<n {
-            for kk in 0..<k {
-                let gi = kk / g
-                let qv = Float(m.value(row: row, col: kk, cols: k)), scale = FloatConversion.f16ToF32(s[row * groups + gi])
-                let theirs = FloatConversion.f16ToF32(FloatConversion.f32ToF16(qv * scale + FloatConversion.f16ToF32(scaledZeros[gi * n + row])))
-                let ours = FloatConversion.f16ToF32(m.dequantizedF16(row: row, col: kk, cols: k, group: g))
-                worst = max(worst, abs(theirs - ours))
-            }
-        }
-        return (m, worst)
+        return m
     }
 
     static func check(qweight: [Int16], scales: [UInt16], scaledZeros: [UInt16], rows n: Int, cols k: Int, group g: Int,

@@ -117,7 +117,7 @@ struct PackedLinear {
 
 extension TensorStore {
     /// A stored tensor's values copied out as `T` (the caller has checked its dtype).
-    func values<T>(_ name: String, as: T.Type) throws -> [T] {
+    public func values<T>(_ name: String, as: T.Type) throws -> [T] {
         let raw = try bytes(name)
         defer { release(name) }
         return [T](unsafeUninitializedCapacity: raw.count / MemoryLayout<T>.stride) { buf, n in

@@ -129,10 +129,10 @@ public final class PackedInt4Store: TensorStore, @unchecked Sendable {
                                           scales: base.values(l.prefix + ".scales", as: UInt16.self), gIdx: try gIdx(l),
                                           rows: l.rows, cols: l.cols, group: l.group, format: zf)
         case .llmAWQ:
-            return try LLMAWQPacking.unpack(qweight: base.values(l.prefix + ".qweight", as: Int16.self),
-                                            scales: base.values(l.prefix + ".scales", as: UInt16.self),
-                                            scaledZeros: base.values(l.prefix + ".scaled_zeros", as: UInt16.self),
-                                            rows: l.rows, cols: l.cols, group: l.group, paddedGroups: l.paddedGroups).linear
+            return try LLMAWQPacking.int4(qweight: base.values(l.prefix + ".qweight", as: Int16.self),
+                                          scales: base.values(l.prefix + ".scales", as: UInt16.self),
+                                          scaledZeros: base.values(l.prefix + ".scaled_zeros", as: UInt16.self),
+                                          rows: l.rows, cols: l.cols, group: l.group, paddedGroups: l.paddedGroups)
         }
     }
 
