@@ -63,13 +63,7 @@ import TensorIO
         #expect(qc["quant_method"] as? String == "awq" && qc["version"] as? String == "gemm" && qc["group_size"] as? Int == 128)
         #expect(qc["modules_to_not_convert"] as? [String] == ["model.layers.1.mlp.down_proj"])
         #expect(FileManager.default.fileExists(atPath: dir + "/awq/vision_tower/model.safetensors"))
-        let i = try CLIRunner.run(["import", dir + "/awq", "-o", dir + "/back"])
-        #expect(i.status == 0, "\(i.stderr)")
-        let a = try SafetensorsFile(path: dir + "/q/model.safetensors"), b = try SafetensorsFile(path: dir + "/back/model.safetensors")
-        #expect(a.tensorNames == b.tensorNames)
-        for name in a.tensorNames {
-            #expect(try a.withBytes(name) { Array($0) } == b.withBytes(name) { Array($0) }, "\(name)")
-        }
+        try expectImportGivesBack(dir)
     }
 
     @Test func whatAutoAWQCannotHoldIsRefused() throws {
@@ -97,12 +91,17 @@ import TensorIO
         let st = try SafetensorsFile(path: dir + "/awq/model.safetensors")
         #expect(st.info("model.language_model.layers.0.self_attn.q_proj.qweight")?.dtype == .i32)
         #expect(st.info("model.vision_tower.vision_model.encoder.layers.0.self_attn.q_proj.weight") != nil)
-        let i = try CLIRunner.run(["import", dir + "/awq", "-o", dir + "/back"])
-        #expect(i.status == 0, "\(i.stderr)")
-        let a = try SafetensorsFile(path: dir + "/q/model.safetensors"), b = try SafetensorsFile(path: dir + "/back/model.safetensors")
-        #expect(a.tensorNames == b.tensorNames)
-        for name in a.tensorNames {
-            #expect(try a.withBytes(name) { Array($0) } == b.withBytes(name) { Array($0) }, "\(name)")
-        }
+        try expectImportGivesBack(dir)
+    }
+}
+
+/// `import DIR/awq -o DIR/back` succeeds and its weights are DIR/q's, tensor for tensor, byte for byte.
+func expectImportGivesBack(_ dir: String) throws {
+    let i = try CLIRunner.run(["import", dir + "/awq", "-o", dir + "/back"])
+    #expect(i.status == 0, "\(i.stderr)")
+    let a = try SafetensorsFile(path: dir + "/q/model.safetensors"), b = try SafetensorsFile(path: dir + "/back/model.safetensors")
+    #expect(a.tensorNames == b.tensorNames)
+    for name in a.tensorNames {
+        #expect(try a.withBytes(name) { Array($0) } == b.withBytes(name) { Array($0) }, "\(name)")
     }
 }

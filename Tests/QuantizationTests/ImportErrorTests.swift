@@ -25,6 +25,16 @@ import TensorIO
         }
     }
 
+    /// Overwrites bytes of one stored tensor, from byte `offset`.
+    static func overwrite(_ path: String, tensor: String, at offset: Int, with new: [UInt8]) {
+        FixtureEditing.editTensors(path) { n, d, s, b in
+            guard n == tensor else { return nil }
+            var bytes = b
+            bytes.replaceSubrange(offset..<(offset + new.count), with: new)
+            return (d, s, bytes)
+        }
+    }
+
     static func editConfig(_ folder: String, _ edit: @escaping (inout [String: Any]) -> Void) {
         FixtureEditing.editJSON(folder + "/llm/config.json") { c in
             var q = c["quantization_config"] as! [String: Any]
@@ -80,12 +90,7 @@ import TensorIO
     @Test func gIdxOutsideTheStoredGroupsIsRefused() throws {
         let f = Self.copy("gptq-qwen2-g32")
         let name = "model.layers.0.self_attn.q_proj.g_idx"
-        FixtureEditing.editTensors(f + "/llm/model.safetensors") { n, d, s, b in
-            guard n == name else { return nil }
-            var bytes = b
-            bytes.replaceSubrange(0..<4, with: [9, 0, 0, 0])  // input 0 in group 9 of 2
-            return (d, s, bytes)
-        }
+        Self.overwrite(f + "/llm/model.safetensors", tensor: name, at: 0, with: [9, 0, 0, 0])  // input 0 in group 9 of 2
         let source = try ImportSource.detect(f)
         let store = try source.open()
         #expect(throws: (any Error).self) { try store.dequantized("model.layers.0.self_attn.q_proj.weight") }
@@ -98,12 +103,7 @@ import TensorIO
     @Test func nonFiniteScalesAreRefused() throws {
         let f = Self.copy("autoawq-llama-g128")
         let name = "model.layers.0.mlp.up_proj.scales"
-        FixtureEditing.editTensors(f + "/llm/model.safetensors") { n, d, s, b in
-            guard n == name else { return nil }
-            var bytes = b
-            bytes.replaceSubrange(2..<4, with: [0x00, 0x7E])  // f16 NaN
-            return (d, s, bytes)
-        }
+        Self.overwrite(f + "/llm/model.safetensors", tensor: name, at: 2, with: [0x00, 0x7E])  // f16 NaN
         let out = TestFiles.tempDir("imp") + "/q"
         #expect(throws: (any Error).self) { try CheckpointImporter.run(try ImportSource.detect(f), to: out) }
         do { _ = try CheckpointImporter.run(try ImportSource.detect(f), to: out) } catch {
