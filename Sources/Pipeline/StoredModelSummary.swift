@@ -45,6 +45,20 @@ public enum StoredModelSummary {
             let config = try ConfigLoader.read(FolderConfigSource(path), layout: layout, overrides: overrides)
             return (ModelSummary(path: path, config: config, tensors: [], ignored: [], layoutNote: "config only, no weights"), config)
         }
+        if ImportSource.isPackedCheckpoint(path) {
+            // Another tool's int4 checkpoint: its packed Linears with the tool's storage and bytes.
+            let source = try ImportSource.detect(path)
+            let store = try source.open()
+            let graph = try ModelLoader.load(path, overrides: overrides, stores: [source.weightsFolder: store])
+            let group = source.groupSize > 0 ? "g\(source.groupSize)" : "per-channel"
+            let tensors = graph.tensors.map { t in
+                ModelSummary.StoredTensor(slot: t.slot, storage: store.isPacked(t.source) && t.store === store ? "int4 (\(source.format))" : t.dtype.displayName,
+                                          parameters: t.shape.elementCount,
+                                          bytes: t.store === store ? store.packedBytes(t.source) ?? t.info.byteCount : t.info.byteCount)
+            }
+            return (ModelSummary(path: path, config: graph.config, tensors: tensors, ignored: graph.ignored,
+                                 layoutNote: "\(source.format) int4 \(group), converted by `vlmkit import`"), graph.config)
+        }
         let graph = try ModelSource.loadGraph(path, overrides: overrides)
         return (ModelSummary(graph), graph.config)
     }

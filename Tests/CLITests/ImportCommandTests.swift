@@ -37,6 +37,7 @@ import TensorIO
         // inspect and quantize read a packed folder through the tool's dequantization too.
         let inspect = try CLIRunner.run(["inspect", TestFiles.golden("imported/llm-awq-llama-g128")])
         #expect(inspect.status == 0 && inspect.stdout.contains("Llama: hidden 256"), "\(inspect.stderr)")
+        #expect(inspect.stdout.contains("llm-awq int4 g128") && inspect.stdout.contains("int4 (llm-awq)"), "\(inspect.stdout)")
         let requant = try CLIRunner.run(["quantize", TestFiles.golden("imported/gptq-qwen2-g32"), "-o", dir + "/q8", "--scheme", "int8"])
         #expect(requant.status == 0 && requant.stdout.contains("14 tensors quantized"), "\(requant.stderr)")
         let float = try CLIRunner.run(["import", TestFiles.golden("models/vila-clip-linear-f16"), "-o", dir + "/f"])
