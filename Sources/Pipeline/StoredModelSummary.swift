@@ -48,13 +48,12 @@ public enum StoredModelSummary {
         if ImportSource.isPackedCheckpoint(path) {
             // Another tool's int4 checkpoint: its packed Linears with the tool's storage and bytes.
             let source = try ImportSource.detect(path)
-            let store = try source.open()
-            let graph = try ModelLoader.load(path, overrides: overrides, stores: [source.weightsFolder: store])
+            let graph = try source.loadGraph(overrides: overrides)
             let group = source.groupSize > 0 ? "g\(source.groupSize)" : "per-channel"
             let tensors = graph.tensors.map { t in
-                ModelSummary.StoredTensor(slot: t.slot, storage: store.isPacked(t.source) && t.store === store ? "int4 (\(source.format))" : t.dtype.displayName,
-                                          parameters: t.shape.elementCount,
-                                          bytes: t.store === store ? store.packedBytes(t.source) ?? t.info.byteCount : t.info.byteCount)
+                let packed = (t.store as? PackedInt4Store)?.packedBytes(t.source)
+                return ModelSummary.StoredTensor(slot: t.slot, storage: packed == nil ? t.dtype.displayName : "int4 (\(source.format))",
+                                                 parameters: t.shape.elementCount, bytes: packed ?? t.info.byteCount)
             }
             return (ModelSummary(path: path, config: graph.config, tensors: tensors, ignored: graph.ignored,
                                  layoutNote: "\(source.format) int4 \(group), converted by `vlmkit import`"), graph.config)
